@@ -1,0 +1,4 @@
+"""customer-segmentation
+"""
+
+__version__ = "0.1"

@@ -1,0 +1,48 @@
+"""Wiring of the ``data_processing`` pipeline."""
+
+from kedro.pipeline import Node, Pipeline
+
+from .nodes import (
+    label_transactions,
+    map_columns,
+    parse_transactions,
+    split_transactions,
+    summarise_data_quality,
+)
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                map_columns,
+                inputs=["raw_transactions", "params:data_processing.column_mapping"],
+                outputs="mapped_transactions",
+                name="map_columns",
+            ),
+            Node(
+                parse_transactions,
+                inputs=["mapped_transactions", "params:data_processing.parsing"],
+                outputs="parsed_transactions",
+                name="parse_transactions",
+            ),
+            Node(
+                label_transactions,
+                inputs=["parsed_transactions", "params:data_processing.cleaning"],
+                outputs="labelled_transactions",
+                name="label_transactions",
+            ),
+            Node(
+                split_transactions,
+                inputs="labelled_transactions",
+                outputs=["clean_transactions", "rejected_transactions"],
+                name="split_transactions",
+            ),
+            Node(
+                summarise_data_quality,
+                inputs=["raw_transactions", "clean_transactions", "rejected_transactions"],
+                outputs="data_quality_summary",
+                name="summarise_data_quality",
+            ),
+        ]
+    )

@@ -1,0 +1,196 @@
+"""Nodes of the ``feature_engineering`` pipeline.
+
+``aggregate_customers`` is written against Ibis (it reads every clean line, so it runs where
+the lines live: DuckDB, Spark or a warehouse). The rest work on the customer table, one row
+per customer, in pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from customer_segmentation.errors import InputValidationError
+from customer_segmentation.transforms import apply_feature_transforms
+
+logger = logging.getLogger(__name__)
+
+PARAMS_FILE = "conf/<env>/parameters_feature_engineering.yml"
+SECONDS_PER_DAY = 86_400
+#: Every feature ``aggregate_customers`` makes, in output order (besides ``customer_id``).
+CUSTOMER_FEATURES = (
+    "recency",
+    "frequency",
+    "monetary",
+    "avg_order_value",
+    "tenure",
+    "mean_days_between_purchases",
+    "return_rate",
+    "distinct_products",
+    "units_per_order",
+)
+
+
+def resolve_snapshot_date(clean_transactions: ir.Table, snapshot_date: str | None) -> dt.date:
+    """The day features are measured at: the parameter, or the day after the last invoice."""
+    if snapshot_date:
+        try:
+            return dt.date.fromisoformat(str(snapshot_date))
+        except ValueError as error:
+            raise InputValidationError(
+                f"'{snapshot_date}' is not an ISO date (YYYY-MM-DD)",
+                f"set feature_engineering.snapshot_date in {PARAMS_FILE} to YYYY-MM-DD or null",
+                parameter="feature_engineering.snapshot_date",
+            ) from error
+    last_invoice = clean_transactions.invoice_date.max().execute()
+    return pd.Timestamp(last_invoice).date() + dt.timedelta(days=1)
+
+
+def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) -> ir.Table:
+    """RFM and behavioural features per customer at ``snapshot_date``.
+
+    Days are whole calendar days. Customers whose only lines are returns have no order and
+    are left out. Definitions:
+
+    - ``recency``: days from the last order to the snapshot; ``tenure``: from the first.
+    - ``frequency``: distinct order invoices; ``monetary``: net revenue (orders - returns).
+    - ``avg_order_value``: order revenue / orders; ``units_per_order``: units / orders.
+    - ``mean_days_between_purchases``: (last - first order day) / (orders - 1); for a
+      single order the gap is still open, so it is the tenure (a lower bound).
+    - ``return_rate``: returned value / ordered value, capped at 1 (returns of orders made
+      before the data starts can exceed it).
+    - ``distinct_products``: distinct stock codes ordered.
+    """
+    t = clean_transactions
+    snapshot_day = int(
+        dt.datetime.combine(snapshot_date, dt.time(), dt.UTC).timestamp() // SECONDS_PER_DAY
+    )
+    t = t.mutate(day=(t.invoice_date.epoch_seconds() // SECONDS_PER_DAY).cast("int64"))
+    orders = t.filter(~t.is_return)
+    per_customer = orders.group_by("customer_id").aggregate(
+        frequency=orders.invoice.nunique(),
+        first_day=orders.day.min(),
+        last_day=orders.day.max(),
+        ordered_value=orders.line_revenue.sum(),
+        units=orders.quantity.sum(),
+        distinct_products=orders.stock_code.nunique(),
+    )
+    returns = t.filter(t.is_return)
+    returned = returns.group_by("customer_id").aggregate(
+        returned_value=(-returns.line_revenue).sum()
+    )
+    c = per_customer.left_join(returned, "customer_id").select(
+        per_customer, returned_value=returned.returned_value.fill_null(0.0)
+    )
+    tenure = snapshot_day - c.first_day
+    return c.select(
+        customer_id=c.customer_id,
+        recency=(snapshot_day - c.last_day).cast("int64"),
+        frequency=c.frequency.cast("int64"),
+        monetary=c.ordered_value - c.returned_value,
+        avg_order_value=c.ordered_value / c.frequency,
+        tenure=tenure.cast("int64"),
+        mean_days_between_purchases=ibis.ifelse(
+            c.frequency > 1,
+            (c.last_day - c.first_day) / (c.frequency - 1),
+            tenure.cast("float64"),
+        ),
+        return_rate=ibis.least(c.returned_value / c.ordered_value, 1.0),
+        distinct_products=c.distinct_products.cast("int64"),
+        units_per_order=c.units / c.frequency,
+    ).order_by("customer_id")
+
+
+def validate_rfm_segments(segments: list[dict[str, Any]], n_bins: int) -> None:
+    """Check the named-segment rules cover every (R, FM) score cell exactly once."""
+    for recency_score in range(1, n_bins + 1):
+        for fm_score in range(1, n_bins + 1):
+            matches = [
+                rule["name"]
+                for rule in segments
+                if rule["r"][0] <= recency_score <= rule["r"][1]
+                and rule["fm"][0] <= fm_score <= rule["fm"][1]
+            ]
+            if len(matches) != 1:
+                raise InputValidationError(
+                    f"score cell R={recency_score}, FM={fm_score} matches {len(matches)} "
+                    f"segments {matches}; every cell must match exactly one",
+                    f"edit the r/fm ranges under feature_engineering.rfm.segments in {PARAMS_FILE}",
+                    parameter="feature_engineering.rfm.segments",
+                )
+
+
+def _quantile_score(values: pd.Series, n_bins: int, ascending: bool = True) -> pd.Series:
+    """Scores 1..n_bins by rank quantile; ties are broken by row order so bins stay even."""
+    ranks = values.rank(method="first", ascending=ascending)
+    return np.ceil(ranks * n_bins / len(values)).astype("int64")
+
+
+def score_rfm(customer_metrics: pd.DataFrame, rfm: dict[str, Any]) -> pd.DataFrame:
+    """Add RFM quintile scores and the classic named RFM segment to each customer.
+
+    ``r_score`` is 5 for the most recent customers; ``f_score``/``m_score`` 5 for the most
+    orders/revenue. The segment comes from R and FM = ceil((F + M) / 2) via the YAML rules.
+    """
+    n_bins = int(rfm["n_bins"])
+    validate_rfm_segments(rfm["segments"], n_bins)
+    customers = customer_metrics.sort_values("customer_id", ignore_index=True)
+    customers["r_score"] = _quantile_score(customers["recency"], n_bins, ascending=False)
+    customers["f_score"] = _quantile_score(customers["frequency"], n_bins)
+    customers["m_score"] = _quantile_score(customers["monetary"], n_bins)
+    customers["rfm_score"] = (
+        customers["r_score"].astype(str)
+        + customers["f_score"].astype(str)
+        + customers["m_score"].astype(str)
+    )
+    fm_score = np.ceil((customers["f_score"] + customers["m_score"]) / 2).astype("int64")
+    segment = pd.Series(pd.NA, index=customers.index, dtype="string")
+    for rule in rfm["segments"]:
+        in_cell = customers["r_score"].between(*rule["r"]) & fm_score.between(*rule["fm"])
+        segment = segment.mask(in_cell, rule["name"])
+    customers["rfm_segment"] = segment
+    return customers
+
+
+def build_model_input(
+    customer_features: pd.DataFrame, model: dict[str, Any]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Cap outliers at quantiles and log the skewed features, for the clustering model.
+
+    Returns the model input (``customer_id`` + one column per model feature) and the fitted
+    transforms (caps in raw units), so the same transform can be inverted or re-applied.
+    """
+    features = list(model["features"])
+    unknown = [f for f in [*features, *model["log1p_features"]] if f not in customer_features]
+    if unknown:
+        raise InputValidationError(
+            f"feature(s) {unknown} are not in the customer table; available: "
+            f"{[c for c in customer_features.columns if c != 'customer_id']}",
+            f"edit feature_engineering.model.features / log1p_features in {PARAMS_FILE}",
+            parameter="feature_engineering.model.features",
+        )
+    lower_q, upper_q = model["cap_quantiles"]
+    if not 0 <= lower_q < upper_q <= 1:
+        raise InputValidationError(
+            f"cap quantiles {model['cap_quantiles']} must satisfy 0 <= lower < upper <= 1",
+            f"edit feature_engineering.model.cap_quantiles in {PARAMS_FILE}",
+            parameter="feature_engineering.model.cap_quantiles",
+        )
+    raw = customer_features[features].astype("float64")
+    transforms = {
+        "model_features": features,
+        "log1p_features": [f for f in features if f in model["log1p_features"]],
+        "caps": {
+            f: {"lower": float(raw[f].quantile(lower_q)), "upper": float(raw[f].quantile(upper_q))}
+            for f in features
+        },
+    }
+    model_input = apply_feature_transforms(customer_features, transforms)
+    model_input.insert(0, "customer_id", customer_features["customer_id"].to_numpy())
+    return model_input.reset_index(drop=True), transforms

@@ -1,0 +1,49 @@
+"""Shared fixtures: the project root and a throw-away copy of the project to run Kedro in."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
+
+
+def copy_project(destination: Path) -> Path:
+    """Copy what `kedro run` needs (settings, conf, raw data) into ``destination``.
+
+    The package itself is installed in editable mode, so ``src/`` is not copied.
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in ("pyproject.toml", ".telemetry"):
+        shutil.copy2(PROJECT_ROOT / name, destination / name)
+    shutil.copytree(
+        PROJECT_ROOT / "conf", destination / "conf", ignore=shutil.ignore_patterns("local")
+    )
+    (destination / "conf" / "local").mkdir(exist_ok=True)
+    raw = destination / "data" / "01_raw"
+    raw.mkdir(parents=True)
+    for path in (PROJECT_ROOT / "data" / "01_raw").glob("*.csv"):
+        shutil.copy2(path, raw / path.name)
+    return destination
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Callable[[], Path]:
+    """A factory returning a fresh copy of the project under ``tmp_path``."""
+
+    def _make(name: str = "project") -> Path:
+        return copy_project(tmp_path / name)
+
+    return _make
