@@ -21,13 +21,13 @@ def project_root() -> Path:
 
 
 def copy_project(destination: Path) -> Path:
-    """Copy what `kedro run` needs (settings, conf, raw data) into ``destination``.
-
-    The package itself is installed in editable mode, so ``src/`` is not copied.
-    """
+    """Copy what `kedro run` needs (settings, source, conf, raw data) into ``destination``."""
     destination.mkdir(parents=True, exist_ok=True)
     for name in ("pyproject.toml", ".telemetry"):
         shutil.copy2(PROJECT_ROOT / name, destination / name)
+    shutil.copytree(
+        PROJECT_ROOT / "src", destination / "src", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copytree(
         PROJECT_ROOT / "conf", destination / "conf", ignore=shutil.ignore_patterns("local")
     )

@@ -180,12 +180,14 @@ def parse_transactions(mapped_transactions: ir.Table, parsing: dict[str, Any]) -
     return parsed
 
 
+def _unparseable(parsed: ir.Table, column: str) -> ir.BooleanValue:
+    """A value was given (not empty) but did not parse."""
+    return parsed[column].strip().nullif("").notnull() & parsed[f"{column}_value"].isnull()
+
+
 def _check_parse_failures(parsed: ir.Table, parsing: dict[str, Any]) -> None:
     """Raise when a column mostly fails to parse; log how many lines will be rejected."""
-    failed = {
-        column: (parsed[column].strip().nullif("").notnull() & parsed[f"{column}_value"].isnull())
-        for column in PARSED_COLUMNS
-    }
+    failed = {column: _unparseable(parsed, column) for column in PARSED_COLUMNS}
     counts = parsed.aggregate(
         lines=parsed.count(),
         **{f"{column}_failed": flag.sum() for column, flag in failed.items()},
@@ -241,8 +243,7 @@ def label_transactions(parsed_transactions: ir.Table, cleaning: dict[str, Any]) 
         is_return = is_return | invoice.startswith(prefix).fill_null(False)
 
     rules: list[tuple[str, ir.BooleanValue]] = [
-        (f"unparseable_{column}", t[f"{column}_value"].isnull() & t[column].strip().notnull())
-        for column in PARSED_COLUMNS
+        (f"unparseable_{column}", _unparseable(t, column)) for column in PARSED_COLUMNS
     ]
     rules.append(("missing_invoice_date", t.invoice_date_value.isnull()))
     rules.append(("missing_quantity_or_price", t.quantity_value.isnull() | t.price_value.isnull()))
@@ -329,6 +330,7 @@ def summarise_data_quality(
             f"{RAW_DATASET}: {raw_lines} raw lines but {clean_lines} clean + {rejected_lines} "
             "rejected were written; lines were lost or duplicated between the two datasets"
         )
+
     def iso(value: Any) -> str | None:
         return None if value is None else value.isoformat()
 

@@ -1,0 +1,244 @@
+"""Unit tests of the data_processing nodes on small in-memory Ibis tables (DuckDB)."""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+import pytest
+
+from customer_segmentation.errors import InputValidationError
+from customer_segmentation.pipelines.data_processing.nodes import (
+    CANONICAL_COLUMNS,
+    _strftime_to_regex,
+    label_transactions,
+    map_columns,
+    parse_transactions,
+    split_transactions,
+    summarise_data_quality,
+)
+
+MAPPING = {
+    "invoice": "Invoice",
+    "stock_code": "StockCode",
+    "description": "Description",
+    "quantity": "Quantity",
+    "invoice_date": "InvoiceDate",
+    "price": "Price",
+    "customer_id": "Customer ID",
+    "country": "Country",
+}
+PARSING = {
+    "date_format": None,
+    "decimal_separator": ".",
+    "thousands_separator": None,
+    "strip_customer_id_decimals": True,
+    "max_unparseable_share": 0.5,
+}
+CLEANING = {
+    "cancellation_prefix": "C",
+    "drop_missing_customer": True,
+    "drop_duplicates": True,
+    "drop_zero_quantity": True,
+    "drop_non_positive_price": True,
+    "max_abs_quantity": 10000,
+    "non_product_codes": ["POST", "M"],
+}
+HEADER = [
+    "Invoice",
+    "StockCode",
+    "Description",
+    "Quantity",
+    "InvoiceDate",
+    "Price",
+    "Customer ID",
+    "Country",
+]
+
+
+def raw_table(rows: list[list[str | None]]) -> ibis.Table:
+    """An all-text raw table, as the CSV reader with all_varchar gives it."""
+    frame = pd.DataFrame(rows, columns=HEADER, dtype="object")
+    return ibis.memtable(frame, schema={column: "string" for column in HEADER})
+
+
+GOOD = ["1001", "A1", "MUG", "6", "2010-12-01 08:00:00", "2.50", "12345", "United Kingdom"]
+
+
+def line(**changes: str | None) -> list[str | None]:
+    values = dict(zip(HEADER, GOOD))
+    values.update({HEADER[list(MAPPING).index(k)]: v for k, v in changes.items()})
+    return list(values.values())
+
+
+def run_to_labels(rows, parsing=PARSING, cleaning=CLEANING) -> pd.DataFrame:
+    mapped = map_columns(raw_table(rows), MAPPING)
+    return label_transactions(parse_transactions(mapped, parsing), cleaning).execute()
+
+
+class TestMapColumns:
+    def test_renames_to_canonical_text_columns(self):
+        mapped = map_columns(raw_table([GOOD]), MAPPING)
+        assert list(mapped.columns) == list(CANONICAL_COLUMNS)
+        assert all(dtype.is_string() for dtype in mapped.schema().types)
+
+    def test_missing_source_column_names_dataset_column_and_fix(self):
+        mapping = {**MAPPING, "customer_id": "CustomerID"}
+        with pytest.raises(InputValidationError) as error:
+            map_columns(raw_table([GOOD]), mapping)
+        message = str(error.value)
+        assert "dataset 'raw_transactions'" in message
+        assert "column 'CustomerID'" in message
+        assert "column_mapping.customer_id" in message
+        assert "\n" not in message
+
+    def test_unmapped_required_column_is_refused(self):
+        with pytest.raises(InputValidationError, match="column_mapping.price"):
+            map_columns(raw_table([GOOD]), {**MAPPING, "price": None})
+
+    def test_unknown_mapping_key_is_refused(self):
+        with pytest.raises(InputValidationError, match="unknown canonical column"):
+            map_columns(raw_table([GOOD]), {**MAPPING, "custmer_id": "x"})
+
+    def test_empty_input_is_refused(self):
+        with pytest.raises(InputValidationError, match="no data rows"):
+            map_columns(raw_table([]), MAPPING)
+
+    def test_optional_column_mapped_to_null_becomes_null(self):
+        mapped = map_columns(raw_table([GOOD]), {**MAPPING, "country": None}).execute()
+        assert mapped["country"].isna().all()
+
+
+class TestParsing:
+    @pytest.mark.parametrize(
+        ("date_format", "text", "expected"),
+        [
+            (None, "2010-12-01 08:26:00", "2010-12-01 08:26:00"),
+            ("%d/%m/%Y %H:%M", "01/12/2010 8:26", "2010-12-01 08:26:00"),
+            ("%m/%d/%Y %H:%M", "12/1/2010 8:26", "2010-12-01 08:26:00"),
+            ("%Y%m%d", "20101201", "2010-12-01 00:00:00"),
+            ("%d.%m.%Y", "31.02.2010", None),  # impossible day
+            ("%d/%m/%Y %H:%M", "2010-12-01 08:26:00", None),  # other format
+        ],
+    )
+    def test_dates(self, date_format, text, expected):
+        parsing = {**PARSING, "date_format": date_format, "max_unparseable_share": 1.0}
+        parsed = parse_transactions(
+            map_columns(raw_table([line(invoice_date=text)]), MAPPING), parsing
+        ).execute()
+        value = parsed["invoice_date_value"].iloc[0]
+        assert (pd.isna(value) and expected is None) or value == pd.Timestamp(expected)
+
+    def test_fixed_width_fields_when_directives_touch(self):
+        pattern, fields = _strftime_to_regex("%Y%m%d")
+        assert pattern == r"^(\d{4})(\d{2})(\d{1,2})$"
+        assert fields == ["year", "month", "day"]
+
+    def test_unsupported_directive_is_a_parameter_error(self):
+        with pytest.raises(InputValidationError, match="parsing.date_format"):
+            _strftime_to_regex("%d %b %Y")
+
+    def test_decimal_comma_and_thousands(self):
+        parsing = {**PARSING, "decimal_separator": ",", "thousands_separator": "."}
+        parsed = parse_transactions(
+            map_columns(raw_table([line(price="1.234,50")]), MAPPING), parsing
+        ).execute()
+        assert parsed["price_value"].iloc[0] == pytest.approx(1234.5)
+
+    def test_float_customer_ids_are_normalised(self):
+        parsed = parse_transactions(
+            map_columns(raw_table([line(customer_id=" 13085.0 ")]), MAPPING), PARSING
+        ).execute()
+        assert parsed["customer_id_value"].iloc[0] == "13085"
+
+    def test_too_many_unparseable_values_stop_the_run(self):
+        rows = [line(quantity="six"), line(quantity="x"), GOOD]
+        with pytest.raises(InputValidationError) as error:
+            parse_transactions(map_columns(raw_table(rows), MAPPING), PARSING)
+        message = str(error.value)
+        assert "column 'quantity'" in message and "2 of 3" in message and "'six'" in message
+
+    def test_a_few_unparseable_values_are_rejected_with_a_warning(self, caplog):
+        rows = [line(price="n/a"), GOOD, GOOD, line(invoice="1002")]
+        labels = run_to_labels(rows)
+        assert "1 line(s) with an unparseable price" in caplog.text
+        assert (labels["reason"] == "unparseable_price").sum() == 1
+
+
+class TestLabelling:
+    def test_each_rule_gives_its_reason(self):
+        rows = [
+            GOOD,
+            line(invoice="1002", customer_id=""),
+            line(invoice="1003", stock_code="POST"),
+            line(invoice="1004", quantity="0"),
+            line(invoice="1005", price="0"),
+            line(invoice="1006", price="-3"),
+            line(invoice="1007", quantity="80995"),
+            line(invoice="1008", invoice_date=""),
+            GOOD,  # exact duplicate of the first line
+        ]
+        reasons = run_to_labels(rows)["reason"].fillna("kept").value_counts().to_dict()
+        assert reasons == {
+            "kept": 1,
+            "missing_customer_id": 1,
+            "non_product_code": 1,
+            "zero_quantity": 1,
+            "non_positive_price": 2,
+            "quantity_above_max": 1,
+            "missing_invoice_date": 1,
+            "duplicate_line": 1,
+        }
+
+    def test_first_broken_rule_wins(self):
+        # no customer AND a postage code: the customer rule comes first
+        labels = run_to_labels([line(customer_id=None, stock_code="POST")])
+        assert labels["reason"].tolist() == ["missing_customer_id"]
+
+    def test_rules_can_be_switched_off(self):
+        cleaning = {**CLEANING, "drop_duplicates": False, "non_product_codes": []}
+        labels = run_to_labels([GOOD, GOOD, line(stock_code="POST")], cleaning=cleaning)
+        assert labels["reason"].isna().all()
+
+    def test_cancellations_are_kept_as_returns(self):
+        labels = run_to_labels([GOOD, line(invoice="C1001", quantity="-2")])
+        assert labels["reason"].isna().all()
+        assert sorted(labels["is_return"].tolist()) == [False, True]
+
+
+class TestSplitAndSummary:
+    def _labelled(self, rows):
+        mapped = map_columns(raw_table(rows), MAPPING)
+        return label_transactions(parse_transactions(mapped, PARSING), CLEANING)
+
+    def test_clean_is_typed_with_line_revenue_and_rejected_keeps_raw_text(self):
+        rows = [GOOD, line(invoice="C1", quantity="-2"), line(invoice="2", price="x1")]
+        clean, rejected = split_transactions(self._labelled(rows))
+        clean_frame = clean.order_by("invoice").execute()
+        assert clean_frame["line_revenue"].tolist() == [15.0, -5.0]
+        assert clean_frame["invoice_date"].dtype.kind == "M"
+        rejected_frame = rejected.execute()
+        assert rejected_frame["price"].tolist() == ["x1"]
+        assert rejected_frame["reason"].tolist() == ["unparseable_price"]
+
+    def test_all_lines_rejected_stops_before_writing(self):
+        rows = [line(customer_id=""), line(invoice="2", customer_id="")]
+        with pytest.raises(InputValidationError, match="every line was rejected"):
+            split_transactions(self._labelled(rows))
+
+    def test_summary_counts_and_conservation(self):
+        rows = [GOOD, GOOD, line(invoice="C1", quantity="-2"), line(invoice="3", stock_code="M")]
+        raw = raw_table(rows)
+        clean, rejected = split_transactions(self._labelled(rows))
+        summary = summarise_data_quality(raw, clean, rejected)
+        assert summary["raw_lines"] == 4
+        assert summary["clean_lines"] + summary["rejected_lines"] == 4
+        assert summary["rejected_by_reason"] == {"duplicate_line": 1, "non_product_code": 1}
+        assert summary["return_lines"] == 1
+        assert summary["customers"] == 1
+
+    def test_summary_detects_lost_lines(self):
+        rows = [GOOD, line(invoice="2")]
+        raw = raw_table(rows)
+        clean, rejected = split_transactions(self._labelled(rows))
+        with pytest.raises(RuntimeError, match="lost or duplicated"):
+            summarise_data_quality(raw, clean.limit(1), rejected)

@@ -1,0 +1,62 @@
+"""The data_processing pipeline end to end on the project's own catalog entries."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from customer_segmentation.errors import InputValidationError
+from customer_segmentation.pipelines.data_processing import create_pipeline
+from tests.pipelines.pipeline_helpers import load_parameters, project_catalog, run_pipeline
+
+RAW = """Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country
+489434,85048,"15CM CHRISTMAS GLASS BALL, 20 LIGHTS",12,2009-12-01 07:45:00,6.95,13085,United Kingdom
+489434,79323P,PINK CHERRY LIGHTS,12,2009-12-01 07:45:00,6.75,13085,United Kingdom
+489434,79323P,PINK CHERRY LIGHTS,12,2009-12-01 07:45:00,6.75,13085,United Kingdom
+489435,22350,CAT BOWL,12,2009-12-02 07:46:00,2.55,13085.0,United Kingdom
+489436,POST,POSTAGE,1,2009-12-01 09:06:00,18.00,13078,Germany
+489437,22195,HEART MEASURING SPOONS,24,2009-12-03 09:08:00,1.65,,United Kingdom
+C489449,22195,HEART MEASURING SPOONS,-6,2009-12-04 10:33:00,1.65,13085,United Kingdom
+489450,21871,SAVE THE PLANET MUG,6,2009-12-05 10:33:00,0,13078,Germany
+489451,21871,SAVE THE PLANET MUG,6,2009-12-05 10:33:00,1.25,13078,Germany
+"""
+
+
+def write_raw(root, text: str = RAW) -> None:
+    path = root / "data" / "01_raw" / "transactions.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_raw_equals_clean_plus_rejected(tmp_path):
+    write_raw(tmp_path)
+    catalog = project_catalog(tmp_path)
+    run_pipeline(
+        create_pipeline(), catalog, {"data_processing": load_parameters("data_processing")}
+    )
+
+    clean = pd.read_parquet(tmp_path / "data/02_intermediate/clean_transactions.parquet")
+    rejected = pd.read_parquet(tmp_path / "data/02_intermediate/rejected_transactions.parquet")
+    summary = catalog.load("data_quality_summary")
+    assert len(clean) + len(rejected) == 9 == summary["raw_lines"]
+    assert summary["rejected_by_reason"] == {
+        "duplicate_line": 1,
+        "missing_customer_id": 1,
+        "non_positive_price": 1,
+        "non_product_code": 1,
+    }
+    assert sorted(clean["customer_id"].unique()) == ["13078", "13085"]
+    assert clean["is_return"].sum() == 1 == summary["return_lines"]
+    # the rejected line keeps its original text, e.g. the empty customer id
+    assert set(rejected.columns) >= {"invoice", "customer_id", "reason"}
+
+
+def test_bad_mapping_fails_before_anything_is_written(tmp_path):
+    write_raw(tmp_path, RAW.replace("Customer ID", "CustomerID"))
+    catalog = project_catalog(tmp_path)
+    with pytest.raises(InputValidationError, match="column 'Customer ID'"):
+        run_pipeline(
+            create_pipeline(), catalog, {"data_processing": load_parameters("data_processing")}
+        )
+    assert not (tmp_path / "data" / "02_intermediate").exists()
+    assert not (tmp_path / "data" / "08_reporting").exists()

@@ -1,0 +1,167 @@
+"""Unit tests of the feature_engineering nodes on small hand-checked tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from customer_segmentation.errors import InputValidationError
+from customer_segmentation.pipelines.feature_engineering.nodes import (
+    CUSTOMER_FEATURES,
+    aggregate_customers,
+    build_model_input,
+    resolve_snapshot_date,
+    score_rfm,
+    validate_rfm_segments,
+)
+from customer_segmentation.transforms import invert_feature_transforms
+
+PARAMS = yaml.safe_load(
+    (Path(__file__).parents[3] / "conf/base/parameters_feature_engineering.yml").read_text()
+)["feature_engineering"]
+
+
+def clean_table(rows: list[tuple]) -> ibis.Table:
+    columns = ["invoice", "stock_code", "quantity", "invoice_date", "price", "customer_id"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["invoice_date"] = pd.to_datetime(frame["invoice_date"])
+    frame["is_return"] = frame["quantity"] < 0
+    frame["line_revenue"] = frame["quantity"] * frame["price"]
+    return ibis.memtable(frame)
+
+
+CLEAN = clean_table(
+    [
+        # customer A: three orders on days 0, 10 and 30, one return
+        ("1", "P1", 2.0, "2011-01-01 10:00", 10.0, "A"),
+        ("1", "P2", 1.0, "2011-01-01 10:00", 5.0, "A"),
+        ("2", "P1", 4.0, "2011-01-11 09:00", 10.0, "A"),
+        ("3", "P3", 10.0, "2011-01-31 17:00", 1.0, "A"),
+        ("C4", "P1", -1.0, "2011-02-01 12:00", 10.0, "A"),
+        # customer B: a single order
+        ("5", "P9", 3.0, "2011-01-21 12:00", 2.0, "B"),
+        # customer C: only a return, never an order in the data
+        ("C6", "P9", -1.0, "2011-01-21 12:00", 2.0, "C"),
+    ]
+)
+
+
+class TestSnapshot:
+    def test_default_is_the_day_after_the_last_invoice(self):
+        assert resolve_snapshot_date(CLEAN, None) == dt.date(2011, 2, 2)
+
+    def test_parameter_wins(self):
+        assert resolve_snapshot_date(CLEAN, "2011-03-01") == dt.date(2011, 3, 1)
+
+    def test_bad_parameter_is_named(self):
+        with pytest.raises(InputValidationError, match="feature_engineering.snapshot_date"):
+            resolve_snapshot_date(CLEAN, "01/03/2011")
+
+
+class TestAggregateCustomers:
+    def test_hand_computed_features(self):
+        features = aggregate_customers(CLEAN, dt.date(2011, 2, 2)).execute()
+        assert features["customer_id"].tolist() == ["A", "B"]  # C has no order
+        assert list(features.columns) == ["customer_id", *CUSTOMER_FEATURES]
+        a, b = features.iloc[0], features.iloc[1]
+        assert a["recency"] == 2 and a["tenure"] == 32
+        assert a["frequency"] == 3
+        assert a["monetary"] == pytest.approx(25 + 40 + 10 - 10)
+        assert a["avg_order_value"] == pytest.approx(75 / 3)
+        assert a["mean_days_between_purchases"] == pytest.approx(30 / 2)
+        assert a["return_rate"] == pytest.approx(10 / 75)
+        assert a["distinct_products"] == 3
+        assert a["units_per_order"] == pytest.approx(17 / 3)
+        assert b["recency"] == 12 and b["tenure"] == 12 and b["frequency"] == 1
+        # a single order leaves the gap open: it is at least the tenure
+        assert b["mean_days_between_purchases"] == pytest.approx(12)
+        assert b["return_rate"] == 0
+
+
+def metrics(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"{i:05d}" for i in range(n)],
+            "recency": rng.integers(1, 700, n),
+            "frequency": rng.geometric(0.3, n),
+            "monetary": rng.lognormal(6, 1.2, n),
+            "avg_order_value": rng.lognormal(5, 0.8, n),
+            "tenure": rng.integers(1, 730, n),
+            "mean_days_between_purchases": rng.lognormal(3, 1, n),
+            "return_rate": rng.beta(1, 20, n),
+            "distinct_products": rng.geometric(0.05, n),
+            "units_per_order": rng.lognormal(3, 1, n),
+        }
+    )
+    return frame.sample(frac=1, random_state=seed)  # rows out of order on purpose
+
+
+class TestRfm:
+    def test_shipped_rules_map_every_cell_to_exactly_one_segment(self):
+        validate_rfm_segments(PARAMS["rfm"]["segments"], PARAMS["rfm"]["n_bins"])
+        names = {rule["name"] for rule in PARAMS["rfm"]["segments"]}
+        assert len(names) == 11
+
+    @pytest.mark.parametrize(
+        "broken",
+        [
+            lambda rules: rules[1:],  # a hole
+            lambda rules: [*rules, {"name": "Twice", "r": [5, 5], "fm": [5, 5]}],  # an overlap
+        ],
+    )
+    def test_broken_rules_are_refused(self, broken):
+        with pytest.raises(InputValidationError, match="rfm.segments"):
+            validate_rfm_segments(broken(PARAMS["rfm"]["segments"]), 5)
+
+    def test_scores_are_even_quintiles_and_deterministic(self):
+        scored = score_rfm(metrics(1000), PARAMS["rfm"])
+        for score in ("r_score", "f_score", "m_score"):
+            assert scored[score].between(1, 5).all()
+            # frequency has many ties: ranking first keeps every bin the same size
+            assert scored[score].value_counts().tolist() == [200] * 5
+        assert scored["customer_id"].is_monotonic_increasing
+        assert scored["rfm_segment"].notna().all()
+        pd.testing.assert_frame_equal(scored, score_rfm(metrics(1000), PARAMS["rfm"]))
+
+    def test_most_recent_biggest_spenders_are_champions(self):
+        scored = score_rfm(metrics(500), PARAMS["rfm"])
+        best = scored[(scored.r_score == 5) & (scored.f_score == 5) & (scored.m_score == 5)]
+        assert (best["rfm_segment"] == "Champions").all()
+        assert scored.loc[scored.recency.idxmin(), "r_score"] == 5
+
+    def test_works_with_fewer_customers_than_bins(self):
+        scored = score_rfm(metrics(3), PARAMS["rfm"])
+        assert scored["r_score"].between(1, 5).all()
+
+
+class TestModelInput:
+    def test_caps_logs_and_inverts(self):
+        features = score_rfm(metrics(400), PARAMS["rfm"])
+        model_input, transforms = build_model_input(features, PARAMS["model"])
+        assert list(model_input.columns) == ["customer_id", *PARAMS["model"]["features"]]
+        assert transforms["log1p_features"] == [
+            f for f in PARAMS["model"]["features"] if f in PARAMS["model"]["log1p_features"]
+        ]
+        cap = transforms["caps"]["monetary"]["upper"]
+        assert cap == pytest.approx(features["monetary"].quantile(0.99))
+        assert model_input["monetary"].max() == pytest.approx(np.log1p(cap))
+        back = invert_feature_transforms(model_input[["monetary"]], transforms)
+        expected = features["monetary"].clip(upper=cap).to_numpy()
+        np.testing.assert_allclose(back["monetary"].to_numpy(), expected)
+
+    def test_unknown_feature_is_named(self):
+        params = {**PARAMS["model"], "features": ["recency", "lifetime_value"]}
+        with pytest.raises(InputValidationError, match="lifetime_value"):
+            build_model_input(metrics(10), params)
+
+    def test_bad_quantiles_are_refused(self):
+        params = {**PARAMS["model"], "cap_quantiles": [0.9, 0.1]}
+        with pytest.raises(InputValidationError, match="cap_quantiles"):
+            build_model_input(metrics(10), params)

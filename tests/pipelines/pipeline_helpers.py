@@ -1,0 +1,43 @@
+"""Run a project pipeline on a catalog built from the project's own YAML, in a temp folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from kedro.io import DataCatalog
+from kedro.pipeline import Pipeline
+from kedro.runner import SequentialRunner
+
+from tests.conftest import PROJECT_ROOT
+
+
+def load_parameters(pipeline_name: str) -> dict[str, Any]:
+    path = PROJECT_ROOT / "conf" / "base" / f"parameters_{pipeline_name}.yml"
+    return yaml.safe_load(path.read_text())[pipeline_name]
+
+
+def project_catalog(root: Path, overrides: dict[str, Any] | None = None) -> DataCatalog:
+    """The base catalog with every relative file path moved under ``root``."""
+    config: dict[str, Any] = {}
+    for path in sorted((PROJECT_ROOT / "conf" / "base").glob("catalog*.yml")):
+        config.update(yaml.safe_load(path.read_text()) or {})
+    config = {name: entry for name, entry in config.items() if not name.startswith("_")}
+    for entry in config.values():
+        if "filepath" in entry:
+            entry["filepath"] = str(root / entry["filepath"])
+    config.update(overrides or {})
+    return DataCatalog.from_config(config)
+
+
+def run_pipeline(
+    pipeline: Pipeline, catalog: DataCatalog, parameters: dict[str, dict[str, Any]]
+) -> DataCatalog:
+    """Feed ``params:<group>.<key>`` inputs from ``parameters`` and run sequentially."""
+    for group, values in parameters.items():
+        catalog[f"params:{group}"] = values
+        for key, value in values.items():
+            catalog[f"params:{group}.{key}"] = value
+    SequentialRunner().run(pipeline, catalog)
+    return catalog
