@@ -1,6 +1,10 @@
 """Project settings: Kedro defaults except where a comment says why."""
 
-from kedro.config import OmegaConfigLoader  # noqa: F401
+import warnings
+
+# Kedro 1.7 calls an OmegaConf 2.4 API that OmegaConf now flags as deprecated; the warning
+# appears on every run and there is nothing for a user to act on.
+warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
