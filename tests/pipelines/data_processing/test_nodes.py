@@ -242,3 +242,21 @@ class TestSplitAndSummary:
         clean, rejected = split_transactions(self._labelled(rows))
         with pytest.raises(RuntimeError, match="lost or duplicated"):
             summarise_data_quality(raw, clean.limit(1), rejected)
+
+
+class TestOptionalColumns:
+    def test_no_invoice_column_means_one_order_per_customer_and_day(self):
+        mapping = {**MAPPING, "invoice": None}
+        rows = [GOOD, line(stock_code="B2"), line(invoice_date="2010-12-02 09:00:00")]
+        mapped = map_columns(raw_table(rows), mapping)
+        labelled = label_transactions(parse_transactions(mapped, PARSING), CLEANING)
+        clean, _ = split_transactions(labelled)
+        invoices = sorted(clean.execute()["invoice"])
+        assert invoices == ["12345@2010-12-01", "12345@2010-12-01", "12345@2010-12-02"]
+
+    def test_no_product_column_leaves_stock_code_null(self):
+        mapping = {**MAPPING, "stock_code": None, "description": None}
+        mapped = map_columns(raw_table([GOOD, line(invoice="2")]), mapping)
+        labelled = label_transactions(parse_transactions(mapped, PARSING), CLEANING)
+        clean, _ = split_transactions(labelled)
+        assert clean.execute()["stock_code"].isna().all()

@@ -165,3 +165,16 @@ class TestModelInput:
         params = {**PARAMS["model"], "cap_quantiles": [0.9, 0.1]}
         with pytest.raises(InputValidationError, match="cap_quantiles"):
             build_model_input(metrics(10), params)
+
+
+class TestWithoutProducts:
+    def test_distinct_products_is_unknown_not_zero(self):
+        no_products = CLEAN.mutate(stock_code=ibis.null("string"))
+        features = aggregate_customers(no_products, dt.date(2011, 2, 2)).execute()
+        assert features["distinct_products"].isna().all()
+
+    def test_an_all_missing_model_feature_is_refused(self):
+        frame = metrics(20)
+        frame["distinct_products"] = np.nan
+        with pytest.raises(InputValidationError, match="distinct_products"):
+            build_model_input(frame, PARAMS["model"])

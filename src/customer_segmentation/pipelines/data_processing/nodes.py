@@ -272,8 +272,9 @@ def label_transactions(parsed_transactions: ir.Table, cleaning: dict[str, Any]) 
 def split_transactions(labelled_transactions: ir.Table) -> tuple[ir.Table, ir.Table]:
     """Split labelled lines into clean (typed) and rejected (as the export had them).
 
-    Clean lines carry their line revenue (negative for returns). Stops before anything is
-    written when no line survives the cleaning rules.
+    Clean lines carry their line revenue (negative for returns). A line without an invoice
+    id (or an export without that column) counts as one order per customer and day. Stops
+    before anything is written when no line survives the cleaning rules.
     """
     t = labelled_transactions
     if t.filter(t.reason.isnull()).count().execute() == 0:
@@ -285,8 +286,10 @@ def split_transactions(labelled_transactions: ir.Table) -> tuple[ir.Table, ir.Ta
         )
     kept = t.filter(t.reason.isnull())
     clean = kept.select(
-        invoice=kept.invoice.strip(),
-        stock_code=kept.stock_code.strip(),
+        invoice=kept.invoice.strip()
+        .nullif("")
+        .fill_null(kept.customer_id_value + "@" + kept.invoice_date_value.date().cast("string")),
+        stock_code=kept.stock_code.strip().nullif(""),
         description=kept.description.strip(),
         quantity=kept.quantity_value,
         invoice_date=kept.invoice_date_value,

@@ -65,7 +65,8 @@ def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) ->
       single order the gap is still open, so it is the tenure (a lower bound).
     - ``return_rate``: returned value / ordered value, capped at 1 (returns of orders made
       before the data starts can exceed it).
-    - ``distinct_products``: distinct stock codes ordered.
+    - ``distinct_products``: distinct stock codes ordered; null when the export has no
+      product column (the feature is then unknown, not zero).
     """
     t = clean_transactions
     snapshot_day = int(
@@ -80,6 +81,7 @@ def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) ->
         ordered_value=orders.line_revenue.sum(),
         units=orders.quantity.sum(),
         distinct_products=orders.stock_code.nunique(),
+        lines_with_product=orders.stock_code.count(),
     )
     returns = t.filter(t.is_return)
     returned = returns.group_by("customer_id").aggregate(
@@ -102,7 +104,9 @@ def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) ->
             tenure.cast("float64"),
         ),
         return_rate=ibis.least(c.returned_value / c.ordered_value, 1.0),
-        distinct_products=c.distinct_products.cast("int64"),
+        distinct_products=ibis.ifelse(
+            c.lines_with_product > 0, c.distinct_products, ibis.null()
+        ).cast("int64"),
         units_per_order=c.units / c.frequency,
     ).order_by("customer_id")
 
@@ -173,6 +177,14 @@ def build_model_input(
             f"feature(s) {unknown} are not in the customer table; available: "
             f"{[c for c in customer_features.columns if c != 'customer_id']}",
             f"edit feature_engineering.model.features / log1p_features in {PARAMS_FILE}",
+            parameter="feature_engineering.model.features",
+        )
+    empty = [f for f in features if customer_features[f].isna().all()]
+    if empty:
+        raise InputValidationError(
+            f"feature(s) {empty} have no values for any customer (e.g. no product column "
+            "is mapped, so distinct_products is unknown)",
+            f"remove them from feature_engineering.model.features in {PARAMS_FILE}",
             parameter="feature_engineering.model.features",
         )
     lower_q, upper_q = model["cap_quantiles"]
