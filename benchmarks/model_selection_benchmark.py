@@ -1,0 +1,129 @@
+"""Wall time and peak memory of the ``model_selection`` nodes on synthetic customers.
+
+Generates N customers of ``model_input``-shaped data (9 features, planted groups like
+``sklearn.datasets.make_blobs``), runs the pipeline's nodes in order with the default
+parameters from ``conf/base/parameters_model_selection.yml`` (K 2..10, 50 trials; the
+Optuna storage is in memory unless ``--storage`` is given), and prints the time of each
+step, the total and the peak RSS.
+
+    .venv/bin/python benchmarks/model_selection_benchmark.py            # 500,000 customers
+    .venv/bin/python benchmarks/model_selection_benchmark.py 100000 --groups 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from customer_segmentation.pipelines.model_selection import nodes
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+FEATURES = [
+    "recency",
+    "frequency",
+    "monetary",
+    "avg_order_value",
+    "tenure",
+    "mean_days_between_purchases",
+    "return_rate",
+    "distinct_products",
+    "units_per_order",
+]
+
+
+def synthetic_model_input(n_customers: int, n_groups: int, seed: int) -> pd.DataFrame:
+    """``n_customers`` rows: ``customer_id`` + 9 float features around ``n_groups`` centres."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-6.0, 6.0, size=(n_groups, len(FEATURES)))
+    weights = rng.dirichlet(np.full(n_groups, 5.0))
+    groups = rng.choice(n_groups, size=n_customers, p=weights)
+    values = centres[groups] + rng.normal(size=(n_customers, len(FEATURES)))
+    frame = pd.DataFrame(values, columns=FEATURES)
+    frame.insert(0, "customer_id", [f"C{i:07d}" for i in range(n_customers)])
+    return frame
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def emit(line: str) -> None:
+    """Write one line of the report."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def timed(label: str, func: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    """Run ``func(*args)``, print and return its result and wall time."""
+    start = time.perf_counter()
+    result = func(*args)
+    elapsed = time.perf_counter() - start
+    emit(f"{label:<28} {elapsed:8.2f} s   peak RSS {peak_rss_mib():8.0f} MiB")
+    return result, elapsed
+
+
+def main() -> None:
+    """Parse arguments, generate data, run and time the nodes."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n_customers", nargs="?", type=int, default=500_000)
+    parser.add_argument("--groups", type=int, default=4, help="planted groups (default 4)")
+    parser.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
+    parser.add_argument(
+        "--storage",
+        default=None,
+        help="Optuna storage URL, e.g. sqlite:////tmp/bench.db (default: in memory, so the "
+        "benchmark leaves no study behind)",
+    )
+    args = parser.parse_args()
+
+    params_file = PROJECT_ROOT / "conf" / "base" / "parameters_model_selection.yml"
+    params = yaml.safe_load(params_file.read_text())["model_selection"]
+    params["study"]["storage"] = args.storage
+    params["study"]["study_name"] = f"benchmark-{args.n_customers}-{args.groups}-{args.seed}"
+
+    model_input, generate_s = timed(
+        f"generate {args.n_customers:,} rows",
+        synthetic_model_input,
+        args.n_customers,
+        args.groups,
+        args.seed,
+    )
+    steps: list[float] = []
+    settings, elapsed = timed("validate_parameters", nodes.validate_parameters, params)
+    steps.append(elapsed)
+    sample, elapsed = timed("draw_search_sample", nodes.draw_search_sample, model_input, settings)
+    steps.append(elapsed)
+    grid, elapsed = timed("score_k_grid", nodes.score_k_grid, sample, settings)
+    steps.append(elapsed)
+    trials, elapsed = timed("run_study", nodes.run_study, sample, settings)
+    steps.append(elapsed)
+    best, elapsed = timed("select_best_params", nodes.select_best_params, trials, sample, settings)
+    steps.append(elapsed)
+
+    emit(f"{'total (without generation)':<28} {sum(steps):8.2f} s")
+    emit(f"peak RSS: {peak_rss_mib():.0f} MiB")
+    knee = grid.loc[grid["is_knee"], "k"].tolist()
+    emit(
+        f"customers {args.n_customers:,}, planted groups {args.groups}, "
+        f"search sample {best['search_sample_size']:,}, "
+        f"silhouette sample {best['silhouette_sample_size']:,}"
+    )
+    emit(
+        f"K grid knee {knee}, best silhouette K {int(grid.loc[grid['silhouette'].idxmax(), 'k'])}"
+        f"; study: {len(trials)} trials ({int(trials['cached'].sum())} cached), "
+        f"best {best['scaler']} K={best['k']} silhouette {best['silhouette']:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,515 @@
+"""Nodes of ``clustering``: the final model on every customer, named and checked segments.
+
+Cluster ids are relabelled in a stable order (by descending centroid of ``relabel_by``,
+then size), so the same data and seeds always give the same files.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import QuantileTransformer
+from threadpoolctl import threadpool_limits
+
+from customer_segmentation.errors import InputValidationError
+from customer_segmentation.pipelines.model_selection.nodes import KMEANS_ALGORITHMS
+from customer_segmentation.pipelines.model_selection.validation import (
+    ID_COLUMN,
+    feature_columns,
+    get_param,
+    require_float,
+    require_int,
+    require_str,
+    validate_model_input,
+)
+from customer_segmentation.scalers import SCALER_NAMES, make_scaler
+from customer_segmentation.transforms import invert_feature_transforms
+
+logger = logging.getLogger(__name__)
+
+ROOT = "clustering"
+DIRECTIONS = ("high", "low", "mid")
+
+
+def validate_parameters(params: dict[str, Any]) -> dict[str, Any]:
+    """Check every ``clustering`` parameter before any work; return them normalised."""
+    naming = get_param(params, "naming", ROOT)
+    rules = get_param(params, "naming.rules", ROOT)
+    if not isinstance(rules, list) or not rules:
+        raise InputValidationError(
+            "must be a non-empty list of rules",
+            "list rules with name, when, goal and actions",
+            parameter=f"{ROOT}.naming.rules",
+        )
+    checked_rules = [_check_rule(rule, position) for position, rule in enumerate(rules)]
+    names = [rule["name"] for rule in checked_rules]
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        raise InputValidationError(
+            f"names {duplicated} more than once",
+            "give every rule its own name",
+            parameter=f"{ROOT}.naming.rules",
+        )
+    labels = get_param(params, "naming.fallback.labels", ROOT)
+    if not isinstance(labels, Mapping) or any(
+        not isinstance(pair, Mapping) or set(pair) != {"high", "low"} for pair in labels.values()
+    ):
+        raise InputValidationError(
+            "must map each feature to {high: text, low: text}",
+            "give every feature a high and a low label",
+            parameter=f"{ROOT}.naming.fallback.labels",
+        )
+    return {
+        "n_threads": require_int(params, "n_threads", ROOT, minimum=1, optional=True),
+        "kmeans": {
+            "n_init": require_int(params, "kmeans.n_init", ROOT, minimum=1),
+            "max_iter": require_int(params, "kmeans.max_iter", ROOT, minimum=1),
+            "algorithm": require_str(params, "kmeans.algorithm", ROOT, choices=KMEANS_ALGORITHMS),
+            "random_state": require_int(params, "kmeans.random_state", ROOT, minimum=0),
+        },
+        "relabel_by": require_str(params, "relabel_by", ROOT),
+        "stability": {
+            "n_bootstrap": require_int(params, "stability.n_bootstrap", ROOT, minimum=2),
+            "sample_size": require_int(params, "stability.sample_size", ROOT, minimum=2),
+            "random_state": require_int(params, "stability.random_state", ROOT, minimum=0),
+            "threshold": require_float(params, "stability.threshold", ROOT, low=0.0, high=1.0),
+        },
+        "naming": {
+            "high_z": require_float(params, "naming.high_z", ROOT, low=0.0, high=10.0),
+            "low_z": require_float(params, "naming.low_z", ROOT, low=-10.0, high=0.0),
+            "mid_band": require_float(params, "naming.mid_band", ROOT, low=0.0, high=10.0),
+            "rules": checked_rules,
+            "average": _check_action_block(
+                naming.get("average"), f"{ROOT}.naming.average", require_name=True
+            ),
+            "fallback": {
+                **_check_action_block(
+                    naming.get("fallback"), f"{ROOT}.naming.fallback", require_name=False
+                ),
+                "labels": {feature: dict(pair) for feature, pair in labels.items()},
+            },
+        },
+    }
+
+
+def _check_rule(rule: Any, position: int) -> dict[str, Any]:
+    """One naming rule: ``name``, ``when`` ({feature: high|low|mid}), ``goal``, ``actions``."""
+    path = f"{ROOT}.naming.rules[{position}]"
+    if not isinstance(rule, Mapping):
+        raise InputValidationError(
+            f"is {rule!r}, not a mapping",
+            "write the rule as name/when/goal/actions",
+            parameter=path,
+        )
+    when = rule.get("when")
+    if not isinstance(when, Mapping) or not when:
+        raise InputValidationError(
+            "has no 'when' conditions",
+            "add e.g. when: {recency: low, frequency: high}",
+            parameter=f"{path}.when",
+        )
+    for feature, direction in when.items():
+        if direction not in DIRECTIONS:
+            raise InputValidationError(
+                f"sets {feature} to {direction!r}",
+                f"use one of {', '.join(DIRECTIONS)}",
+                parameter=f"{path}.when",
+            )
+    return {**_check_action_block(rule, path, require_name=True), "when": dict(when)}
+
+
+def _check_action_block(block: Any, path: str, *, require_name: bool) -> dict[str, Any]:
+    """A block with ``goal`` and a non-empty list of ``actions`` (and ``name`` if required)."""
+    if not isinstance(block, Mapping):
+        raise InputValidationError(
+            "is missing", "add it to conf/base/parameters_clustering.yml", parameter=path
+        )
+    fields = ["goal"] + (["name"] if require_name else [])
+    for field in fields:
+        if not isinstance(block.get(field), str) or not block[field].strip():
+            raise InputValidationError(
+                f"has no {field}", f"set {field} to a text", parameter=f"{path}.{field}"
+            )
+    actions = block.get("actions")
+    if (
+        not isinstance(actions, list)
+        or not actions
+        or not all(isinstance(action, str) and action.strip() for action in actions)
+    ):
+        raise InputValidationError(
+            "must be a non-empty list of texts",
+            "list at least one action",
+            parameter=f"{path}.actions",
+        )
+    return {field: block[field] for field in fields} | {"actions": list(actions)}
+
+
+def _features_and_values(model_input: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Validated ``model_input`` (sorted by id) and its feature columns."""
+    frame = validate_model_input(model_input)
+    return frame, feature_columns(frame)
+
+
+def fit_segmentation_model(
+    model_input: pd.DataFrame, best_params: dict[str, Any], settings: dict[str, Any]
+) -> Pipeline:
+    """Fit ``scaler -> KMeans`` (``best_params`` scaler and K) on every customer.
+
+    The fitted clusters are renumbered 0..K-1 by descending centroid of ``relabel_by``
+    (original units; ``"size"`` for cluster size), then size, so ids are meaningful and
+    stable. The model takes the ``model_input`` feature columns in order.
+    """
+    frame, features = _features_and_values(model_input)
+    scaler_name, k = _check_best_params(best_params, features, len(frame))
+    relabel_by = settings["relabel_by"]
+    if relabel_by != "size" and relabel_by not in features:
+        raise InputValidationError(
+            f"is {relabel_by!r}, not a model feature",
+            f"use 'size' or one of {', '.join(features)}",
+            parameter=f"{ROOT}.relabel_by",
+        )
+    model = Pipeline(
+        [
+            ("scaler", _scaler_for(scaler_name, settings, len(frame))),
+            ("kmeans", KMeans(n_clusters=k, **settings["kmeans"])),
+        ]
+    )
+    with threadpool_limits(limits=settings["n_threads"]):
+        model.fit(frame[features])
+    return relabel_clusters(model, relabel_by, features)
+
+
+def _scaler_for(name: str, settings: dict[str, Any], n_rows: int) -> Any:
+    """A fresh scaler; ``quantile_normal`` uses at most ``n_rows`` quantiles."""
+    scaler = make_scaler(name, settings["kmeans"]["random_state"], parameter="best_params.scaler")
+    if isinstance(scaler, QuantileTransformer):
+        scaler.set_params(n_quantiles=min(scaler.n_quantiles, n_rows))
+    return scaler
+
+
+def _check_best_params(
+    best_params: dict[str, Any], features: list[str], n_customers: int
+) -> tuple[str, int]:
+    """The scaler name and K of ``best_params``, checked against the data."""
+    scaler = best_params.get("scaler") if isinstance(best_params, Mapping) else None
+    if scaler not in SCALER_NAMES:
+        raise InputValidationError(
+            f"has scaler {scaler!r}", "re-run model_selection", dataset="best_params"
+        )
+    k = best_params.get("k")
+    if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= n_customers:
+        raise InputValidationError(
+            f"has k={k!r}, must be an integer between 2 and the {n_customers} customers",
+            "re-run model_selection on this model_input",
+            dataset="best_params",
+        )
+    expected = best_params.get("features")
+    if expected is not None and list(expected) != features:
+        raise InputValidationError(
+            f"was chosen on features {list(expected)}, model_input has {features}",
+            "re-run model_selection on this model_input",
+            dataset="best_params",
+        )
+    return scaler, k
+
+
+def relabel_clusters(model: Pipeline, relabel_by: str, features: list[str]) -> Pipeline:
+    """Renumber the fitted clusters: descending ``relabel_by`` centroid, then size.
+
+    Reorders ``cluster_centers_`` (what ``predict`` uses) and ``labels_`` in place and
+    returns the model. Remaining ties are broken by the centroid coordinates.
+    """
+    kmeans = model.named_steps["kmeans"]
+    sizes = np.bincount(kmeans.labels_, minlength=kmeans.n_clusters)
+    centres = centroids_in_model_units(model)
+    keys = [centres[:, position] for position in reversed(range(centres.shape[1]))]
+    keys.append(-sizes)
+    if relabel_by != "size":
+        keys.append(-centres[:, features.index(relabel_by)])
+    order = np.lexsort(keys)
+    new_ids = np.empty_like(order)
+    new_ids[order] = np.arange(len(order))
+    kmeans.cluster_centers_ = kmeans.cluster_centers_[order]
+    kmeans.labels_ = new_ids[kmeans.labels_].astype(kmeans.labels_.dtype)
+    return model
+
+
+def centroids_in_model_units(model: Pipeline) -> np.ndarray:
+    """Cluster centres mapped back through the scaler (model-input units)."""
+    centres = model.named_steps["kmeans"].cluster_centers_
+    return np.asarray(model[:-1].inverse_transform(centres), dtype="float64")
+
+
+def compute_centroids(
+    model: Pipeline, model_input: pd.DataFrame, feature_transforms: dict[str, Any]
+) -> pd.DataFrame:
+    """Centroids per cluster in original units and standardized (tidy, one row per unit).
+
+    ``original``: the centre mapped back through the scaler, then through
+    :func:`invert_feature_transforms` (log1p undone). ``standardized``: z-score of the
+    centre (model-input units) against the mean and std of all customers.
+    """
+    frame, features = _features_and_values(model_input)
+    _check_transforms(feature_transforms, features)
+    centres = pd.DataFrame(centroids_in_model_units(model), columns=features)
+    population = frame[features]
+    standardized = (centres - population.mean()) / population.std(ddof=0)
+    original = invert_feature_transforms(centres, feature_transforms)
+    clusters = np.arange(len(centres))
+    return pd.concat(
+        [
+            original.assign(cluster=clusters, units="original"),
+            standardized.assign(cluster=clusters, units="standardized"),
+        ],
+        ignore_index=True,
+    )[["cluster", "units", *features]]
+
+
+def _check_transforms(feature_transforms: Any, features: list[str]) -> None:
+    """``feature_transforms`` must describe the model features."""
+    if not isinstance(feature_transforms, Mapping) or not isinstance(
+        feature_transforms.get("log1p_features"), list
+    ):
+        raise InputValidationError(
+            "has no 'log1p_features' list",
+            "re-run feature_engineering",
+            dataset="feature_transforms",
+        )
+    declared = feature_transforms.get("model_features")
+    if declared is not None and list(declared) != features:
+        raise InputValidationError(
+            f"lists model_features {list(declared)}, model_input has {features}",
+            "re-run feature_engineering so both come from the same run",
+            dataset="feature_transforms",
+        )
+
+
+def name_segments(centroids: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
+    """Give every cluster a unique human name, goal and actions from its profile.
+
+    A rule matches a cluster when every condition holds on the standardized centroid
+    (``high``: z >= high_z, ``low``: z <= low_z, ``mid``: |z| <= mid_band). Its score
+    is the sum of the margins (z, -z, or mid_band - |z|), so more specific rules score
+    higher. Pairs are assigned greedily by best score (ties: rule order, then cluster),
+    each rule and cluster at most once; a rule naming a feature the model does not have
+    is skipped. A cluster left over is ``average.name`` if all
+    its |z| <= mid_band (once), otherwise named from its two most extreme features
+    (e.g. "High spend, low frequency"), extended with the next feature until unique.
+    """
+    naming = settings["naming"]
+    profiles = _standardized_profiles(centroids)
+    candidates = []
+    for rule_position, rule in enumerate(naming["rules"]):
+        if not set(rule["when"]) <= set(profiles.columns):
+            continue
+        for cluster, profile in profiles.iterrows():
+            score = _rule_score(rule["when"], profile, naming)
+            if score is not None:
+                candidates.append((-score, rule_position, int(cluster)))
+    chosen: dict[int, dict[str, Any]] = {}
+    used_rules: set[int] = set()
+    for _, rule_position, cluster in sorted(candidates):
+        if cluster not in chosen and rule_position not in used_rules:
+            chosen[cluster] = naming["rules"][rule_position]
+            used_rules.add(rule_position)
+    used_names = {block["name"] for block in chosen.values()}
+    for cluster, profile in profiles.iterrows():
+        if int(cluster) in chosen:
+            continue
+        block = _fallback_block(profile, naming, used_names)
+        chosen[int(cluster)] = block
+        used_names.add(block["name"])
+    return pd.DataFrame(
+        [
+            {
+                "cluster": cluster,
+                "segment": chosen[cluster]["name"],
+                "goal": chosen[cluster]["goal"],
+                "actions": "; ".join(chosen[cluster]["actions"]),
+            }
+            for cluster in sorted(chosen)
+        ]
+    )
+
+
+def _standardized_profiles(centroids: pd.DataFrame) -> pd.DataFrame:
+    """Standardized rows of the centroid table, indexed by cluster."""
+    rows = centroids[centroids["units"] == "standardized"]
+    return rows.drop(columns=[c for c in ("units", "segment") if c in rows]).set_index("cluster")
+
+
+def _rule_score(
+    when: Mapping[str, str], profile: pd.Series, naming: dict[str, Any]
+) -> float | None:
+    """Sum of the condition margins, or ``None`` if any condition fails."""
+    score = 0.0
+    for feature, direction in when.items():
+        margin = _condition_margin(float(profile[feature]), direction, naming)
+        if margin is None:
+            return None
+        score += margin
+    return score
+
+
+def _condition_margin(z: float, direction: str, naming: dict[str, Any]) -> float | None:
+    """How strongly ``z`` satisfies ``direction`` (``None``: not at all)."""
+    if direction == "high":
+        return z if z >= naming["high_z"] else None
+    if direction == "low":
+        return -z if z <= naming["low_z"] else None
+    return naming["mid_band"] - abs(z) if abs(z) <= naming["mid_band"] else None
+
+
+def _fallback_block(
+    profile: pd.Series, naming: dict[str, Any], used_names: set[str]
+) -> dict[str, Any]:
+    """Average name, or a descriptive name from the most extreme standardized features."""
+    average = naming["average"]
+    if profile.abs().max() <= naming["mid_band"] and average["name"] not in used_names:
+        return average
+    fallback = naming["fallback"]
+    ranked = profile.abs().sort_values(ascending=False, kind="stable").index.tolist()
+    parts = [_describe(feature, float(profile[feature]), fallback["labels"]) for feature in ranked]
+    name = ""
+    for count in range(2, len(parts) + 1):
+        name = ", ".join([parts[0], *(part[:1].lower() + part[1:] for part in parts[1:count])])
+        if name not in used_names:
+            break
+    base, variant = name, 2
+    while name in used_names:
+        name, variant = f"{base} (variant {variant})", variant + 1
+    return {"name": name, "goal": fallback["goal"], "actions": fallback["actions"]}
+
+
+def _describe(feature: str, z: float, labels: Mapping[str, Mapping[str, str]]) -> str:
+    """Label of ``feature`` in the direction of ``z`` (e.g. "High spend")."""
+    direction = "high" if z >= 0 else "low"
+    if feature in labels:
+        return labels[feature][direction]
+    return f"{direction.capitalize()} {feature.replace('_', ' ')}"
+
+
+def assign_customers(
+    model_input: pd.DataFrame, model: Pipeline, segment_names: pd.DataFrame
+) -> pd.DataFrame:
+    """Cluster, segment name, distance to own centroid and margin for every customer.
+
+    Distances are in the model's scaled space. ``margin`` = distance to the nearest other
+    centroid minus own distance (>= 0; small = borderline customer).
+    """
+    frame, features = _features_and_values(model_input)
+    distances = model.transform(frame[features])
+    clusters = distances.argmin(axis=1)
+    rows = np.arange(len(frame))
+    own = distances[rows, clusters]
+    distances[rows, clusters] = np.inf
+    names = segment_names.set_index("cluster")["segment"]
+    return pd.DataFrame(
+        {
+            ID_COLUMN: frame[ID_COLUMN].to_numpy(),
+            "cluster": clusters.astype("int64"),
+            "segment": names.reindex(clusters).to_numpy(),
+            "distance_to_centroid": own,
+            "margin": distances.min(axis=1) - own,
+        }
+    )
+
+
+def label_centroids(centroids: pd.DataFrame, segment_names: pd.DataFrame) -> pd.DataFrame:
+    """The centroid table with the segment name after the cluster id."""
+    named = centroids.merge(segment_names[["cluster", "segment"]], on="cluster", how="left")
+    features = [c for c in centroids.columns if c not in ("cluster", "units")]
+    return (
+        named[["cluster", "segment", "units", *features]]
+        .sort_values(["units", "cluster"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def assess_stability(
+    model_input: pd.DataFrame,
+    model: Pipeline,
+    segment_names: pd.DataFrame,
+    settings: dict[str, Any],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Bootstrap stability of the final clusters.
+
+    Each of ``n_bootstrap`` resamples draws ``min(sample_size, N)`` customers with
+    replacement and refits the model (same scaler and K, a per-resample KMeans seed).
+    On the distinct resampled customers, its labels are compared with the final model's:
+    adjusted Rand index overall, and per final cluster the Jaccard index of the
+    best-matching resample cluster. Means over resamples; a cluster whose mean Jaccard is
+    below ``threshold`` is ``unstable``.
+    """
+    frame, features = _features_and_values(model_input)
+    stability = settings["stability"]
+    values = frame[features]
+    final_labels = model.predict(values)
+    k = model.named_steps["kmeans"].n_clusters
+    rng = np.random.default_rng(stability["random_state"])
+    size = min(stability["sample_size"], len(frame))
+    aris, jaccards = [], []
+    with threadpool_limits(limits=settings["n_threads"]):
+        for seed in rng.integers(0, 2**31 - 1, size=stability["n_bootstrap"]):
+            rows = rng.integers(0, len(frame), size=size)
+            refit = clone(model).set_params(kmeans__random_state=int(seed))
+            if isinstance(refit.named_steps["scaler"], QuantileTransformer):
+                n_quantiles = refit.named_steps["scaler"].n_quantiles
+                refit.set_params(scaler__n_quantiles=min(n_quantiles, size))
+            refit.fit(values.iloc[rows])
+            distinct = np.unique(rows)
+            reference = final_labels[distinct]
+            resampled = refit.predict(values.iloc[distinct])
+            aris.append(adjusted_rand_score(reference, resampled))
+            jaccards.append(best_match_jaccard(reference, resampled, k))
+    jaccard_mean = np.nanmean(np.vstack(jaccards), axis=0)
+    table = segment_names[["cluster", "segment"]].copy()
+    table["jaccard_mean"] = jaccard_mean[table["cluster"].to_numpy()]
+    table["jaccard_std"] = np.nanstd(np.vstack(jaccards), axis=0)[table["cluster"].to_numpy()]
+    table["unstable"] = table["jaccard_mean"] < stability["threshold"]
+    summary = {
+        "mean_ari": round(float(np.mean(aris)), 6),
+        "std_ari": round(float(np.std(aris)), 6),
+        "n_bootstrap": stability["n_bootstrap"],
+        "resample_size": size,
+        "threshold": stability["threshold"],
+        "unstable_segments": table.loc[table["unstable"], "segment"].tolist(),
+    }
+    logger.info(
+        "Stability: mean ARI %.3f, unstable %s", summary["mean_ari"], summary["unstable_segments"]
+    )
+    return table, summary
+
+
+def best_match_jaccard(reference: np.ndarray, resampled: np.ndarray, k: int) -> np.ndarray:
+    """Per reference cluster 0..k-1, the best Jaccard index with any resampled cluster.
+
+    NaN for a reference cluster absent from ``reference``.
+    """
+    k_resampled = int(resampled.max()) + 1
+    overlap = np.zeros((k, k_resampled))
+    np.add.at(overlap, (reference, resampled), 1.0)
+    union = overlap.sum(axis=1, keepdims=True) + overlap.sum(axis=0, keepdims=True) - overlap
+    with np.errstate(divide="ignore", invalid="ignore"):
+        best = (overlap / union).max(axis=1)
+    best[overlap.sum(axis=1) == 0] = np.nan
+    return best
+
+
+def build_segment_actions(
+    customer_segments: pd.DataFrame, segment_names: pd.DataFrame
+) -> pd.DataFrame:
+    """Per segment: goal, "; "-joined actions, number and share of customers."""
+    counts = customer_segments["cluster"].value_counts()
+    actions = segment_names.copy()
+    actions["n_customers"] = counts.reindex(actions["cluster"], fill_value=0).to_numpy()
+    actions["share"] = actions["n_customers"] / len(customer_segments)
+    return actions[["cluster", "segment", "goal", "actions", "n_customers", "share"]]

@@ -1,0 +1,80 @@
+"""Wiring of ``clustering``: final fit -> centroids -> names -> segments, stability, actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kedro.pipeline import Node, Pipeline
+
+from .nodes import (
+    assess_stability,
+    assign_customers,
+    build_segment_actions,
+    compute_centroids,
+    fit_segmentation_model,
+    label_centroids,
+    name_segments,
+    validate_parameters,
+)
+
+
+def create_pipeline(**kwargs: Any) -> Pipeline:
+    """Validate parameters first, so nothing runs on a bad configuration."""
+    return Pipeline(
+        [
+            Node(
+                validate_parameters,
+                inputs="params:clustering",
+                outputs="clustering_settings",
+                name="validate_clustering_parameters",
+            ),
+            Node(
+                fit_segmentation_model,
+                inputs=["model_input", "best_params", "clustering_settings"],
+                outputs="segmentation_model",
+                name="fit_segmentation_model",
+            ),
+            Node(
+                compute_centroids,
+                inputs=["segmentation_model", "model_input", "feature_transforms"],
+                outputs="cluster_centroids",
+                name="compute_centroids",
+            ),
+            Node(
+                name_segments,
+                inputs=["cluster_centroids", "clustering_settings"],
+                outputs="segment_names",
+                name="name_segments",
+            ),
+            Node(
+                assign_customers,
+                inputs=["model_input", "segmentation_model", "segment_names"],
+                outputs="customer_segments",
+                name="assign_customers",
+            ),
+            Node(
+                label_centroids,
+                inputs=["cluster_centroids", "segment_names"],
+                outputs="segment_centroids",
+                name="label_centroids",
+            ),
+            Node(
+                assess_stability,
+                inputs=[
+                    "model_input",
+                    "segmentation_model",
+                    "segment_names",
+                    "clustering_settings",
+                ],
+                outputs=["segment_stability", "stability_summary"],
+                name="assess_stability",
+            ),
+            Node(
+                build_segment_actions,
+                inputs=["customer_segments", "segment_names"],
+                outputs="segment_actions",
+                name="build_segment_actions",
+            ),
+        ],
+        tags="clustering",
+    )

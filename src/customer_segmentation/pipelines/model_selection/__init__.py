@@ -1,0 +1,5 @@
+"""``model_selection``: choose the scaler and number of clusters (K grid + Optuna study)."""
+
+from .pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]

@@ -1,0 +1,558 @@
+"""Nodes of ``model_selection``: choose the scaler and the number of clusters K.
+
+Scale rule: everything here is linear in customers. The search fits on one fixed-seed
+``search_sample`` (at most ``search_sample_size`` customers) and computes silhouette on a
+fixed-seed subset of it (``silhouette_sample_size``), the same rows for every K and trial,
+so scores are comparable. ``clustering`` then fits the chosen model on everyone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+from threadpoolctl import threadpool_limits
+
+from customer_segmentation.errors import InputValidationError
+from customer_segmentation.pipelines.model_selection.validation import (
+    ID_COLUMN,
+    feature_columns,
+    get_param,
+    require_float,
+    require_int,
+    require_str,
+    validate_model_input,
+)
+from customer_segmentation.scalers import SCALER_NAMES, fit_transform_scaler
+
+logger = logging.getLogger(__name__)
+
+ROOT = "model_selection"
+KMEANS_ALGORITHMS = ("lloyd", "elkan")
+SCORING_SPACES = ("standardized", "scaled")
+TRIAL_COLUMNS = [
+    "number",
+    "scaler",
+    "k",
+    "silhouette",
+    "calinski_harabasz",
+    "davies_bouldin",
+    "min_cluster_share",
+    "inertia",
+    "duration_s",
+    "state",
+    "feasible",
+    "cached",
+]
+RESULT_ATTR = "result"
+_METRICS = ("silhouette", "calinski_harabasz", "davies_bouldin", "min_cluster_share", "inertia")
+
+
+@dataclass(frozen=True)
+class SearchSample:
+    """The fixed-seed rows the search runs on.
+
+    ``values`` holds the search sample (model-input units, ``features`` in order);
+    ``silhouette_rows`` are positions inside it where silhouette is computed.
+    """
+
+    features: list[str]
+    customer_ids: np.ndarray
+    values: np.ndarray
+    silhouette_rows: np.ndarray
+    n_customers: int
+
+
+def validate_parameters(params: dict[str, Any]) -> dict[str, Any]:
+    """Check every ``model_selection`` parameter before any work; return them normalised.
+
+    Rejects a reversed K range, ``forced_k`` outside it, a ``min_segment_share`` outside
+    (0, 1) or one no K-cluster solution can meet (share * largest searched K > 1), and
+    unknown scaler names.
+    """
+    k_min = require_int(params, "k_range.min", ROOT, minimum=2)
+    k_max = require_int(params, "k_range.max", ROOT, minimum=2)
+    if k_max < k_min:
+        raise InputValidationError(
+            f"K range is reversed (min {k_min} > max {k_max})",
+            "set k_range.min <= k_range.max",
+            parameter=f"{ROOT}.k_range",
+        )
+    forced_k = require_int(params, "forced_k", ROOT, optional=True)
+    if forced_k is not None and not k_min <= forced_k <= k_max:
+        raise InputValidationError(
+            f"is {forced_k}, outside the K range {k_min}..{k_max}",
+            f"set forced_k between {k_min} and {k_max}, widen k_range, or set it to null",
+            parameter=f"{ROOT}.forced_k",
+        )
+    scalers = get_param(params, "scalers", ROOT)
+    if not isinstance(scalers, list) or not scalers:
+        raise InputValidationError(
+            "must be a non-empty list of scaler names",
+            f"list some of {', '.join(SCALER_NAMES)}",
+            parameter=f"{ROOT}.scalers",
+        )
+    for name in scalers:
+        if name not in SCALER_NAMES:
+            raise InputValidationError(
+                f"contains unknown scaler {name!r}",
+                f"use only {', '.join(SCALER_NAMES)}",
+                parameter=f"{ROOT}.scalers",
+            )
+    if len(set(scalers)) != len(scalers):
+        raise InputValidationError(
+            "lists a scaler twice", "list each scaler once", parameter=f"{ROOT}.scalers"
+        )
+    default_scaler = require_str(params, "default_scaler", ROOT, choices=SCALER_NAMES)
+    scoring_space = require_str(params, "scoring_space", ROOT, choices=SCORING_SPACES)
+    min_share = require_float(params, "min_segment_share", ROOT, low=0.0, high=1.0)
+    largest_k = forced_k if forced_k is not None else k_max
+    if min_share * largest_k > 1:
+        raise InputValidationError(
+            f"is {min_share}, but {largest_k} clusters of at least that share need "
+            f"{min_share * largest_k:.0%} of customers",
+            f"set min_segment_share <= {1 / largest_k:.4f} or lower the largest K",
+            parameter=f"{ROOT}.min_segment_share",
+        )
+    timeout_s = get_param(params, "study.timeout_s", ROOT)
+    if timeout_s is not None and (
+        isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float) or timeout_s <= 0
+    ):
+        raise InputValidationError(
+            f"is {timeout_s!r}, must be a positive number of seconds or null",
+            "set a positive number or null (no limit)",
+            parameter=f"{ROOT}.study.timeout_s",
+        )
+    return {
+        "k_values": list(range(k_min, k_max + 1)),
+        "forced_k": forced_k,
+        "scalers": list(scalers),
+        "default_scaler": default_scaler,
+        "scoring_space": scoring_space,
+        "min_segment_share": min_share,
+        "sampling": {
+            "seed": require_int(params, "sampling.seed", ROOT, minimum=0),
+            "search_sample_size": require_int(
+                params, "sampling.search_sample_size", ROOT, minimum=2
+            ),
+            "silhouette_sample_size": require_int(
+                params, "sampling.silhouette_sample_size", ROOT, minimum=2
+            ),
+        },
+        "n_threads": require_int(params, "n_threads", ROOT, minimum=1, optional=True),
+        "kmeans": {
+            "n_init": require_int(params, "kmeans.n_init", ROOT, minimum=1),
+            "max_iter": require_int(params, "kmeans.max_iter", ROOT, minimum=1),
+            "algorithm": require_str(params, "kmeans.algorithm", ROOT, choices=KMEANS_ALGORITHMS),
+            "random_state": require_int(params, "kmeans.random_state", ROOT, minimum=0),
+        },
+        "study": {
+            "study_name": require_str(params, "study.study_name", ROOT),
+            "storage": require_str(params, "study.storage", ROOT, optional=True),
+            "n_trials": require_int(params, "study.n_trials", ROOT, minimum=1),
+            "timeout_s": None if timeout_s is None else float(timeout_s),
+            "sampler_seed": require_int(params, "study.sampler_seed", ROOT, minimum=0),
+            "n_startup_trials": require_int(params, "study.n_startup_trials", ROOT, minimum=0),
+        },
+    }
+
+
+def draw_search_sample(model_input: pd.DataFrame, settings: dict[str, Any]) -> SearchSample:
+    """Validate ``model_input`` and draw the fixed-seed search and silhouette samples.
+
+    With ``sampling.seed`` fixed, the same customers give the same rows whatever their
+    order. At most ``search_sample_size`` customers are kept (all when fewer), and
+    silhouette rows are a subset of those (all when fewer than ``silhouette_sample_size``).
+    """
+    frame = validate_model_input(model_input)
+    largest_k = max(settings["k_values"])
+    if len(frame) < largest_k:
+        raise InputValidationError(
+            f"has {len(frame)} customers, fewer than the largest K {largest_k}",
+            f"lower k_range.max to at most {len(frame)} or provide more customers",
+            dataset="model_input",
+            parameter=f"{ROOT}.k_range.max",
+        )
+    sampling = settings["sampling"]
+    rng = np.random.default_rng(sampling["seed"])
+    search_rows = _sample_positions(rng, len(frame), sampling["search_sample_size"])
+    features = feature_columns(frame)
+    values = frame[features].to_numpy(dtype="float64")[search_rows]
+    if len(values) < largest_k:
+        raise InputValidationError(
+            f"is {len(values)}, below the largest K {largest_k}",
+            f"set search_sample_size >= {largest_k}",
+            parameter=f"{ROOT}.sampling.search_sample_size",
+        )
+    return SearchSample(
+        features=features,
+        customer_ids=frame[ID_COLUMN].to_numpy(dtype=str)[search_rows],
+        values=np.ascontiguousarray(values),
+        silhouette_rows=_sample_positions(rng, len(values), sampling["silhouette_sample_size"]),
+        n_customers=len(frame),
+    )
+
+
+def _sample_positions(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+    """Sorted positions of ``size`` rows drawn without replacement (all rows if ``n <= size``)."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(rng.choice(n, size=size, replace=False))
+
+
+def sampled_silhouette(values: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> float:
+    """Mean silhouette (euclidean) of ``values[rows]`` with ``labels[rows]``.
+
+    Same definition as ``sklearn.metrics.silhouette_score`` (singletons score 0), computed
+    in row blocks with one matrix product per block: O(len(rows)^2) time, O(block * n)
+    memory. Returns -1 (worst) when the sample holds fewer than two clusters.
+    """
+    x = values[rows]
+    _, codes = np.unique(labels[rows], return_inverse=True)
+    n, n_clusters = len(x), int(codes.max()) + 1
+    if n_clusters < 2:
+        return -1.0
+    onehot = np.zeros((n, n_clusters))
+    onehot[np.arange(n), codes] = 1.0
+    counts = onehot.sum(axis=0)
+    squared_norms = np.einsum("ij,ij->i", x, x)
+    scores = np.empty(n)
+    block = 1024
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        local = np.arange(stop - start)
+        distances = squared_norms[start:stop, None] + squared_norms[None, :]
+        distances -= 2.0 * (x[start:stop] @ x.T)
+        np.maximum(distances, 0.0, out=distances)
+        distances[local, local + start] = 0.0
+        sums = np.sqrt(distances, out=distances) @ onehot
+        own = codes[start:stop]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            intra = sums[local, own] / (counts[own] - 1)
+            means = sums / counts
+            means[local, own] = np.inf
+            inter = means.min(axis=1)
+            scores[start:stop] = (inter - intra) / np.maximum(intra, inter)
+    return float(np.nan_to_num(scores).mean())
+
+
+def evaluate_clustering(
+    scaled: np.ndarray,
+    silhouette_rows: np.ndarray,
+    k: int,
+    kmeans: dict[str, Any],
+    scoring_values: np.ndarray | None = None,
+) -> dict[str, float]:
+    """Fit KMeans with ``k`` clusters on ``scaled``; return its quality scores.
+
+    The labels are scored on ``scoring_values`` (same rows; default ``scaled`` itself):
+    Calinski-Harabasz and Davies-Bouldin on all rows (the search sample), silhouette on
+    ``silhouette_rows``. inertia (the KMeans objective) and the smallest cluster share
+    come from the fit.
+    """
+    model = KMeans(n_clusters=k, **kmeans).fit(scaled)
+    labels = model.labels_
+    values = scaled if scoring_values is None else scoring_values
+    counts = np.bincount(labels, minlength=k)
+    separable = int((counts > 0).sum()) >= 2
+    return {
+        "silhouette": sampled_silhouette(values, labels, silhouette_rows),
+        "calinski_harabasz": float(calinski_harabasz_score(values, labels))
+        if separable
+        else float("nan"),
+        "davies_bouldin": float(davies_bouldin_score(values, labels))
+        if separable
+        else float("nan"),
+        "min_cluster_share": float(counts.min() / len(labels)),
+        "inertia": float(model.inertia_),
+    }
+
+
+def scoring_values(sample: SearchSample, settings: dict[str, Any]) -> np.ndarray | None:
+    """The space every trial is scored in: ``None`` = each trial's own scaled space.
+
+    ``scoring_space: standardized`` scores all trials on the z-scored search sample, one
+    fixed geometry, so scores compare across scalers: in its own space a scaler that
+    stretches one feature (robust on a mostly-zero ``return_rate``) makes the data nearly
+    one-dimensional and earns a high but meaningless silhouette.
+    """
+    if settings["scoring_space"] == "scaled":
+        return None
+    return _scaled_sample(sample, "standard", settings)
+
+
+def find_knee(k_values: list[int], inertia: list[float]) -> int | None:
+    """K at the elbow of the inertia curve, by the max-distance-to-chord (Kneedle) rule.
+
+    Both axes are scaled to [0, 1]; the chord joins the first and last points; the knee
+    is the K whose point lies farthest below the chord (largest vertical gap, which ranks
+    points like the perpendicular distance). ``None`` when no point lies below the chord
+    (straight or concave curve, or fewer than three K values).
+    """
+    if len(k_values) < 3:
+        return None
+    x = np.asarray(k_values, dtype="float64")
+    y = np.asarray(inertia, dtype="float64")
+    x = (x - x[0]) / (x[-1] - x[0])
+    span = y.max() - y.min()
+    if span == 0:
+        return None
+    y = (y - y.min()) / span
+    gap = (y[0] + (y[-1] - y[0]) * x) - y
+    best = int(np.argmax(gap))
+    return int(k_values[best]) if gap[best] > 1e-12 else None
+
+
+def score_k_grid(sample: SearchSample, settings: dict[str, Any]) -> pd.DataFrame:
+    """Scores of every K in the grid with the default scaler, and the inertia knee."""
+    with threadpool_limits(limits=settings["n_threads"]):
+        scaled = _scaled_sample(sample, settings["default_scaler"], settings)
+        reference = scoring_values(sample, settings)
+        rows = [
+            {
+                "k": k,
+                **evaluate_clustering(
+                    scaled, sample.silhouette_rows, k, settings["kmeans"], reference
+                ),
+            }
+            for k in settings["k_values"]
+        ]
+    grid = pd.DataFrame(rows)[["k", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin"]]
+    knee = find_knee(grid["k"].tolist(), grid["inertia"].tolist())
+    grid["is_knee"] = grid["k"] == knee
+    logger.info("K grid (%s scaler): knee at K=%s", settings["default_scaler"], knee)
+    return grid
+
+
+def _scaled_sample(sample: SearchSample, scaler: str, settings: dict[str, Any]) -> np.ndarray:
+    """The search sample transformed by ``scaler`` fitted on it."""
+    _, scaled = fit_transform_scaler(scaler, sample.values, settings["kmeans"]["random_state"])
+    return np.ascontiguousarray(scaled, dtype="float64")
+
+
+def sample_fingerprint(sample: SearchSample, settings: dict[str, Any]) -> str:
+    """Hash of the search sample and of every setting that changes a trial's result.
+
+    ``n_trials``, ``timeout_s``, the storage and study name are left out: changing them
+    continues the same study.
+    """
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(sample.values).tobytes())
+    digest.update("\n".join(sample.customer_ids.tolist()).encode())
+    digest.update(np.asarray(sample.silhouette_rows, dtype="int64").tobytes())
+    relevant = {
+        key: settings[key]
+        for key in (
+            "k_values",
+            "forced_k",
+            "scalers",
+            "scoring_space",
+            "min_segment_share",
+            "kmeans",
+            "sampling",
+        )
+    }
+    digest.update(json.dumps([sample.features, relevant], sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def stored_study_name(sample: SearchSample, settings: dict[str, Any]) -> str:
+    """``<study_name>-<fingerprint>``: one stored study per sample and search settings."""
+    return f"{settings['study']['study_name']}-{sample_fingerprint(sample, settings)}"
+
+
+def prepare_storage(storage: str | None) -> str | None:
+    """Create the parent folder of a file-based SQLite storage URL; return the URL."""
+    prefix = "sqlite:///"
+    if storage and storage.startswith(prefix):
+        path = storage[len(prefix) :].split("?", 1)[0]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return storage
+
+
+def run_study(sample: SearchSample, settings: dict[str, Any]) -> pd.DataFrame:
+    """Run (or continue) the Optuna study over scaler and K; return every trial.
+
+    Objective: silhouette (maximised), in the ``scoring_space`` (see
+    :func:`scoring_values`). A trial whose smallest cluster holds less than
+    ``min_segment_share`` of the sample is kept but marked infeasible through Optuna's
+    constraint (``trial.set_constraint``), so it is never the best and TPE learns to avoid
+    it. With ``forced_k`` only the scaler is searched.
+
+    Resume rule: the stored study is named ``<study_name>-<fingerprint>``, the fingerprint
+    hashing the search sample and every setting that changes a trial. The same data and
+    settings continue the same study (e.g. after an interrupted run): only ``n_trials``
+    minus its COMPLETE trials are run (failed or interrupted trials do not count), with
+    the sampler seeded by ``sampler_seed + number of trials already stored`` so the
+    continuation is reproducible too. Next month's data gets a study of its own in the
+    same storage, never mixed with this one.
+    """
+    study_cfg = settings["study"]
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        storage=prepare_storage(study_cfg["storage"]),
+        study_name=stored_study_name(sample, settings),
+        direction="maximize",
+        load_if_exists=True,
+    )
+    stored = study.get_trials(deepcopy=False)
+    study.sampler = optuna.samplers.TPESampler(
+        seed=study_cfg["sampler_seed"] + len(stored),
+        n_startup_trials=study_cfg["n_startup_trials"],
+    )
+    n_complete = sum(trial.state == optuna.trial.TrialState.COMPLETE for trial in stored)
+    missing = max(study_cfg["n_trials"] - n_complete, 0)
+    results = [
+        trial.user_attrs[RESULT_ATTR]
+        for trial in stored
+        if trial.state == optuna.trial.TrialState.COMPLETE
+    ]
+    cache = {
+        (result["scaler"], result["k"]): {name: result[name] for name in _METRICS}
+        for result in results
+    }
+    objective = _make_objective(sample, settings, cache)
+    if missing:
+        with threadpool_limits(limits=settings["n_threads"]):
+            study.optimize(
+                objective, n_trials=missing, timeout=study_cfg["timeout_s"], catch=(ValueError,)
+            )
+    trials = trials_table(study.get_trials(deepcopy=False))
+    logger.info(
+        "Study %r: %d stored + %d requested trials, %d complete, %d feasible",
+        study.study_name,
+        len(stored),
+        missing,
+        int((trials["state"] == "COMPLETE").sum()),
+        int(trials["feasible"].sum()),
+    )
+    return trials
+
+
+def _make_objective(
+    sample: SearchSample, settings: dict[str, Any], cache: dict[tuple[str, int], dict[str, float]]
+) -> Any:
+    """Objective for ``study.optimize``; scaled samples and (scaler, K) scores are cached.
+
+    A fit is deterministic for a given scaler and K, so a repeated suggestion reuses the
+    stored scores (``cached=True``) instead of refitting.
+    """
+    scaled: dict[str, np.ndarray] = {}
+    reference = scoring_values(sample, settings)
+    k_values, forced_k = settings["k_values"], settings["forced_k"]
+    min_share = settings["min_segment_share"]
+
+    def objective(trial: optuna.Trial) -> float:
+        start = time.perf_counter()
+        scaler = trial.suggest_categorical("scaler", settings["scalers"])
+        if forced_k is None:
+            k = trial.suggest_int("k", min(k_values), max(k_values))
+        else:
+            k = forced_k
+        cached = (scaler, k) in cache
+        if not cached:
+            if scaler not in scaled:
+                scaled[scaler] = _scaled_sample(sample, scaler, settings)
+            cache[(scaler, k)] = evaluate_clustering(
+                scaled[scaler], sample.silhouette_rows, k, settings["kmeans"], reference
+            )
+        scores = cache[(scaler, k)]
+        trial.set_constraint("min_segment_share", min_share - scores["min_cluster_share"])
+        # One attribute per trial: each write is a storage round trip (a SQLite commit).
+        trial.set_user_attr(
+            RESULT_ATTR,
+            {
+                "scaler": scaler,
+                "k": k,
+                "cached": cached,
+                "feasible": scores["min_cluster_share"] >= min_share,
+                "duration_s": time.perf_counter() - start,
+                **scores,
+            },
+        )
+        return scores["silhouette"]
+
+    return objective
+
+
+def trials_table(trials: list[optuna.trial.FrozenTrial]) -> pd.DataFrame:
+    """One row per stored trial (any state), ordered by trial ``number`` (Optuna's name)."""
+    rows = []
+    for trial in trials:
+        attrs = trial.user_attrs.get(RESULT_ATTR, {})
+        row = {name: attrs.get(name, np.nan) for name in TRIAL_COLUMNS}
+        row.update(
+            number=trial.number,
+            scaler=attrs.get("scaler", trial.params.get("scaler")),
+            k=attrs.get("k", trial.params.get("k")),
+            state=trial.state.name,
+            feasible=bool(attrs.get("feasible", False))
+            and trial.state == optuna.trial.TrialState.COMPLETE,
+            cached=bool(attrs.get("cached", False)),
+        )
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=TRIAL_COLUMNS)
+    table["k"] = table["k"].astype("Int64")
+    return table.sort_values("number", kind="stable").reset_index(drop=True)
+
+
+def select_best_params(
+    optuna_trials: pd.DataFrame, sample: SearchSample, settings: dict[str, Any]
+) -> dict[str, Any]:
+    """The winning scaler and K: best silhouette among COMPLETE, feasible trials.
+
+    Ties go to the lower trial number. With ``forced_k`` only trials at that K count.
+    Raises when no trial meets ``min_segment_share``.
+    """
+    complete = optuna_trials[optuna_trials["state"] == "COMPLETE"]
+    forced_k = settings["forced_k"]
+    if forced_k is not None:
+        complete = complete[complete["k"] == forced_k]
+    feasible = complete[complete["feasible"].astype(bool)]
+    if feasible.empty:
+        best_seen = complete["min_cluster_share"].max()
+        raise InputValidationError(
+            f"none of the {len(complete)} completed trials gives every cluster at least "
+            f"{settings['min_segment_share']:.1%} of customers (best: {best_seen:.1%})",
+            "lower min_segment_share or k_range.max",
+            parameter=f"{ROOT}.min_segment_share",
+        )
+    best = feasible.sort_values(
+        ["silhouette", "number"], ascending=[False, True], kind="stable"
+    ).iloc[0]
+    if forced_k is not None:
+        reason = (
+            f"forced K={forced_k} by parameter forced_k; best silhouette among feasible "
+            "scalers at that K"
+        )
+    else:
+        reason = "best silhouette among feasible trials"
+    return {
+        "scaler": str(best["scaler"]),
+        "k": int(best["k"]),
+        "silhouette": round(float(best["silhouette"]), 6),
+        "calinski_harabasz": round(float(best["calinski_harabasz"]), 6),
+        "davies_bouldin": round(float(best["davies_bouldin"]), 6),
+        "min_cluster_share": round(float(best["min_cluster_share"]), 6),
+        "trial_number": int(best["number"]),
+        "reason": reason,
+        "study_name": stored_study_name(sample, settings),
+        "n_complete_trials": len(complete),
+        "n_feasible_trials": len(feasible),
+        "min_segment_share": settings["min_segment_share"],
+        "features": list(sample.features),
+        "n_customers": sample.n_customers,
+        "search_sample_size": len(sample.values),
+        "silhouette_sample_size": len(sample.silhouette_rows),
+    }

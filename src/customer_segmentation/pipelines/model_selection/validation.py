@@ -1,0 +1,212 @@
+"""Checks shared by ``model_selection`` and ``clustering``: parameter readers and the
+``model_input`` contract. Every failure is one :class:`InputValidationError` line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from customer_segmentation.errors import InputValidationError
+
+ID_COLUMN = "customer_id"
+
+_MISSING = object()
+
+
+def get_param(params: Mapping[str, Any], path: str, root: str) -> Any:
+    """Return ``params[a][b]...`` for ``path="a.b"``; a missing key names ``root.path``."""
+    value: Any = params
+    for key in path.split("."):
+        value = value.get(key, _MISSING) if isinstance(value, Mapping) else _MISSING
+        if value is _MISSING:
+            raise InputValidationError(
+                "is missing",
+                f"add it to conf/base/parameters_{root}.yml",
+                parameter=f"{root}.{path}",
+            )
+    return value
+
+
+def require_int(
+    params: Mapping[str, Any],
+    path: str,
+    root: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    optional: bool = False,
+) -> int | None:
+    """An integer parameter within ``[minimum, maximum]`` (``None`` allowed if ``optional``)."""
+    value = get_param(params, path, root)
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise InputValidationError(
+            f"must be an integer{' or null' if optional else ''}, got {value!r}",
+            "set a whole number",
+            parameter=f"{root}.{path}",
+        )
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        raise InputValidationError(
+            f"is {value}, must be {bounds}", f"set a value {bounds}", parameter=f"{root}.{path}"
+        )
+    return int(value)
+
+
+def require_float(
+    params: Mapping[str, Any],
+    path: str,
+    root: str,
+    *,
+    low: float,
+    high: float,
+    optional: bool = False,
+) -> float | None:
+    """A number strictly inside ``(low, high)`` (``None`` allowed if ``optional``)."""
+    value = get_param(params, path, root)
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise InputValidationError(
+            f"must be a number{' or null' if optional else ''}, got {value!r}",
+            f"set a number between {low} and {high} (exclusive)",
+            parameter=f"{root}.{path}",
+        )
+    if not low < float(value) < high:
+        raise InputValidationError(
+            f"is {value}, must be strictly between {low} and {high}",
+            f"set a number between {low} and {high} (exclusive)",
+            parameter=f"{root}.{path}",
+        )
+    return float(value)
+
+
+def require_str(
+    params: Mapping[str, Any],
+    path: str,
+    root: str,
+    *,
+    choices: tuple[str, ...] | None = None,
+    optional: bool = False,
+) -> str | None:
+    """A non-empty string parameter, one of ``choices`` when given."""
+    value = get_param(params, path, root)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InputValidationError(
+            f"must be a non-empty string{' or null' if optional else ''}, got {value!r}",
+            "set a text value",
+            parameter=f"{root}.{path}",
+        )
+    if choices is not None and value not in choices:
+        raise InputValidationError(
+            f"is {value!r}, not one of {', '.join(choices)}",
+            f"use one of {', '.join(choices)}",
+            parameter=f"{root}.{path}",
+        )
+    return value
+
+
+def feature_columns(frame: pd.DataFrame) -> list[str]:
+    """The model features of a ``model_input`` frame: every column except the id."""
+    return [column for column in frame.columns if column != ID_COLUMN]
+
+
+def validate_model_input(frame: Any, dataset: str = "model_input") -> pd.DataFrame:
+    """Check the ``model_input`` contract and return it sorted by ``customer_id``.
+
+    Raises for: not a DataFrame, no/duplicated/missing ids, no feature columns, and a
+    feature column that is all-missing, non-numeric, partly missing, infinite or constant.
+    Sorting makes every sample and fit depend on the customers, not on their row order.
+    """
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        raise InputValidationError(
+            "is empty or not a table", "check the feature_engineering outputs", dataset=dataset
+        )
+    _check_ids(frame, dataset)
+    features = feature_columns(frame)
+    if not features:
+        raise InputValidationError(
+            "has no feature columns besides customer_id",
+            "check model_features in the feature_engineering parameters",
+            dataset=dataset,
+        )
+    for column in features:
+        _check_feature(frame[column], dataset)
+    if not frame[ID_COLUMN].is_monotonic_increasing:
+        frame = frame.sort_values(ID_COLUMN, kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def _check_ids(frame: pd.DataFrame, dataset: str) -> None:
+    """``customer_id`` is present, complete and unique."""
+    if ID_COLUMN not in frame.columns:
+        raise InputValidationError(
+            "is missing",
+            "keep the customer id column in model_input",
+            dataset=dataset,
+            column=ID_COLUMN,
+        )
+    ids = frame[ID_COLUMN]
+    if ids.isna().any():
+        raise InputValidationError(
+            f"has {int(ids.isna().sum())} missing ids",
+            "drop rows without a customer id upstream",
+            dataset=dataset,
+            column=ID_COLUMN,
+        )
+    if not ids.is_unique:
+        raise InputValidationError(
+            f"has {int(ids.duplicated().sum())} duplicated ids",
+            "aggregate model_input to one row per customer",
+            dataset=dataset,
+            column=ID_COLUMN,
+        )
+
+
+def _check_feature(values: pd.Series, dataset: str) -> None:
+    """One feature column: numeric, complete, finite and not constant."""
+    column = str(values.name)
+    n_missing = int(values.isna().sum())
+    if n_missing == len(values):
+        raise InputValidationError(
+            "is entirely missing",
+            "fix the feature upstream or drop it from model_features",
+            dataset=dataset,
+            column=column,
+        )
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        raise InputValidationError(
+            f"has non-numeric type {values.dtype}",
+            "make every model feature a float column",
+            dataset=dataset,
+            column=column,
+        )
+    if n_missing:
+        raise InputValidationError(
+            f"has {n_missing} missing values",
+            "impute or drop them in feature_engineering",
+            dataset=dataset,
+            column=column,
+        )
+    numbers = values.to_numpy(dtype="float64")
+    if not np.isfinite(numbers).all():
+        raise InputValidationError(
+            "has infinite values",
+            "cap the feature in feature_engineering",
+            dataset=dataset,
+            column=column,
+        )
+    if numbers.min() == numbers.max():
+        raise InputValidationError(
+            f"is constant ({numbers[0]:g}) and cannot separate customers",
+            "drop it from model_features in the feature_engineering parameters",
+            dataset=dataset,
+            column=column,
+        )

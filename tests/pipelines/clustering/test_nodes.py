@@ -1,0 +1,359 @@
+"""Unit tests of the clustering nodes on small planted customer groups."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from kedro.io import Version
+from kedro_datasets.pickle import PickleDataset
+from sklearn.metrics import adjusted_rand_score
+
+from customer_segmentation.errors import InputValidationError
+from customer_segmentation.pipelines.clustering import nodes
+
+from .conftest import (
+    BEST_PARAMS,
+    FEATURES,
+    LOG1P_FEATURES,
+    planted_frame,
+    small_params,
+    transforms_for,
+)
+
+
+def settings_for(**overrides):
+    return nodes.validate_parameters(small_params(**overrides))
+
+
+def fitted(frame, **overrides):
+    return nodes.fit_segmentation_model(frame, BEST_PARAMS, settings_for(**overrides))
+
+
+def segments_of(frame, **overrides):
+    """The whole chain up to customer_segments, for one frame."""
+    settings = settings_for(**overrides)
+    model = nodes.fit_segmentation_model(frame, BEST_PARAMS, settings)
+    centroids = nodes.compute_centroids(model, frame, transforms_for(frame))
+    names = nodes.name_segments(centroids, settings)
+    return model, centroids, names, nodes.assign_customers(frame, model, names)
+
+
+# ---- final model ------------------------------------------------------------------------
+
+
+def test_final_model_is_scaler_then_kmeans_from_parameters(planted):
+    frame, _ = planted
+    model = fitted(frame, kmeans__n_init=5, kmeans__random_state=11)
+    assert [name for name, _ in model.steps] == ["scaler", "kmeans"]
+    kmeans = model.named_steps["kmeans"]
+    assert (kmeans.n_clusters, kmeans.n_init, kmeans.random_state) == (4, 5, 11)
+    assert list(model.feature_names_in_) == FEATURES
+
+
+def test_final_model_round_trips_through_a_versioned_pickle(planted, tmp_path):
+    frame, _ = planted
+    model = fitted(frame)
+    dataset = PickleDataset(filepath=str(tmp_path / "model.pkl"), version=Version(None, None))
+    dataset.save(model)
+    loaded = PickleDataset(filepath=str(tmp_path / "model.pkl"), version=Version(None, None)).load()
+    new_customers, _ = planted_frame(seed=9)
+    np.testing.assert_array_equal(
+        loaded.predict(new_customers[FEATURES]), model.predict(new_customers[FEATURES])
+    )
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(model)).predict(frame[FEATURES]),
+        model.named_steps["kmeans"].labels_,
+    )
+
+
+def test_final_model_recovers_the_planted_groups(planted):
+    frame, planted_groups = planted
+    *_, segments = segments_of(frame)
+    assert adjusted_rand_score(planted_groups, segments["cluster"]) >= 0.9
+
+
+@pytest.mark.parametrize("scaler", ["none", "quantile_normal", "yeo_johnson", "minmax"])
+def test_every_scaler_gives_a_working_model(planted, scaler):
+    frame, planted_groups = planted
+    model = nodes.fit_segmentation_model(frame, {**BEST_PARAMS, "scaler": scaler}, settings_for())
+    assert adjusted_rand_score(planted_groups, model.predict(frame[FEATURES])) >= 0.9
+
+
+# ---- relabelling ------------------------------------------------------------------------
+
+
+def test_relabelling_is_deterministic_and_independent_of_the_kmeans_seed(planted):
+    frame, _ = planted
+    *_, first = segments_of(frame)
+    *_, again = segments_of(frame)
+    pd.testing.assert_frame_equal(first, again)
+    *_, other_seed = segments_of(frame, kmeans__random_state=123)
+    np.testing.assert_array_equal(first["cluster"], other_seed["cluster"])
+
+
+def test_cluster_ids_follow_descending_monetary_centroid(planted):
+    frame, _ = planted
+    model, centroids, names, _ = segments_of(frame)
+    original = centroids[centroids["units"] == "original"]
+    assert original["monetary"].is_monotonic_decreasing
+    assert names.loc[0, "segment"] == "Champions"
+
+
+def test_relabel_by_size_orders_clusters_by_customers():
+    frame, _ = planted_frame(sizes=(60, 200, 120, 90))
+    model = fitted(frame, relabel_by="size")
+    sizes = np.bincount(model.predict(frame[FEATURES]))
+    assert sizes.tolist() == [200, 120, 90, 60]
+
+
+def test_relabel_by_unknown_feature_is_named(planted):
+    frame, _ = planted
+    with pytest.raises(InputValidationError, match=r"parameter 'clustering\.relabel_by'"):
+        fitted(frame, relabel_by="revenue")
+
+
+# ---- assignments and centroids -----------------------------------------------------------
+
+
+def test_distances_and_margin(planted):
+    frame, _ = planted
+    model, _, _, segments = segments_of(frame)
+    assert list(segments.columns) == [
+        "customer_id",
+        "cluster",
+        "segment",
+        "distance_to_centroid",
+        "margin",
+    ]
+    np.testing.assert_array_equal(segments["cluster"], model.predict(frame[FEATURES]))
+    scaled = model.named_steps["scaler"].transform(frame[FEATURES])
+    centres = model.named_steps["kmeans"].cluster_centers_
+    distances = np.linalg.norm(scaled[:, None, :] - centres[None, :, :], axis=2)
+    ordered = np.sort(distances, axis=1)
+    np.testing.assert_allclose(segments["distance_to_centroid"], ordered[:, 0])
+    np.testing.assert_allclose(segments["margin"], ordered[:, 1] - ordered[:, 0])
+    assert (segments["margin"] > 0).all()
+
+
+def test_centroids_in_original_units_and_standardized(planted):
+    frame, _ = planted
+    model, centroids, names, _ = segments_of(frame)
+    table = nodes.label_centroids(centroids, names)
+    assert list(table.columns) == ["cluster", "segment", "units", *FEATURES]
+    assert table["units"].tolist() == ["original"] * 4 + ["standardized"] * 4
+    model_units = nodes.centroids_in_model_units(model)
+    labels = model.predict(frame[FEATURES])
+    members_mean = frame[FEATURES].groupby(labels).mean().to_numpy()
+    np.testing.assert_allclose(model_units, members_mean, atol=1e-6)  # standard scaler: mean
+    original = table[table["units"] == "original"][FEATURES].to_numpy()
+    for position, feature in enumerate(FEATURES):
+        expected = model_units[:, position]
+        if feature in LOG1P_FEATURES:
+            expected = np.sign(expected) * np.expm1(np.abs(expected))
+        np.testing.assert_allclose(original[:, position], expected)
+    standardized = table[table["units"] == "standardized"][FEATURES].to_numpy()
+    population = frame[FEATURES]
+    np.testing.assert_allclose(
+        standardized,
+        (model_units - population.mean().to_numpy()) / population.std(ddof=0).to_numpy(),
+    )
+
+
+def test_feature_transforms_for_other_features_is_refused(planted):
+    frame, _ = planted
+    model = fitted(frame)
+    transforms = {**transforms_for(frame), "model_features": FEATURES[:-1]}
+    with pytest.raises(InputValidationError, match="dataset 'feature_transforms'"):
+        nodes.compute_centroids(model, frame, transforms)
+
+
+# ---- naming -----------------------------------------------------------------------------
+
+
+def test_planted_profiles_get_their_rule_names(planted):
+    frame, planted_groups = planted
+    *_, segments = segments_of(frame)
+    expected = ["Champions", "Lapsed / At Risk", "Occasional Buyers", "New Customers"]
+    for group, name in enumerate(expected):
+        assert set(segments.loc[planted_groups == group, "segment"]) == {name}
+
+
+def profile_table(rows: list[dict[str, float]]) -> pd.DataFrame:
+    """A centroid table holding only standardized rows (all other features 0)."""
+    records = [
+        {"cluster": cluster, "units": "standardized", **dict.fromkeys(FEATURES, 0.0), **row}
+        for cluster, row in enumerate(rows)
+    ]
+    return pd.DataFrame(records)[["cluster", "units", *FEATURES]]
+
+
+def test_a_rule_is_used_once_and_the_better_match_wins():
+    settings = settings_for()
+    champion = {"recency": -1.0, "frequency": 1.5, "monetary": 1.5}
+    stronger = {"recency": -1.5, "frequency": 2.0, "monetary": 2.5}
+    names = nodes.name_segments(profile_table([champion, stronger]), settings)
+    assert names["segment"].tolist() == ["Loyal Regulars", "Champions"]
+    assert names["segment"].is_unique
+
+
+def test_unmatched_profiles_get_a_descriptive_name_never_a_number():
+    settings = settings_for()
+    spend = {"monetary": 2.0, "frequency": -1.2, "recency": 0.1}
+    names = nodes.name_segments(profile_table([spend]), settings)
+    assert names.loc[0, "segment"] == "High spend, low frequency"
+    assert names.loc[0, "goal"] == small_params()["naming"]["fallback"]["goal"]
+
+
+def test_descriptive_names_are_made_unique_with_the_next_feature():
+    settings = settings_for()
+    first = {"monetary": 2.0, "frequency": -1.2, "tenure": 0.8}
+    second = {"monetary": 2.1, "frequency": -1.3, "tenure": -0.7}
+    names = nodes.name_segments(profile_table([first, second]), settings)["segment"].tolist()
+    assert names == ["High spend, low frequency", "High spend, low frequency, short tenure"]
+
+
+def test_average_profile_and_unknown_features():
+    settings = settings_for()
+    average = {"recency": 0.1, "monetary": -0.2}
+    names = nodes.name_segments(profile_table([average]), settings)
+    assert names.loc[0, "segment"] == "Mainstream Customers"
+    custom = profile_table([{"monetary": 2.0}]).rename(columns={"recency": "basket_entropy"})
+    custom.loc[0, "basket_entropy"] = -3.0
+    names = nodes.name_segments(custom, settings)
+    assert names.loc[0, "segment"] == "Low basket entropy, high spend"
+
+
+def test_names_never_repeat_over_many_random_profiles():
+    settings = settings_for()
+    rng = np.random.default_rng(0)
+    rows = [
+        dict(zip(FEATURES, rng.normal(scale=1.2, size=len(FEATURES)), strict=True))
+        for _ in range(12)
+    ]
+    names = nodes.name_segments(profile_table(rows), settings)
+    assert names["segment"].is_unique and len(names) == 12
+    assert not names["segment"].str.contains("Cluster").any()
+
+
+# ---- stability --------------------------------------------------------------------------
+
+
+def test_best_match_jaccard():
+    reference = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    resampled = np.array([5, 5, 5, 2, 2, 2, 2, 2])
+    np.testing.assert_allclose(
+        nodes.best_match_jaccard(reference, resampled, 3), [3 / 4, 4 / 5, np.nan]
+    )
+
+
+def stability_of(frame):
+    settings = settings_for()
+    model, _, names, _ = segments_of(frame)
+    return nodes.assess_stability(frame, model, names, settings)
+
+
+def test_planted_groups_are_stable(planted):
+    table, summary = stability_of(planted[0])
+    assert list(table.columns) == ["cluster", "segment", "jaccard_mean", "jaccard_std", "unstable"]
+    assert summary["mean_ari"] >= 0.9
+    assert (table["jaccard_mean"] >= 0.9).all() and not table["unstable"].any()
+    assert summary["unstable_segments"] == []
+    assert summary["n_bootstrap"] == 8 and summary["resample_size"] == 400
+
+
+def test_uniform_noise_is_flagged_unstable():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(rng.uniform(size=(600, len(FEATURES))), columns=FEATURES)
+    frame.insert(0, "customer_id", [f"N{i:04d}" for i in range(600)])
+    table, summary = stability_of(frame)
+    assert summary["mean_ari"] < 0.6
+    assert table["unstable"].sum() >= 2
+    assert sorted(summary["unstable_segments"]) == sorted(table.loc[table["unstable"], "segment"])
+
+
+# ---- actions ----------------------------------------------------------------------------
+
+
+def test_segment_actions(planted):
+    frame, _ = planted
+    *_, names, segments = segments_of(frame)
+    actions = nodes.build_segment_actions(segments, names)
+    assert list(actions.columns) == [
+        "cluster",
+        "segment",
+        "goal",
+        "actions",
+        "n_customers",
+        "share",
+    ]
+    assert actions["n_customers"].sum() == len(frame)
+    assert actions["share"].sum() == pytest.approx(1.0)
+    champions = actions.set_index("segment").loc["Champions"]
+    rule = next(r for r in small_params()["naming"]["rules"] if r["name"] == "Champions")
+    assert champions["actions"] == "; ".join(rule["actions"])
+    assert champions["goal"] == rule["goal"]
+
+
+# ---- validation -------------------------------------------------------------------------
+
+
+def test_default_parameters_are_valid():
+    settings = nodes.validate_parameters(copy.deepcopy(small_params()))
+    names = [rule["name"] for rule in settings["naming"]["rules"]]
+    for expected in (
+        "Champions",
+        "Loyal Regulars",
+        "Occasional Buyers",
+        "Lapsed / At Risk",
+        "New Customers",
+    ):
+        assert expected in names
+
+
+def _with_rule(**changes):
+    params = small_params()
+    params["naming"]["rules"][0].update(changes)
+    return params
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        (small_params(stability__threshold=1.2), "clustering.stability.threshold"),
+        (small_params(stability__n_bootstrap=1), "clustering.stability.n_bootstrap"),
+        (small_params(kmeans__algorithm="fast"), "clustering.kmeans.algorithm"),
+        (_with_rule(when={"recency": "very low"}), "clustering.naming.rules[0].when"),
+        (_with_rule(actions=[]), "clustering.naming.rules[0].actions"),
+        (_with_rule(name="Loyal Regulars"), "clustering.naming.rules"),
+    ],
+)
+def test_bad_parameters_name_the_parameter(params, parameter):
+    with pytest.raises(InputValidationError) as error:
+        nodes.validate_parameters(params)
+    assert f"parameter '{parameter}'" in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "best",
+    [
+        {**BEST_PARAMS, "scaler": "zscore"},
+        {**BEST_PARAMS, "k": 1},
+        {**BEST_PARAMS, "features": FEATURES[::-1]},
+    ],
+)
+def test_inconsistent_best_params_are_refused(planted, best):
+    frame, _ = planted
+    with pytest.raises(InputValidationError, match="dataset 'best_params'"):
+        nodes.fit_segmentation_model(frame, best, settings_for())
+
+
+def test_constant_feature_is_named(planted):
+    frame, _ = planted
+    frame["return_rate"] = 0.0
+    with pytest.raises(InputValidationError, match="column 'return_rate'"):
+        nodes.fit_segmentation_model(frame, BEST_PARAMS, settings_for())

@@ -1,0 +1,137 @@
+"""The clustering pipeline end to end on in-memory datasets, and its catalog entries."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+from sklearn.metrics import adjusted_rand_score
+
+from customer_segmentation.pipelines.clustering import create_pipeline
+from customer_segmentation.pipelines.model_selection import (
+    create_pipeline as create_model_selection,
+)
+
+from .conftest import (
+    BEST_PARAMS,
+    FEATURES,
+    PROJECT_ROOT,
+    planted_frame,
+    small_params,
+    transforms_for,
+)
+
+OUTPUTS = {
+    "segmentation_model",
+    "customer_segments",
+    "segment_centroids",
+    "segment_stability",
+    "stability_summary",
+    "segment_actions",
+}
+MODEL_SELECTION_PARAMS = yaml.safe_load(
+    (PROJECT_ROOT / "conf/base/parameters_model_selection.yml").read_text()
+)["model_selection"]
+
+
+class KeptMemoryDataset(MemoryDataset):
+    """A MemoryDataset the runner cannot release, so tests can read intermediate outputs."""
+
+    def _release(self) -> None:
+        pass
+
+
+def memory_catalog(frame: pd.DataFrame, best_params: dict[str, Any] | None) -> DataCatalog:
+    datasets = {
+        "model_input": MemoryDataset(frame),
+        "feature_transforms": MemoryDataset(transforms_for(frame)),
+        "params:clustering": MemoryDataset(small_params()),
+        **{name: KeptMemoryDataset() for name in OUTPUTS},
+    }
+    if best_params is None:  # chosen by model_selection in the same run
+        selection = copy.deepcopy(MODEL_SELECTION_PARAMS)
+        selection["kmeans"]["n_init"] = 2
+        selection["study"].update(storage=None, n_trials=10)
+        datasets["params:model_selection"] = MemoryDataset(selection)
+        datasets["best_params"] = KeptMemoryDataset()
+    else:
+        datasets["best_params"] = MemoryDataset(best_params)
+    return DataCatalog(datasets)
+
+
+def test_pipeline_wiring():
+    pipeline = create_pipeline()
+    assert pipeline.inputs() == {
+        "model_input",
+        "best_params",
+        "feature_transforms",
+        "params:clustering",
+    }
+    assert pipeline.all_outputs() >= OUTPUTS
+    assert pipeline.nodes[0].name == "validate_clustering_parameters"
+
+
+def test_pipeline_runs_on_memory_datasets():
+    frame, planted = planted_frame()
+    catalog = memory_catalog(frame, BEST_PARAMS)
+    SequentialRunner().run(create_pipeline(), catalog)
+    segments = catalog.load("customer_segments")
+    assert segments["customer_id"].tolist() == sorted(frame["customer_id"])
+    planted_by_id = pd.Series(planted, index=frame["customer_id"]).loc[segments["customer_id"]]
+    assert adjusted_rand_score(planted_by_id, segments["cluster"]) >= 0.9
+    model = catalog.load("segmentation_model")
+    np.testing.assert_array_equal(
+        model.predict(frame.set_index("customer_id").loc[segments["customer_id"], FEATURES]),
+        segments["cluster"],
+    )
+    actions = catalog.load("segment_actions")
+    stability = catalog.load("segment_stability")
+    centroids = catalog.load("segment_centroids")
+    summary = catalog.load("stability_summary")
+    names = set(segments["segment"])
+    assert (
+        set(actions["segment"]) == set(stability["segment"]) == set(centroids["segment"]) == names
+    )
+    assert names == {"Champions", "Lapsed / At Risk", "Occasional Buyers", "New Customers"}
+    assert set(summary) >= {"mean_ari", "std_ari", "n_bootstrap", "unstable_segments"}
+
+
+def test_model_selection_then_clustering_is_deterministic():
+    frame, _ = planted_frame()
+    pipeline = create_model_selection() + create_pipeline()
+    runs = []
+    for _ in range(2):
+        catalog = memory_catalog(frame, None)
+        SequentialRunner().run(pipeline, catalog)
+        runs.append((catalog.load("best_params"), catalog.load("customer_segments")))
+    assert runs[0][0] == runs[1][0]
+    pd.testing.assert_frame_equal(runs[0][1], runs[1][1])
+
+
+def test_catalog_entries_are_versioned_and_round_trip(tmp_path: Path):
+    config = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_clustering.yml").read_text())
+    assert set(config) == OUTPUTS
+    assert config["segmentation_model"]["versioned"] is True
+    assert config["customer_segments"]["versioned"] is True
+    for entry in config.values():
+        entry["filepath"] = str(tmp_path / entry["filepath"])
+    frame, _ = planted_frame()
+    catalog = DataCatalog.from_config(config)
+    catalog["model_input"] = frame
+    catalog["feature_transforms"] = transforms_for(frame)
+    catalog["best_params"] = BEST_PARAMS
+    catalog["params:clustering"] = small_params()
+    SequentialRunner().run(create_pipeline(), catalog)
+    model_versions = list((tmp_path / "data/06_models/segmentation_model.pkl").iterdir())
+    assert len(model_versions) == 1
+    segments = catalog.load("customer_segments")
+    model = catalog.load("segmentation_model")
+    ordered = frame.set_index("customer_id").loc[segments["customer_id"], FEATURES]
+    np.testing.assert_array_equal(model.predict(ordered), segments["cluster"].to_numpy())
+    assert catalog.load("stability_summary")["n_bootstrap"] == 8

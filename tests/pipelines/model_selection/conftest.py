@@ -1,0 +1,66 @@
+"""Small in-memory inputs for the model_selection tests."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.datasets import make_blobs
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+FEATURES = [
+    "recency",
+    "frequency",
+    "monetary",
+    "avg_order_value",
+    "tenure",
+    "mean_days_between_purchases",
+    "return_rate",
+    "distinct_products",
+    "units_per_order",
+]
+DEFAULT_PARAMS = yaml.safe_load(
+    (PROJECT_ROOT / "conf" / "base" / "parameters_model_selection.yml").read_text()
+)["model_selection"]
+
+
+def blobs_frame(
+    n: int = 600, centers: int = 4, seed: int = 0, sizes: list[int] | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``model_input``-shaped frame of well-separated blobs and the planted labels."""
+    values, planted = make_blobs(
+        n_samples=sizes or n,
+        n_features=len(FEATURES),
+        centers=None if sizes else centers,
+        cluster_std=1.0,
+        center_box=(-10.0, 10.0),
+        random_state=seed,
+    )
+    frame = pd.DataFrame(values, columns=FEATURES)
+    frame.insert(0, "customer_id", [f"C{i:05d}" for i in range(len(frame))])
+    return frame, planted
+
+
+def small_params(**overrides: Any) -> dict[str, Any]:
+    """The project's parameters, shrunk for fast tests (in-memory study, few trials)."""
+    params = copy.deepcopy(DEFAULT_PARAMS)
+    params["k_range"] = {"min": 2, "max": 6}
+    params["kmeans"]["n_init"] = 2
+    params["study"].update(storage=None, n_trials=8, n_startup_trials=4)
+    for dotted, value in overrides.items():
+        *parents, leaf = dotted.split("__")
+        target = params
+        for key in parents:
+            target = target[key]
+        target[leaf] = value
+    return params
+
+
+@pytest.fixture
+def blobs() -> tuple[pd.DataFrame, np.ndarray]:
+    return blobs_frame()

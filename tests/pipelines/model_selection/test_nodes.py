@@ -1,0 +1,388 @@
+"""Unit tests of the model_selection nodes on small in-memory frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import optuna
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import RobustScaler, StandardScaler
+
+from customer_segmentation.errors import InputValidationError
+from customer_segmentation.pipelines.model_selection import nodes
+from customer_segmentation.scalers import SCALER_NAMES, make_scaler
+
+from .conftest import blobs_frame, small_params
+
+DURATION = ["duration_s"]
+
+
+def settings_for(**overrides):
+    return nodes.validate_parameters(small_params(**overrides))
+
+
+# ---- knee ---------------------------------------------------------------------------------
+
+
+def test_knee_is_the_point_farthest_below_the_chord():
+    ks = [2, 3, 4, 5, 6, 7, 8]
+    inertia = [1000.0, 520.0, 120.0, 100.0, 85.0, 75.0, 70.0]
+    assert nodes.find_knee(ks, inertia) == 4
+
+
+def test_knee_moves_with_the_curve():
+    ks = [2, 3, 4, 5, 6]
+    assert nodes.find_knee(ks, [100.0, 30.0, 25.0, 22.0, 20.0]) == 3
+    assert nodes.find_knee(ks, [100.0, 95.0, 90.0, 20.0, 18.0]) == 5
+
+
+def test_no_knee_on_a_straight_line_or_too_few_points():
+    assert nodes.find_knee([2, 3, 4, 5], [40.0, 30.0, 20.0, 10.0]) is None
+    assert nodes.find_knee([2, 3], [40.0, 10.0]) is None
+
+
+# ---- sampling and silhouette ------------------------------------------------------------
+
+
+def test_sampled_silhouette_equals_sklearn_on_all_rows_and_on_a_fixed_sample(blobs):
+    frame, _ = blobs
+    values = frame.drop(columns="customer_id").to_numpy()
+    labels = KMeans(5, n_init=1, random_state=0).fit_predict(values)
+    everyone = np.arange(len(values))
+    assert nodes.sampled_silhouette(values, labels, everyone) == pytest.approx(
+        silhouette_score(values, labels), abs=1e-10
+    )
+    rows = np.sort(np.random.default_rng(3).choice(len(values), 150, replace=False))
+    assert nodes.sampled_silhouette(values, labels, rows) == pytest.approx(
+        silhouette_score(values[rows], labels[rows]), abs=1e-10
+    )
+
+
+def test_sampled_silhouette_of_a_single_cluster_is_worst():
+    values = np.random.default_rng(0).normal(size=(20, 3))
+    assert nodes.sampled_silhouette(values, np.zeros(20, dtype=int), np.arange(20)) == -1.0
+
+
+def test_search_sample_is_fixed_nested_and_independent_of_row_order(blobs):
+    frame, _ = blobs
+    settings = settings_for(sampling__search_sample_size=300, sampling__silhouette_sample_size=120)
+    sample = nodes.draw_search_sample(frame, settings)
+    again = nodes.draw_search_sample(frame.sample(frac=1.0, random_state=1), settings)
+    assert len(sample.values) == 300 and len(sample.silhouette_rows) == 120
+    assert sample.n_customers == len(frame)
+    np.testing.assert_array_equal(sample.customer_ids, again.customer_ids)
+    np.testing.assert_array_equal(sample.values, again.values)
+    np.testing.assert_array_equal(sample.silhouette_rows, again.silhouette_rows)
+    other = nodes.draw_search_sample(
+        frame, settings_for(sampling__search_sample_size=300, sampling__seed=7)
+    )
+    assert not np.array_equal(sample.customer_ids, other.customer_ids)
+
+
+def test_small_data_uses_every_customer(blobs):
+    frame, _ = blobs
+    sample = nodes.draw_search_sample(frame, settings_for())
+    assert len(sample.values) == len(frame)
+    np.testing.assert_array_equal(sample.silhouette_rows, np.arange(len(frame)))
+
+
+def test_every_k_scores_silhouette_on_the_same_fixed_rows(blobs):
+    frame, _ = blobs
+    settings = settings_for(sampling__silhouette_sample_size=200)
+    sample = nodes.draw_search_sample(frame, settings)
+    rows = sample.silhouette_rows
+    assert len(rows) == 200
+    for k in (3, 4, 5):
+        scores = nodes.evaluate_clustering(sample.values, rows, k, settings["kmeans"])
+        labels = KMeans(n_clusters=k, **settings["kmeans"]).fit_predict(sample.values)
+        assert scores["silhouette"] == pytest.approx(
+            silhouette_score(sample.values[rows], labels[rows]), abs=1e-10
+        )
+        full = silhouette_score(sample.values, labels)
+        assert abs(scores["silhouette"] - full) < 0.03
+
+
+def with_stretched_return_rate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Blobs plus a mostly-zero return_rate (tiny IQR, a few large values)."""
+    rng = np.random.default_rng(0)
+    returns = np.where(rng.random(len(frame)) < 0.9, 0.0, rng.uniform(0.2, 0.4, len(frame)))
+    returns[rng.random(len(frame)) < 0.3] += rng.uniform(0, 0.004)
+    return frame.assign(return_rate=returns)
+
+
+def test_scoring_space_keeps_a_stretched_feature_from_winning(blobs):
+    frame = with_stretched_return_rate(blobs[0])
+    chosen = {}
+    for space in ("scaled", "standardized"):
+        settings = settings_for(
+            scoring_space=space, scalers=["robust", "standard"], study__n_trials=12
+        )
+        sample = nodes.draw_search_sample(frame, settings)
+        best = nodes.select_best_params(nodes.run_study(sample, settings), sample, settings)
+        chosen[space] = (best["scaler"], best["k"])
+    assert chosen["scaled"] == ("robust", 2)  # one stretched feature, near-perfect silhouette
+    assert chosen["standardized"][0] == "standard"
+
+
+def test_trials_are_scored_in_the_common_standardized_space(blobs):
+    frame = with_stretched_return_rate(blobs[0])
+    settings = settings_for(sampling__silhouette_sample_size=250)
+    sample = nodes.draw_search_sample(frame, settings)
+    reference = nodes.scoring_values(sample, settings)
+    np.testing.assert_allclose(reference, StandardScaler().fit_transform(sample.values))
+    robust = RobustScaler().fit_transform(sample.values)
+    scores = nodes.evaluate_clustering(
+        robust, sample.silhouette_rows, 3, settings["kmeans"], reference
+    )
+    labels = KMeans(n_clusters=3, **settings["kmeans"]).fit_predict(robust)
+    rows = sample.silhouette_rows
+    assert scores["silhouette"] == pytest.approx(
+        silhouette_score(reference[rows], labels[rows]), abs=1e-10
+    )
+    assert nodes.scoring_values(sample, settings_for(scoring_space="scaled")) is None
+
+
+# ---- K grid -----------------------------------------------------------------------------
+
+
+def test_k_grid_finds_the_planted_k(blobs):
+    frame, _ = blobs
+    settings = settings_for()
+    grid = nodes.score_k_grid(nodes.draw_search_sample(frame, settings), settings)
+    assert list(grid.columns) == [
+        "k",
+        "inertia",
+        "silhouette",
+        "calinski_harabasz",
+        "davies_bouldin",
+        "is_knee",
+    ]
+    assert grid["k"].tolist() == [2, 3, 4, 5, 6]
+    assert grid.loc[grid["is_knee"], "k"].tolist() == [4]
+    assert grid.loc[grid["silhouette"].idxmax(), "k"] == 4
+    assert grid.loc[grid["calinski_harabasz"].idxmax(), "k"] == 4
+    assert grid.loc[grid["davies_bouldin"].idxmin(), "k"] == 4
+    assert grid["inertia"].is_monotonic_decreasing
+
+
+# ---- Optuna study -----------------------------------------------------------------------
+
+
+def test_study_is_reproducible_from_the_seed(blobs):
+    frame, _ = blobs
+    settings = settings_for()
+    sample = nodes.draw_search_sample(frame, settings)
+    first = nodes.run_study(sample, settings).drop(columns=DURATION)
+    second = nodes.run_study(sample, settings).drop(columns=DURATION)
+    pd.testing.assert_frame_equal(first, second)
+    assert len(first) == 8 and (first["state"] == "COMPLETE").all()
+    other = nodes.run_study(sample, settings_for(study__sampler_seed=1)).drop(columns=DURATION)
+    assert not first[["scaler", "k"]].equals(other[["scaler", "k"]])
+
+
+def test_study_resumes_from_sqlite_and_runs_only_the_missing_trials(blobs, tmp_path):
+    frame, _ = blobs
+    url = f"sqlite:///{tmp_path}/not/yet/there/study.db"
+    first_settings = settings_for(study__storage=url, study__study_name="resume", study__n_trials=4)
+    sample = nodes.draw_search_sample(frame, first_settings)
+    first = nodes.run_study(sample, first_settings)
+    assert (tmp_path / "not/yet/there/study.db").is_file()
+    assert len(first) == 4
+
+    more = settings_for(study__storage=url, study__study_name="resume", study__n_trials=7)
+    resumed = nodes.run_study(sample, more)
+    assert resumed["number"].tolist() == list(range(7))
+    pd.testing.assert_frame_equal(resumed.head(4), first)
+
+    again = nodes.run_study(sample, more)
+    pd.testing.assert_frame_equal(again, resumed)
+
+    best = nodes.select_best_params(resumed, sample, more)
+    assert best["study_name"].startswith("resume-")
+    stored = optuna.load_study(study_name=best["study_name"], storage=url)
+    assert len(stored.trials) == 7
+    assert stored.best_trial.number == best["trial_number"]
+
+
+def test_other_data_gets_its_own_study_in_the_same_storage(blobs, tmp_path):
+    frame, _ = blobs
+    url = f"sqlite:///{tmp_path}/s.db"
+    settings = settings_for(study__storage=url, study__n_trials=2)
+    first_sample = nodes.draw_search_sample(frame, settings)
+    nodes.run_study(first_sample, settings)
+    other, _ = blobs_frame(seed=5)
+    other_sample = nodes.draw_search_sample(other, settings)
+    trials = nodes.run_study(other_sample, settings)
+    assert trials["number"].tolist() == [0, 1]  # a fresh study, not a continuation
+    names = {summary.study_name for summary in optuna.get_all_study_summaries(storage=url)}
+    assert names == {
+        nodes.stored_study_name(first_sample, settings),
+        nodes.stored_study_name(other_sample, settings),
+    }
+
+
+def test_min_share_makes_trials_infeasible_and_they_never_win():
+    frame, _ = blobs_frame(sizes=[290, 290, 290, 12])  # one planted group of 1.3%
+    settings = settings_for(min_segment_share=0.05, study__n_trials=16)
+    sample = nodes.draw_search_sample(frame, settings)
+    trials = nodes.run_study(sample, settings)
+    assert (trials["feasible"] == (trials["min_cluster_share"] >= 0.05)).all()
+    assert (~trials["feasible"]).any() and trials["feasible"].any()
+    best = nodes.select_best_params(trials, sample, settings)
+    assert best["min_cluster_share"] >= 0.05
+    assert best["reason"] == "best silhouette among feasible trials"
+
+
+def _table(rows):
+    columns = [
+        "number",
+        "scaler",
+        "k",
+        "silhouette",
+        "calinski_harabasz",
+        "davies_bouldin",
+        "min_cluster_share",
+        "state",
+        "feasible",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_best_params_skips_an_infeasible_trial_with_a_higher_silhouette(blobs):
+    frame, _ = blobs
+    settings = settings_for()
+    sample = nodes.draw_search_sample(frame, settings)
+    trials = _table(
+        [
+            [0, "standard", 5, 0.90, 10.0, 0.2, 0.01, "COMPLETE", False],
+            [1, "robust", 4, 0.70, 9.0, 0.3, 0.20, "COMPLETE", True],
+            [2, "minmax", 3, 0.95, 9.0, 0.3, 0.30, "FAIL", False],
+            [3, "none", 4, 0.70, 8.0, 0.4, 0.20, "COMPLETE", True],
+        ]
+    )
+    best = nodes.select_best_params(trials, sample, settings)
+    assert (best["scaler"], best["k"], best["trial_number"]) == ("robust", 4, 1)
+    assert best["features"] == list(frame.columns[1:])
+
+
+def test_no_feasible_trial_names_min_segment_share(blobs):
+    frame, _ = blobs
+    settings = settings_for()
+    sample = nodes.draw_search_sample(frame, settings)
+    trials = _table([[0, "standard", 5, 0.9, 10.0, 0.2, 0.01, "COMPLETE", False]])
+    with pytest.raises(InputValidationError, match=r"model_selection\.min_segment_share"):
+        nodes.select_best_params(trials, sample, settings)
+
+
+def test_forced_k_searches_only_the_scaler(blobs):
+    frame, _ = blobs
+    settings = settings_for(forced_k=3)
+    sample = nodes.draw_search_sample(frame, settings)
+    trials = nodes.run_study(sample, settings)
+    assert set(trials["k"]) == {3}
+    assert trials["scaler"].nunique() > 1
+    best = nodes.select_best_params(trials, sample, settings)
+    assert best["k"] == 3
+    assert best["reason"].startswith("forced K=3 by parameter forced_k")
+
+
+def test_repeated_suggestions_reuse_the_scores(blobs):
+    frame, _ = blobs
+    settings = settings_for(forced_k=4, scalers=["standard", "none"], study__n_trials=6)
+    trials = nodes.run_study(nodes.draw_search_sample(frame, settings), settings)
+    assert trials["cached"].sum() == 6 - trials[["scaler", "k"]].drop_duplicates().shape[0]
+    for _, group in trials.groupby("scaler"):
+        assert group["silhouette"].nunique() == 1
+
+
+# ---- validation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "parameter"),
+    [
+        ({"k_range": {"min": 8, "max": 3}}, "model_selection.k_range"),
+        ({"forced_k": 12}, "model_selection.forced_k"),
+        ({"forced_k": 1}, "model_selection.forced_k"),
+        ({"min_segment_share": 0.0}, "model_selection.min_segment_share"),
+        ({"min_segment_share": 1.5}, "model_selection.min_segment_share"),
+        ({"min_segment_share": 0.2}, "model_selection.min_segment_share"),  # 0.2 * 6 > 1
+        ({"scalers": ["standard", "zscore"]}, "model_selection.scalers"),
+        ({"default_scaler": "log"}, "model_selection.default_scaler"),
+        ({"scoring_space": "raw"}, "model_selection.scoring_space"),
+        ({"kmeans__n_init": 0}, "model_selection.kmeans.n_init"),
+        ({"study__n_trials": "many"}, "model_selection.study.n_trials"),
+        ({"study__timeout_s": -5}, "model_selection.study.timeout_s"),
+    ],
+)
+def test_bad_parameters_name_the_parameter(overrides, parameter):
+    params = small_params(**{k: v for k, v in overrides.items() if "__" in k})
+    params.update({k: v for k, v in overrides.items() if "__" not in k})
+    with pytest.raises(InputValidationError) as error:
+        nodes.validate_parameters(params)
+    message = str(error.value)
+    assert f"parameter '{parameter}'" in message
+    assert "Fix:" in message and "\n" not in message
+
+
+def test_missing_parameter_is_named():
+    params = small_params()
+    del params["sampling"]["seed"]
+    with pytest.raises(
+        InputValidationError, match=r"'model_selection\.sampling\.seed': is missing"
+    ):
+        nodes.validate_parameters(params)
+
+
+def test_unknown_scaler_lists_the_valid_names():
+    with pytest.raises(InputValidationError, match="zscore") as error:
+        nodes.validate_parameters(small_params(scalers=["zscore"]))
+    assert all(name in str(error.value) for name in SCALER_NAMES)
+    with pytest.raises(InputValidationError, match="parameter 'scaler'"):
+        make_scaler("zscore")
+
+
+def _broken(frame: pd.DataFrame, column: str, value) -> pd.DataFrame:
+    broken = frame.copy()
+    broken[column] = value
+    return broken
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("tenure", 3.0, "is constant"),
+        ("return_rate", np.nan, "is entirely missing"),
+        ("return_rate", None, "is entirely missing"),
+        ("recency", np.inf, "has infinite values"),
+        ("monetary", "abc", "non-numeric"),
+    ],
+)
+def test_bad_feature_columns_are_named(blobs, column, value, problem):
+    frame, _ = blobs
+    with pytest.raises(InputValidationError) as error:
+        nodes.draw_search_sample(_broken(frame, column, value), settings_for())
+    assert f"column '{column}'" in str(error.value) and problem in str(error.value)
+
+
+def test_partly_missing_and_duplicated_ids_are_named(blobs):
+    frame, _ = blobs
+    holes = frame.copy()
+    holes.loc[[3, 7], "frequency"] = np.nan
+    with pytest.raises(InputValidationError, match=r"column 'frequency': has 2 missing values"):
+        nodes.draw_search_sample(holes, settings_for())
+    twins = frame.copy()
+    twins.loc[1, "customer_id"] = twins.loc[0, "customer_id"]
+    with pytest.raises(InputValidationError, match=r"column 'customer_id': has 1 duplicated"):
+        nodes.draw_search_sample(twins, settings_for())
+
+
+def test_fewer_customers_than_the_largest_k(blobs):
+    frame, _ = blobs
+    with pytest.raises(InputValidationError) as error:
+        nodes.draw_search_sample(frame.head(5), settings_for())
+    message = str(error.value)
+    assert "dataset 'model_input'" in message and "model_selection.k_range.max" in message
+    assert "5 customers, fewer than the largest K 6" in message

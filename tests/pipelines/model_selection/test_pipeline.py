@@ -1,0 +1,120 @@
+"""The model_selection pipeline end to end on in-memory datasets, and its catalog entries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+
+from customer_segmentation.errors import InputValidationError
+from customer_segmentation.pipelines.model_selection import create_pipeline
+
+from .conftest import PROJECT_ROOT, blobs_frame, small_params
+
+OUTPUTS = {"k_grid_scores", "optuna_trials", "best_params"}
+
+
+class KeptMemoryDataset(MemoryDataset):
+    """A MemoryDataset the runner cannot release, so tests can read intermediate outputs."""
+
+    def _release(self) -> None:
+        pass
+
+
+def memory_catalog(model_input: pd.DataFrame, params: dict[str, Any]) -> DataCatalog:
+    return DataCatalog(
+        {
+            "model_input": MemoryDataset(model_input),
+            "params:model_selection": MemoryDataset(params),
+            **{name: KeptMemoryDataset() for name in OUTPUTS},
+        }
+    )
+
+
+def run(catalog: DataCatalog) -> DataCatalog:
+    SequentialRunner().run(create_pipeline(), catalog)
+    return catalog
+
+
+def test_pipeline_wiring():
+    pipeline = create_pipeline()
+    assert pipeline.inputs() == {"model_input", "params:model_selection"}
+    assert pipeline.all_outputs() >= OUTPUTS
+    assert pipeline.outputs() == OUTPUTS - {"optuna_trials"}  # read by select_best_params
+    assert pipeline.nodes[0].name == "validate_model_selection_parameters"
+
+
+def test_pipeline_runs_on_memory_datasets_with_sampling():
+    frame, _ = blobs_frame(n=800)
+    params = small_params(
+        sampling__search_sample_size=500, sampling__silhouette_sample_size=200, study__n_trials=10
+    )
+    catalog = run(memory_catalog(frame, params))
+    grid = catalog.load("k_grid_scores")
+    trials = catalog.load("optuna_trials")
+    best = catalog.load("best_params")
+    assert grid.loc[grid["is_knee"], "k"].tolist() == [4]
+    assert len(trials) == 10 and set(trials["state"]) == {"COMPLETE"}
+    assert best["k"] == 4
+    assert best["search_sample_size"] == 500 and best["silhouette_sample_size"] == 200
+    assert best["n_customers"] == 800
+    assert set(best) >= {
+        "scaler",
+        "k",
+        "silhouette",
+        "calinski_harabasz",
+        "davies_bouldin",
+        "min_cluster_share",
+        "trial_number",
+        "reason",
+    }
+
+
+def test_same_data_and_parameters_give_identical_best_params():
+    frame, _ = blobs_frame()
+    first = run(memory_catalog(frame, small_params())).load("best_params")
+    second = run(memory_catalog(frame, small_params())).load("best_params")
+    assert first == second
+
+
+def test_bad_parameters_stop_before_the_data_is_read():
+    frame, _ = blobs_frame()
+    frame["tenure"] = 1.0  # would fail data validation if the data were read first
+    params = small_params(k_range={"min": 7, "max": 3})
+    with pytest.raises(InputValidationError, match=r"parameter 'model_selection\.k_range'"):
+        run(memory_catalog(frame, params))
+
+
+def test_default_parameters_are_valid_and_match_the_issue():
+    params = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_model_selection.yml").read_text())
+    assert list(params) == ["model_selection"]
+    settings = create_pipeline().nodes[0].func(params["model_selection"])
+    assert settings["k_values"] == list(range(2, 11))
+    assert settings["forced_k"] is None
+    assert settings["study"]["n_trials"] == 50
+    assert settings["study"]["storage"] == "sqlite:///data/06_models/optuna_study.db"
+    assert settings["sampling"]["silhouette_sample_size"] == 5000
+
+
+def test_catalog_entries_save_and_load(tmp_path: Path):
+    config = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_model_selection.yml").read_text())
+    assert set(config) == OUTPUTS
+    assert config["best_params"]["type"] == "json.JSONDataset"
+    for entry in config.values():
+        entry["filepath"] = str(tmp_path / entry["filepath"])
+    frame, _ = blobs_frame()
+    catalog = DataCatalog.from_config(config)
+    catalog["model_input"] = frame
+    catalog["params:model_selection"] = small_params(study__n_trials=3)
+    run(catalog)
+    assert (tmp_path / "data/08_reporting/k_grid_scores.csv").is_file()
+    trials = pd.read_csv(tmp_path / "data/08_reporting/optuna_trials.csv")
+    assert list(trials.columns[:3]) == ["number", "scaler", "k"] and len(trials) == 3
+    best = catalog.load("best_params")
+    winner = trials.sort_values("silhouette", ascending=False).iloc[0]
+    assert (best["trial_number"], best["k"]) == (winner["number"], winner["k"])
