@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt_ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 PARAMS_FILE = "conf/<env>/parameters_feature_engineering.yml"
 SECONDS_PER_DAY = 86_400
+#: Exact type for summing money and units (4 decimals: sub-cent unit prices survive).
+REVENUE_TYPE = dt_ibis.Decimal(18, 4)
 #: Every feature ``aggregate_customers`` makes, in output order (besides ``customer_id``).
 CUSTOMER_FEATURES = (
     "recency",
@@ -72,7 +75,13 @@ def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) ->
     snapshot_day = int(
         dt.datetime.combine(snapshot_date, dt.time(), dt.UTC).timestamp() // SECONDS_PER_DAY
     )
-    t = t.mutate(day=(t.invoice_date.epoch_seconds() // SECONDS_PER_DAY).cast("int64"))
+    t = t.mutate(
+        day=(t.invoice_date.epoch_seconds() // SECONDS_PER_DAY).cast("int64"),
+        # Float sums depend on the order a parallel engine adds lines in; exact decimals
+        # make the same data give the same features, bit for bit, on every run.
+        line_revenue=t.line_revenue.cast(REVENUE_TYPE),
+        quantity=t.quantity.cast(REVENUE_TYPE),
+    )
     orders = t.filter(~t.is_return)
     per_customer = orders.group_by("customer_id").aggregate(
         frequency=orders.invoice.nunique(),
@@ -88,7 +97,12 @@ def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) ->
         returned_value=(-returns.line_revenue).sum()
     )
     c = per_customer.left_join(returned, "customer_id").select(
-        per_customer, returned_value=returned.returned_value.fill_null(0.0)
+        per_customer, returned_value=returned.returned_value.fill_null(0)
+    )
+    c = c.mutate(
+        ordered_value=c.ordered_value.cast("float64"),
+        returned_value=c.returned_value.cast("float64"),
+        units=c.units.cast("float64"),
     )
     tenure = snapshot_day - c.first_day
     return c.select(

@@ -1,0 +1,100 @@
+"""The whole project, run as a user runs it, in a temporary copy of the project."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from tests.conftest import copy_project
+
+pytestmark = pytest.mark.slow
+
+
+def kedro(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the Kedro CLI of this environment inside ``project``."""
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        [sys.executable, "-m", "kedro", *args],
+        cwd=project,
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"kedro {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def latest(path: Path) -> Path:
+    """The newest version of a versioned dataset (a folder of timestamped versions)."""
+    if path.is_file():
+        return path
+    return sorted(path.iterdir())[-1] / path.name
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    path = latest(path)
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str)
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("e2e") / "project")
+    kedro(project, "run")
+    return project
+
+
+def test_transaction_stages_conserve_lines_and_cover_every_planted_customer(finished_run):
+    data = finished_run / "data"
+    summary = json.loads((data / "08_reporting/data_quality_summary.json").read_text())
+    clean = pd.read_parquet(data / "02_intermediate/clean_transactions.parquet")
+    rejected = pd.read_parquet(data / "02_intermediate/rejected_transactions.parquet")
+    raw_lines = sum(1 for _ in (data / "01_raw/transactions.csv").open()) - 1
+    assert raw_lines == len(clean) + len(rejected) == summary["raw_lines"]
+    assert set(rejected["reason"]) >= {
+        "missing_customer_id",
+        "duplicate_line",
+        "non_product_code",
+        "non_positive_price",
+    }
+    features = pd.read_parquet(data / "04_feature/customer_features.parquet")
+    planted = pd.read_csv(data / "01_raw/planted_segments.csv", dtype={"customer_id": str})
+    assert features["customer_id"].is_unique
+    assert set(features["customer_id"]) == set(planted["customer_id"])
+
+
+def test_segments_recover_the_planted_groups_with_names_users_know(finished_run):
+    data = finished_run / "data"
+    segments = read_table(data / "07_model_output/customer_segments.parquet")
+    planted = pd.read_csv(data / "01_raw/planted_segments.csv", dtype={"customer_id": str})
+    merged = segments.merge(planted, on="customer_id", suffixes=("", "_planted"))
+    assert len(merged) == len(planted) == len(segments)
+    assert adjusted_rand_score(merged["segment_planted"], merged["cluster"]) >= 0.9
+    assert set(segments["segment"]) == {
+        "Champions",
+        "Loyal Regulars",
+        "Lapsed / At Risk",
+        "Occasional Buyers",
+    }
+
+
+def test_same_data_config_and_seed_give_identical_segments(finished_run, tmp_path):
+    second = copy_project(tmp_path / "second")
+    kedro(
+        second,
+        "run",
+        "--pipelines",
+        "data_processing,feature_engineering,model_selection,clustering",
+    )
+    for relative in ("07_model_output/customer_segments.parquet", "06_models/best_params.json"):
+        first_bytes = latest(finished_run / "data" / relative).read_bytes()
+        assert latest(second / "data" / relative).read_bytes() == first_bytes, relative
