@@ -18,12 +18,19 @@ def load_parameters(pipeline_name: str) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())[pipeline_name]
 
 
+def catalog_config(names: set[str] | None = None) -> dict[str, Any]:
+    """Entries of ``conf/base/catalog.yml`` (all, or those in ``names``), anchors resolved."""
+    config = yaml.safe_load((PROJECT_ROOT / "conf" / "base" / "catalog.yml").read_text())
+    return {
+        name: entry
+        for name, entry in config.items()
+        if not name.startswith("_") and (names is None or name in names)
+    }
+
+
 def project_catalog(root: Path, overrides: dict[str, Any] | None = None) -> DataCatalog:
     """The base catalog with every relative file path moved under ``root``."""
-    config: dict[str, Any] = {}
-    for path in sorted((PROJECT_ROOT / "conf" / "base").glob("catalog*.yml")):
-        config.update(yaml.safe_load(path.read_text()) or {})
-    config = {name: entry for name, entry in config.items() if not name.startswith("_")}
+    config = catalog_config()
     for entry in config.values():
         if "filepath" in entry:
             entry["filepath"] = str(root / entry["filepath"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,7 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+from tests.conftest import PROJECT_ROOT
+
 FEATURES = [
     "recency",
     "frequency",

@@ -17,6 +17,7 @@ from customer_segmentation.pipelines.clustering import create_pipeline
 from customer_segmentation.pipelines.model_selection import (
     create_pipeline as create_model_selection,
 )
+from tests.pipelines.pipeline_helpers import catalog_config
 
 from .conftest import (
     BEST_PARAMS,
@@ -115,7 +116,7 @@ def test_model_selection_then_clustering_is_deterministic():
 
 
 def test_catalog_entries_are_versioned_and_round_trip(tmp_path: Path):
-    config = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_clustering.yml").read_text())
+    config = catalog_config(OUTPUTS)
     assert set(config) == OUTPUTS
     assert config["segmentation_model"]["versioned"] is True
     assert config["customer_segments"]["versioned"] is True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +11,8 @@ import pytest
 import yaml
 from sklearn.datasets import make_blobs
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+from tests.conftest import PROJECT_ROOT
+
 FEATURES = [
     "recency",
     "frequency",

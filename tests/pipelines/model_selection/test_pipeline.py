@@ -13,6 +13,7 @@ from kedro.runner import SequentialRunner
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.model_selection import create_pipeline
+from tests.pipelines.pipeline_helpers import catalog_config
 
 from .conftest import PROJECT_ROOT, blobs_frame, small_params
 
@@ -102,7 +103,7 @@ def test_default_parameters_are_valid_and_match_the_issue():
 
 
 def test_catalog_entries_save_and_load(tmp_path: Path):
-    config = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_model_selection.yml").read_text())
+    config = catalog_config(OUTPUTS)
     assert set(config) == OUTPUTS
     assert config["best_params"]["type"] == "json.JSONDataset"
     for entry in config.values():

@@ -1,0 +1,284 @@
+"""The self-contained HTML report: context from the reporting tables, rendered with Jinja2.
+
+The template ships in the package (``templates/report.html.j2``) and is rendered with
+autoescaping on, so names that come from data (segments, RFM segments, rejection reasons,
+columns) cannot inject markup. Images are embedded as base64 PNG; there are no external links.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from customer_segmentation.errors import InputValidationError
+
+from ._common import ReportingParams, require_columns, require_keys, segment_index
+from .nodes import RFM_MIX_PREFIX
+
+TEMPLATE = "report.html.j2"
+REPORT_FIGURES = (
+    "raw_feature_distributions",
+    "model_feature_distributions",
+    "feature_correlation",
+    "elbow_curve",
+    "k_metrics",
+    "optuna_history",
+    "optuna_landscape",
+    "silhouette",
+    "pca_scatter",
+    "centroid_heatmap",
+    "feature_boxplots",
+    "segment_shares",
+)
+MISSING = "–"
+
+
+@lru_cache(maxsize=1)
+def template_environment() -> jinja2.Environment:
+    """Jinja2 environment over the package's templates, autoescaping every template."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("customer_segmentation.pipelines.reporting", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float | np.floating) and not math.isfinite(value))
+
+
+def fmt_int(value: Any) -> str:
+    """``12,345``; a dash when missing."""
+    return MISSING if _missing(value) else f"{int(value):,}"
+
+
+def fmt_pct(value: Any) -> str:
+    """A 0-1 share as ``12.3 %``; a dash when missing."""
+    return MISSING if _missing(value) else f"{float(value) * 100:.1f} %"
+
+
+def fmt_value(value: Any) -> str:
+    """Any cell: yes/no, thousands separators, fewer decimals for big numbers, e-notation tiny."""
+    if _missing(value):
+        return MISSING
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        if value != 0 and abs(value) < 1e-3:
+            return f"{value:.2e}"
+        decimals = 0 if abs(value) >= 1000 else 2 if abs(value) >= 10 else 3
+        return f"{value:,.{decimals}f}"
+    return str(value)
+
+
+def fmt_p(value: Any) -> str:
+    """A p-value; one that underflowed to 0 reads ``< 1e-300``."""
+    if _missing(value):
+        return MISSING
+    return "< 1e-300" if float(value) == 0 else fmt_value(float(value))
+
+
+def table(
+    frame: pd.DataFrame, formats: dict[str, Callable[[Any], str]] | None = None
+) -> dict[str, Any]:
+    """Columns and rows of text cells for the template's table macro."""
+    formats = formats or {}
+    rows = [
+        [
+            formats.get(column, fmt_value)(value)
+            for column, value in zip(frame.columns, row, strict=True)
+        ]
+        for row in frame.itertuples(index=False, name=None)
+    ]
+    return {"columns": [str(c) for c in frame.columns], "rows": rows}
+
+
+def _split_actions(actions: Any) -> list[str]:
+    """The "; "-joined actions as a list; none when missing."""
+    if not isinstance(actions, str):
+        return []
+    return [a.strip() for a in actions.split("; ") if a.strip()]
+
+
+def _segment_sections(
+    profiles: pd.DataFrame,
+    actions: pd.DataFrame,
+    stability: pd.DataFrame,
+    overall: dict[str, dict[str, float]],
+    config: ReportingParams,
+) -> list[dict[str, Any]]:
+    labels = segment_index(profiles, "segment_profiles").set_index("cluster")["label"]
+    features = [f for f in config.profile_features if f"{f}_mean" in profiles]
+    mix_columns = [c for c in profiles.columns if str(c).startswith(RFM_MIX_PREFIX)]
+    actions_by_cluster = actions.set_index("cluster")
+    stability_by_cluster = stability.set_index("cluster")
+    sections = []
+    for row in profiles.to_dict(orient="records"):
+        cluster = row["cluster"]
+        action = actions_by_cluster.loc[cluster] if cluster in actions_by_cluster.index else None
+        stable = (
+            stability_by_cluster.loc[cluster] if cluster in stability_by_cluster.index else None
+        )
+        mix = sorted(
+            ((str(c)[len(RFM_MIX_PREFIX) :], row[c]) for c in mix_columns),
+            key=lambda item: -item[1],
+        )
+        sections.append(
+            {
+                "cluster": int(cluster),
+                "name": labels.loc[cluster],
+                "customers": fmt_int(row["customers"]),
+                "customer_share": fmt_pct(row["customer_share"]),
+                "revenue_share": fmt_pct(row["revenue_share"]) if "revenue_share" in row else None,
+                "goal": str(action["goal"]) if action is not None else "No goal defined",
+                "actions": _split_actions(action["actions"] if action is not None else None),
+                "jaccard": fmt_value(stable["jaccard_mean"]) if stable is not None else MISSING,
+                "unstable": bool(stable["unstable"]) if stable is not None else None,
+                "profile": [
+                    [
+                        f,
+                        config.unit(f),
+                        fmt_value(row[f"{f}_mean"]),
+                        fmt_value(row[f"{f}_median"]),
+                        fmt_value(overall.get(f, {}).get("median")),
+                    ]
+                    for f in features
+                ],
+                "rfm_mix": [[name, fmt_pct(share)] for name, share in mix if share > 0],
+            }
+        )
+    return sections
+
+
+def _headline(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    quality, stability = summary["data_quality"], summary["stability"]
+    raw = quality.get("raw_lines") or 0
+    rejected = quality.get("rejected_lines")
+    items = [
+        ("Customers segmented", fmt_int(summary["customers_segmented"])),
+        ("Segments (K)", fmt_int(summary["k"])),
+        ("Scaler", str(summary["scaler"])),
+        ("Silhouette", fmt_value(summary.get("silhouette"))),
+        ("Stability (mean ARI)", fmt_value(stability.get("mean_ari"))),
+        ("Invoice lines read", fmt_int(raw)),
+        ("Lines rejected", f"{fmt_int(rejected)} ({fmt_pct(rejected / raw if raw else None)})"),
+    ]
+    if "revenue_total" in summary:
+        items.insert(1, ("Net revenue", fmt_value(summary["revenue_total"])))
+    return items
+
+
+def _data_quality(quality: dict[str, Any]) -> dict[str, Any]:
+    raw = quality.get("raw_lines") or 0
+    share = (lambda v: fmt_pct(v / raw)) if raw else (lambda v: MISSING)
+    counts = [
+        ["raw lines", fmt_int(quality.get("raw_lines")), share(raw) if raw else MISSING],
+        [
+            "clean lines",
+            fmt_int(quality.get("clean_lines")),
+            share(quality.get("clean_lines") or 0),
+        ],
+        [
+            "rejected lines",
+            fmt_int(quality.get("rejected_lines")),
+            share(quality.get("rejected_lines") or 0),
+        ],
+        [
+            "return lines",
+            fmt_int(quality.get("return_lines")),
+            share(quality.get("return_lines") or 0),
+        ],
+        ["customers", fmt_int(quality.get("customers")), ""],
+    ]
+    reasons = sorted((quality.get("rejected_by_reason") or {}).items(), key=lambda kv: -kv[1])
+    return {
+        "dataset": quality.get("dataset") or MISSING,
+        "period": f"{quality.get('first_invoice') or MISSING} to {quality.get('last_invoice') or MISSING}",
+        "counts": counts,
+        "reasons": [[str(reason), fmt_int(count), share(count)] for reason, count in reasons],
+    }
+
+
+def render_html_report(
+    *,
+    segment_summary: dict[str, Any],
+    segment_profiles: pd.DataFrame,
+    feature_tests: pd.DataFrame,
+    segment_actions: pd.DataFrame,
+    segment_stability: pd.DataFrame,
+    k_grid_scores: pd.DataFrame,
+    params: dict[str, Any],
+    **figures: str,
+) -> str:
+    """The report as one HTML string; ``figures`` are base64 PNGs named as in REPORT_FIGURES.
+
+    Keyword-only: the node maps every input by name.
+    """
+    if set(figures) != set(REPORT_FIGURES):
+        raise TypeError(
+            f"render_html_report needs figures {sorted(REPORT_FIGURES)}, got {sorted(figures)}"
+        )
+    config = ReportingParams.from_dict(params)
+    require_keys(segment_summary, ["k", "scaler", "stability", "data_quality"], "segment_summary")
+    require_columns(segment_actions, ["cluster", "goal", "actions"], "segment_actions")
+    require_columns(segment_stability, ["cluster", "jaccard_mean", "unstable"], "segment_stability")
+    if not isinstance(segment_summary["data_quality"], dict):
+        raise InputValidationError(
+            "data_quality is not a mapping", "rebuild segment_summary", dataset="segment_summary"
+        )
+    require_columns(k_grid_scores, ["k"], "k_grid_scores")
+    require_columns(feature_tests, ["separates", "anova_p", "kruskal_p"], "feature_tests")
+    grid = k_grid_scores.sort_values("k").assign(selected=lambda g: g["k"] == segment_summary["k"])
+    threshold = config.significance_level / max(len(feature_tests), 1)
+    context = {
+        "title": config.title,
+        "summary": segment_summary,
+        "headline": _headline(segment_summary),
+        "segments": _segment_sections(
+            segment_profiles,
+            segment_actions,
+            segment_stability,
+            segment_summary.get("overall_profile") or {},
+            config,
+        ),
+        "model": [
+            [name, fmt_value(segment_summary.get(key))]
+            for name, key in (
+                ("K", "k"),
+                ("scaler", "scaler"),
+                ("silhouette", "silhouette"),
+                ("Calinski-Harabasz", "calinski_harabasz"),
+                ("Davies-Bouldin", "davies_bouldin"),
+                ("smallest segment share", "min_cluster_share"),
+            )
+        ],
+        "k_grid": table(grid),
+        "stability": segment_summary["stability"],
+        "stability_table": table(
+            segment_stability.merge(
+                segment_index(segment_profiles, "segment_profiles")[["cluster", "label"]],
+                on="cluster",
+                how="left",
+            )[["cluster", "label", "jaccard_mean", "unstable"]].rename(columns={"label": "segment"})
+        ),
+        "tests": table(feature_tests, {"anova_p": fmt_p, "kruskal_p": fmt_p}),
+        "tests_separating": int(feature_tests["separates"].sum()),
+        "tests_threshold": f"{threshold:.2g}",
+        "significance_level": f"{config.significance_level:g}",
+        "min_effect_size": f"{config.min_effect_size:g}",
+        "quality": _data_quality(segment_summary["data_quality"]),
+        "figures": figures,
+        "fmt_value": fmt_value,
+    }
+    return template_environment().get_template(TEMPLATE).render(context)

@@ -1,0 +1,259 @@
+"""Small, consistent in-memory inputs for the reporting pipeline, following the upstream contracts.
+
+300 customers in 4 well-separated groups; ``units_per_order`` is pure noise (same distribution in
+every group), so it must come out as not separating the segments. A real sklearn Pipeline
+(StandardScaler + KMeans) is fitted on the transformed model input.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.cluster import KMeans
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from customer_segmentation.transforms import apply_feature_transforms, invert_feature_transforms
+from tests.conftest import PROJECT_ROOT
+
+N_PER_GROUP = 75
+SEED = 7
+MODEL_FEATURES = [
+    "recency",
+    "frequency",
+    "monetary",
+    "avg_order_value",
+    "tenure",
+    "mean_days_between_purchases",
+    "return_rate",
+    "distinct_products",
+    "units_per_order",
+]
+LOG1P_FEATURES = ["frequency", "monetary", "avg_order_value", "distinct_products"]
+NOISE_FEATURE = "units_per_order"
+# Group centres of the raw features (noise feature excluded).
+CENTRES = {
+    "recency": [20, 300, 60, 150],
+    "frequency": [25, 2, 8, 4],
+    "monetary": [5000, 150, 900, 400],
+    "avg_order_value": [200, 75, 110, 95],
+    "tenure": [700, 120, 500, 300],
+    "mean_days_between_purchases": [25, 150, 60, 90],
+    "return_rate": [0.02, 0.2, 0.05, 0.1],
+    "distinct_products": [120, 5, 30, 15],
+}
+SEGMENT_NAMES = ["Champions", "Lost", "Loyal", "Needs Attention"]
+RFM_NAMES = ["Champions", "At Risk", "Loyal Customers", "Hibernating"]
+
+
+def _customer_features(rng: np.random.Generator) -> pd.DataFrame:
+    group = np.repeat(np.arange(4), N_PER_GROUP)
+    n = len(group)
+    data: dict[str, Any] = {"customer_id": [f"C{i:04d}" for i in range(n)]}
+    for feature, centres in CENTRES.items():
+        centre = np.asarray(centres, dtype="float64")[group]
+        data[feature] = centre * rng.lognormal(0.0, 0.15, size=n)
+    data["return_rate"] = np.clip(data["return_rate"], 0, 1)
+    data[NOISE_FEATURE] = rng.normal(10.0, 2.0, size=n)
+    frame = pd.DataFrame(data)
+    frame["frequency"] = frame["frequency"].round().clip(lower=1)
+    for score in ("r_score", "f_score", "m_score"):
+        frame[score] = rng.integers(1, 6, size=n)
+    # RFM names partly follow the groups, so each cluster has a mix.
+    rfm = np.where(rng.random(n) < 0.7, group, rng.integers(0, 4, size=n))
+    frame["rfm_segment"] = np.asarray(RFM_NAMES)[rfm]
+    return frame
+
+
+def _feature_transforms(features: pd.DataFrame) -> dict[str, Any]:
+    caps = {
+        f: {
+            "lower": float(features[f].quantile(0.01)),
+            "upper": float(features[f].quantile(0.99)),
+        }
+        for f in MODEL_FEATURES
+    }
+    return {"model_features": MODEL_FEATURES, "log1p_features": LOG1P_FEATURES, "caps": caps}
+
+
+def _segments(
+    model: Pipeline, model_input: pd.DataFrame, labels: np.ndarray, names: dict[int, str]
+) -> pd.DataFrame:
+    distances = np.sort(model.transform(model_input[MODEL_FEATURES]), axis=1)
+    return pd.DataFrame(
+        {
+            "customer_id": model_input["customer_id"],
+            "cluster": labels.astype(int),
+            "segment": [names[c] for c in labels],
+            "distance_to_centroid": distances[:, 0],
+            "margin": distances[:, 1] - distances[:, 0],
+        }
+    )
+
+
+def _centroids(model: Pipeline, transforms: dict[str, Any], names: dict[int, str]) -> pd.DataFrame:
+    kmeans, scaler = model.named_steps["kmeans"], model.named_steps["scaler"]
+    standardized = pd.DataFrame(kmeans.cluster_centers_, columns=MODEL_FEATURES)
+    model_units = pd.DataFrame(scaler.inverse_transform(standardized), columns=MODEL_FEATURES)
+    original = invert_feature_transforms(model_units, transforms)
+    frames = []
+    for units, values in (("original", original), ("standardized", standardized)):
+        meta = pd.DataFrame(
+            {
+                "cluster": range(len(values)),
+                "segment": [names[c] for c in range(len(values))],
+                "units": units,
+            }
+        )
+        frames.append(pd.concat([meta, values], axis=1))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _k_grid(scaled: np.ndarray) -> pd.DataFrame:
+    rows = []
+    for k in range(2, 7):
+        labels = KMeans(n_clusters=k, n_init=4, random_state=0).fit(scaled)
+        rows.append(
+            {
+                "k": k,
+                "inertia": labels.inertia_,
+                "silhouette": silhouette_score(scaled, labels.labels_),
+                "calinski_harabasz": calinski_harabasz_score(scaled, labels.labels_),
+                "davies_bouldin": davies_bouldin_score(scaled, labels.labels_),
+                "is_knee": k == 4,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _optuna_trials(rng: np.random.Generator) -> pd.DataFrame:
+    n = 24
+    scaler = rng.choice(["standard", "robust", "minmax"], size=n)
+    k = rng.integers(2, 7, size=n)
+    silhouette = np.clip(0.6 - 0.08 * np.abs(k - 4) + rng.normal(0, 0.03, size=n), -1, 1)
+    state = np.where(np.arange(n) % 11 == 5, "PRUNED", "COMPLETE")
+    state[3] = "FAIL"
+    return pd.DataFrame(
+        {
+            "number": np.arange(n),
+            "scaler": scaler,
+            "k": k,
+            "silhouette": np.where(state == "FAIL", np.nan, silhouette),
+            "calinski_harabasz": rng.uniform(100, 400, size=n),
+            "davies_bouldin": rng.uniform(0.4, 1.2, size=n),
+            "min_cluster_share": rng.uniform(0.05, 0.3, size=n),
+            "duration_s": rng.uniform(0.1, 2.0, size=n),
+            "state": state,
+            "feasible": rng.random(n) > 0.2,
+        }
+    )
+
+
+def build_inputs() -> dict[str, Any]:
+    """All 14 inputs of the reporting pipeline, keyed by dataset name."""
+    rng = np.random.default_rng(SEED)
+    features = _customer_features(rng)
+    transforms = _feature_transforms(features)
+    model_input = pd.concat(
+        [features[["customer_id"]], apply_feature_transforms(features, transforms)], axis=1
+    )
+    model = Pipeline(
+        [("scaler", StandardScaler()), ("kmeans", KMeans(n_clusters=4, n_init=10, random_state=0))]
+    ).fit(model_input[MODEL_FEATURES])
+    labels = model.named_steps["kmeans"].labels_
+    # Name each cluster after the planted group most of its customers come from.
+    group = np.repeat(np.arange(4), N_PER_GROUP)
+    names = {c: SEGMENT_NAMES[np.bincount(group[labels == c]).argmax()] for c in range(4)}
+    segments = _segments(model, model_input, labels, names)
+    scaled = model.named_steps["scaler"].transform(model_input[MODEL_FEATURES])
+    sizes = segments["cluster"].value_counts()
+    best_params = {
+        "scaler": "standard",
+        "k": 4,
+        "silhouette": float(silhouette_score(scaled, labels)),
+        "calinski_harabasz": float(calinski_harabasz_score(scaled, labels)),
+        "davies_bouldin": float(davies_bouldin_score(scaled, labels)),
+        "min_cluster_share": float(sizes.min() / sizes.sum()),
+        "reason": "best feasible silhouette",
+        "n_trials": 24,
+    }
+    stability = pd.DataFrame(
+        {
+            "cluster": range(4),
+            "segment": [names[c] for c in range(4)],
+            "jaccard_mean": [0.95, 0.9, 0.55, 0.88],
+            "unstable": [False, False, True, False],
+        }
+    )
+    actions = pd.DataFrame(
+        {
+            "cluster": range(4),
+            "segment": [names[c] for c in range(4)],
+            "goal": [f"Goal for {names[c]}" for c in range(4)],
+            "actions": [f"First action {c}; Second action {c}" for c in range(4)],
+            "n_customers": [int(sizes[c]) for c in range(4)],
+            "share": [float(sizes[c] / sizes.sum()) for c in range(4)],
+        }
+    )
+    return {
+        "customer_features": features,
+        "model_input": model_input,
+        "feature_transforms": transforms,
+        "data_quality_summary": {
+            "dataset": "raw_transactions",
+            "raw_lines": 10_000,
+            "clean_lines": 9_400,
+            "rejected_lines": 600,
+            "rejected_by_reason": {"missing_customer_id": 450, "zero_price": 150},
+            "return_lines": 300,
+            "customers": len(features),
+            "first_invoice": "2024-01-01",
+            "last_invoice": "2024-12-31",
+        },
+        "k_grid_scores": _k_grid(scaled),
+        "optuna_trials": _optuna_trials(rng),
+        "best_params": best_params,
+        "segmentation_model": model,
+        "customer_segments": segments,
+        "segment_centroids": _centroids(model, transforms, names),
+        "segment_stability": stability,
+        "stability_summary": {
+            "mean_ari": 0.87,
+            "std_ari": 0.05,
+            "n_bootstrap": 20,
+            "unstable_segments": [names[2]],
+        },
+        "segment_actions": actions,
+    }
+
+
+def load_reporting_params() -> dict[str, Any]:
+    """The shipped ``reporting`` parameters, with small samples and a low dpi for speed."""
+    path = PROJECT_ROOT / "conf" / "base" / "parameters_reporting.yml"
+    params = yaml.safe_load(path.read_text(encoding="utf-8"))["reporting"]
+    params["pca_sample_size"] = 120
+    params["silhouette_sample_size"] = 150
+    params["style"]["dpi"] = 40
+    return params
+
+
+@pytest.fixture(scope="session")
+def _cached_inputs() -> dict[str, Any]:
+    return build_inputs()
+
+
+@pytest.fixture
+def inputs(_cached_inputs: dict[str, Any]) -> dict[str, Any]:
+    """A fresh deep copy per test, so tests may modify their inputs."""
+    return copy.deepcopy(_cached_inputs)
+
+
+@pytest.fixture
+def params() -> dict[str, Any]:
+    return load_reporting_params()

@@ -1,0 +1,138 @@
+"""The whole reporting pipeline: in memory, and through the real catalog entries into tmp_path."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+from matplotlib.figure import Figure
+
+from customer_segmentation.pipelines.reporting import create_pipeline
+from customer_segmentation.pipelines.reporting.nodes import EXCEL_SHEETS
+from customer_segmentation.pipelines.reporting.report import REPORT_FIGURES
+from tests.pipelines.pipeline_helpers import catalog_config
+
+INPUTS = {
+    "customer_features",
+    "model_input",
+    "feature_transforms",
+    "data_quality_summary",
+    "k_grid_scores",
+    "optuna_trials",
+    "best_params",
+    "segmentation_model",
+    "customer_segments",
+    "segment_centroids",
+    "segment_stability",
+    "stability_summary",
+    "segment_actions",
+    "params:reporting",
+}
+
+
+@pytest.fixture(autouse=True)
+def _quiet_kedro_logs():
+    logging.disable(logging.INFO)
+    yield
+    logging.disable(logging.NOTSET)
+
+
+def _catalog_config() -> dict[str, Any]:
+    """The catalog entries of the reporting pipeline's outputs."""
+    return catalog_config(create_pipeline().all_outputs())
+
+
+def _memory_inputs(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, MemoryDataset]:
+    data = {**inputs, "params:reporting": params}
+    return {name: MemoryDataset(value) for name, value in data.items()}
+
+
+def test_pipeline_inputs_match_the_upstream_contracts():
+    assert create_pipeline().inputs() == INPUTS
+
+
+def test_pipeline_runs_on_memory_datasets(inputs, params):
+    pipeline = create_pipeline()
+    # Outputs registered up front (assign: no deep copy of figures) so they can be inspected.
+    outputs = {name: MemoryDataset(copy_mode="assign") for name in pipeline.all_outputs()}
+    catalog = DataCatalog({**_memory_inputs(inputs, params), **outputs})
+
+    SequentialRunner().run(pipeline, catalog)
+
+    html = catalog.load("segment_report")
+    assert html.startswith("<!DOCTYPE html>")
+    assert html.count("data:image/png;base64,") == len(REPORT_FIGURES)
+    for cluster in inputs["customer_segments"]["cluster"].unique():
+        assert f'id="segment-{cluster}"' in html
+    workbook = catalog.load("segment_workbook")
+    assert list(workbook) == list(EXCEL_SHEETS)
+    assert len(workbook["customer_segments"]) == len(inputs["customer_segments"])
+    for name in REPORT_FIGURES:
+        assert isinstance(catalog.load(f"{name}_plot"), Figure)
+
+
+def test_catalog_declares_every_persisted_output_versioned():
+    config = _catalog_config()
+    pipeline = create_pipeline()
+    in_memory = {f"{name}_png" for name in REPORT_FIGURES} | {"overall_profile"}
+    assert set(config) == pipeline.all_outputs() - in_memory
+    for name, entry in config.items():
+        assert entry["versioned"] is True, name
+        assert entry["filepath"].startswith("data/08_reporting/"), name
+        assert entry["metadata"]["kedro-viz"]["layer"] == "reporting"
+    for name in REPORT_FIGURES:
+        assert config[f"{name}_plot"]["type"] == "matplotlib.MatplotlibDataset"
+
+
+def _versioned_file(root: Path, filepath: str) -> Path:
+    """The one file saved under ``<filepath>/<version>/<name>``."""
+    target = root / filepath
+    files = list(target.glob(f"*/{target.name}"))
+    assert len(files) == 1, f"expected one saved version of {filepath}, found {files}"
+    return files[0]
+
+
+def test_pipeline_saves_through_the_real_catalog(inputs, params, tmp_path):
+    config = _catalog_config()
+    for entry in config.values():
+        entry["filepath"] = str(tmp_path / entry["filepath"])
+    catalog = DataCatalog.from_config(config)
+    for name, dataset in _memory_inputs(inputs, params).items():
+        catalog[name] = dataset
+
+    SequentialRunner().run(create_pipeline(), catalog)
+
+    for name in REPORT_FIGURES:
+        png = _versioned_file(tmp_path, f"data/08_reporting/plots/{name}.png")
+        assert png.read_bytes().startswith(b"\x89PNG")
+    book = openpyxl.load_workbook(
+        _versioned_file(tmp_path, "data/08_reporting/segment_report.xlsx")
+    )
+    assert book.sheetnames == list(EXCEL_SHEETS)
+    html = _versioned_file(tmp_path, "data/08_reporting/segment_report.html").read_text("utf-8")
+    assert html.count("data:image/png;base64,") == len(REPORT_FIGURES)
+    profiles = catalog.load("segment_profiles")
+    assert isinstance(profiles, pd.DataFrame) and profiles["customers"].sum() == 300
+    assert catalog.load("segment_summary")["k"] == 4
+    assert catalog.load("feature_tests")["eta_squared"].is_monotonic_decreasing
+
+    # What kedro-viz does for a preview: call `preview(**preview_args)` where defined.
+    for name, entry in config.items():
+        dataset = catalog.get(name)
+        if not hasattr(dataset, "preview"):
+            assert entry["type"] == "text.TextDataset"
+            continue
+        preview = dataset.preview(**entry["metadata"]["kedro-viz"].get("preview_args", {}))
+        if entry["type"] == "matplotlib.MatplotlibDataset":
+            assert base64.b64decode(preview).startswith(b"\x89PNG"), name
+        elif entry["type"].startswith("pandas."):
+            assert preview["data"] and preview["columns"], name
+        else:
+            assert '"k": 4' in preview, name

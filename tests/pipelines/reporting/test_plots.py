@@ -1,0 +1,147 @@
+"""Every figure node returns a titled, labelled Figure and the same image as base64 PNG."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
+
+from customer_segmentation.errors import InputValidationError
+from customer_segmentation.pipelines.reporting import nodes
+from customer_segmentation.pipelines.reporting.pipeline import FIGURE_NODES
+from customer_segmentation.pipelines.reporting.report import REPORT_FIGURES
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _call(name: str, inputs: dict[str, Any], params: dict[str, Any]) -> tuple[Figure, str]:
+    func, names = FIGURE_NODES[name]
+    available = {
+        **inputs,
+        "params:reporting": params,
+        "segment_profiles": nodes.build_segment_profiles(
+            inputs["customer_features"], inputs["customer_segments"], params
+        ),
+    }
+    return func(*(available[n] for n in names))
+
+
+def assert_labelled(fig: Figure) -> None:
+    """A title (figure or every panel) and x/y labels on every visible panel; labelled colorbars."""
+    assert isinstance(fig, Figure)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    panels = [ax for ax in axes if ax.get_label() != "<colorbar>"]
+    assert panels
+    assert fig.get_suptitle() or all(ax.get_title() for ax in panels)
+    for ax in panels:
+        assert ax.get_xlabel(), f"no x label on {ax.get_title()!r}"
+        assert ax.get_ylabel(), f"no y label on {ax.get_title()!r}"
+    for colorbar in (ax for ax in axes if ax.get_label() == "<colorbar>"):
+        assert colorbar.get_ylabel() or colorbar.get_xlabel()
+
+
+def test_figure_nodes_match_report_figures():
+    assert set(FIGURE_NODES) == set(REPORT_FIGURES)
+
+
+@pytest.mark.parametrize("name", REPORT_FIGURES)
+def test_figure_node_returns_labelled_figure_and_png(name, inputs, params):
+    fig, png = _call(name, inputs, params)
+    assert_labelled(fig)
+    assert base64.b64decode(png, validate=True).startswith(PNG_MAGIC)
+
+
+def test_feature_axes_carry_units(inputs, params):
+    raw, _ = _call("raw_feature_distributions", inputs, params)
+    labels = {ax.get_title(): ax.get_xlabel() for ax in raw.axes if ax.get_visible()}
+    assert labels["recency"] == "recency (days)"
+    assert labels["monetary"] == "monetary (currency units)"
+    model, _ = _call("model_feature_distributions", inputs, params)
+    labels = {ax.get_title(): ax.get_xlabel() for ax in model.axes if ax.get_visible()}
+    assert labels["monetary"] == "signed log1p(currency units), capped"
+    assert labels["recency"] == "days, capped"
+    boxes, _ = _call("feature_boxplots", inputs, params)
+    assert {ax.get_ylabel() for ax in boxes.axes if ax.get_visible()} >= {"recency (days)"}
+
+
+def test_pca_scatter_is_sampled_and_shows_explained_variance(inputs, params):
+    fig, _ = _call("pca_scatter", inputs, params)
+    ax = fig.axes[0]
+    # Segment scatters carry the segment name as label; centre markers are unlabelled ("_...").
+    points = sum(
+        len(c.get_offsets())
+        for c in ax.collections
+        if isinstance(c, PathCollection) and not c.get_label().startswith("_")
+    )
+    assert points == params["pca_sample_size"]
+    assert "% of variance" in ax.get_xlabel() and "% of variance" in ax.get_ylabel()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(legend) == sorted(inputs["customer_segments"]["segment"].unique())
+
+
+def test_pca_scatter_uses_all_points_below_the_sample_size(inputs, params):
+    params["pca_sample_size"] = 10_000
+    fig, _ = _call("pca_scatter", inputs, params)
+    assert "sample of 300 of 300" in fig.axes[0].get_title()
+
+
+def test_silhouette_sample_is_reproducible(inputs, params):
+    first_fig, first = _call("silhouette", inputs, params)
+    _, second = _call("silhouette", inputs, params)
+    assert first == second
+    assert f"sample of {params['silhouette_sample_size']} of 300" in first_fig.axes[0].get_title()
+    params["random_seed"] += 1
+    _, other_seed = _call("silhouette", inputs, params)
+    assert other_seed != first
+
+
+def test_elbow_marks_knee_and_selected_k(inputs, params):
+    fig, _ = _call("elbow_curve", inputs, params)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "knee (K=4)" in legend and "selected K=4" in legend
+
+
+def test_centroid_heatmap_names_segments(inputs, params):
+    fig, _ = _call("centroid_heatmap", inputs, params)
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    segments = inputs["customer_segments"].drop_duplicates("cluster").sort_values("cluster")
+    assert ticks == segments["segment"].tolist()
+
+
+def test_segment_shares_without_revenue(inputs, params):
+    inputs["customer_features"] = inputs["customer_features"].drop(columns=["monetary"])
+    fig, _ = _call("segment_shares", inputs, params)
+    assert_labelled(fig)
+    assert fig.axes[1].get_title() == "Share of customers"
+
+
+def test_optuna_history_best_so_far_is_monotone(inputs, params):
+    fig, _ = _call("optuna_history", inputs, params)
+    line = next(line for line in fig.axes[0].get_lines() if line.get_label() == "best so far")
+    best = line.get_ydata()
+    assert all(a <= b for a, b in zip(best, best[1:], strict=False))
+    trials = inputs["optuna_trials"]
+    feasible = trials[(trials["state"] == "COMPLETE") & trials["feasible"]]
+    assert best[-1] == pytest.approx(feasible["silhouette"].max())
+
+
+def test_figures_are_not_registered_with_pyplot(inputs, params):
+    before = plt.get_fignums()
+    _call("feature_boxplots", inputs, params)
+    assert plt.get_fignums() == before
+
+
+def test_boxplots_need_an_existing_feature(inputs, params):
+    params["boxplot_features"] = ["not_a_column"]
+    with pytest.raises(InputValidationError, match="boxplot_features"):
+        _call("feature_boxplots", inputs, params)
+
+
+def test_silhouette_rejects_a_model_that_is_not_a_pipeline(inputs, params):
+    inputs["segmentation_model"] = inputs["segmentation_model"].named_steps["kmeans"]
+    with pytest.raises(InputValidationError, match="segmentation_model"):
+        _call("silhouette", inputs, params)

@@ -1,0 +1,233 @@
+"""Segment profiles, feature tests, run summary and Excel workbook."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from kedro_datasets.pandas import ExcelDataset
+
+from customer_segmentation.errors import InputValidationError
+from customer_segmentation.pipelines.reporting._common import ReportingParams
+from customer_segmentation.pipelines.reporting.nodes import (
+    EXCEL_SHEETS,
+    build_excel_workbook,
+    build_overall_profile,
+    build_segment_profiles,
+    build_segment_summary,
+    compute_feature_tests,
+    eta_squared,
+)
+
+from .conftest import MODEL_FEATURES, NOISE_FEATURE
+
+
+def _profiles(inputs: dict[str, Any], params: dict[str, Any]) -> pd.DataFrame:
+    return build_segment_profiles(inputs["customer_features"], inputs["customer_segments"], params)
+
+
+def _tests(inputs: dict[str, Any], params: dict[str, Any]) -> pd.DataFrame:
+    return compute_feature_tests(
+        inputs["model_input"], inputs["customer_segments"], inputs["feature_transforms"], params
+    )
+
+
+def test_profiles_sizes_and_shares(inputs, params):
+    profiles = _profiles(inputs, params)
+    segments = inputs["customer_segments"]
+    assert profiles["cluster"].tolist() == sorted(segments["cluster"].unique())
+    expected = segments.groupby("cluster").size()
+    assert profiles.set_index("cluster")["customers"].to_dict() == expected.to_dict()
+    assert profiles["customer_share"].sum() == pytest.approx(1.0)
+    assert profiles["revenue_share"].sum() == pytest.approx(1.0)
+
+
+def test_profiles_revenue_matches_customer_monetary(inputs, params):
+    profiles = _profiles(inputs, params).set_index("cluster")
+    merged = inputs["customer_features"].merge(inputs["customer_segments"], on="customer_id")
+    expected = merged.groupby("cluster")["monetary"].sum()
+    np.testing.assert_allclose(profiles["revenue"], expected.loc[profiles.index])
+    assert profiles["revenue"].sum() == pytest.approx(inputs["customer_features"]["monetary"].sum())
+
+
+def test_profiles_mean_and_median_in_original_units(inputs, params):
+    profiles = _profiles(inputs, params).set_index("cluster")
+    merged = inputs["customer_features"].merge(inputs["customer_segments"], on="customer_id")
+    for feature in MODEL_FEATURES:
+        grouped = merged.groupby("cluster")[feature]
+        np.testing.assert_allclose(profiles[f"{feature}_mean"], grouped.mean())
+        np.testing.assert_allclose(profiles[f"{feature}_median"], grouped.median())
+
+
+def test_profiles_rfm_mix_rows_sum_to_one(inputs, params):
+    profiles = _profiles(inputs, params)
+    mix = profiles.filter(like="rfm_mix_")
+    expected = {f"rfm_mix_{name}" for name in inputs["customer_features"]["rfm_segment"].unique()}
+    assert set(mix.columns) == expected
+    np.testing.assert_allclose(mix.sum(axis=1), 1.0)
+    champions = inputs["customer_features"].merge(inputs["customer_segments"], on="customer_id")
+    first = champions[champions["cluster"] == 0]
+    assert profiles.loc[0, "rfm_mix_At Risk"] == pytest.approx(
+        (first["rfm_segment"] == "At Risk").mean()
+    )
+
+
+def test_profiles_without_revenue_column(inputs, params):
+    features = inputs["customer_features"].drop(columns=["monetary", "avg_order_value"])
+    profiles = build_segment_profiles(features, inputs["customer_segments"], params)
+    assert "revenue" not in profiles and "revenue_share" not in profiles
+    assert "monetary_mean" not in profiles
+    assert profiles["customer_share"].sum() == pytest.approx(1.0)
+    assert "recency_median" in profiles
+
+
+def test_profiles_reject_segmented_customers_without_features(inputs, params):
+    features = inputs["customer_features"].iloc[5:]
+    with pytest.raises(InputValidationError, match="customer_features") as error:
+        build_segment_profiles(features, inputs["customer_segments"], params)
+    assert error.value.column == "customer_id"
+
+
+def test_feature_tests_columns_and_sorting(inputs, params):
+    tests = _tests(inputs, params)
+    assert list(tests.columns) == [
+        "feature",
+        "anova_f",
+        "anova_p",
+        "kruskal_h",
+        "kruskal_p",
+        "eta_squared",
+        "separates",
+    ]
+    assert sorted(tests["feature"]) == sorted(MODEL_FEATURES)
+    assert tests["eta_squared"].is_monotonic_decreasing
+    assert tests["anova_p"].between(0, 1).all() and tests["kruskal_p"].between(0, 1).all()
+
+
+def test_feature_tests_flag_noise_as_not_separating(inputs, params):
+    tests = _tests(inputs, params).set_index("feature")
+    assert not tests.loc[NOISE_FEATURE, "separates"]
+    assert tests.loc[NOISE_FEATURE, "eta_squared"] < 0.05
+    assert tests.loc[["recency", "monetary", "frequency"], "separates"].all()
+    assert tests.index[-1] == NOISE_FEATURE
+
+
+def test_feature_tests_constant_feature_does_not_separate(inputs, params):
+    inputs["model_input"]["return_rate"] = 0.5
+    tests = _tests(inputs, params).set_index("feature")
+    assert not tests.loc["return_rate", "separates"]
+    assert tests.loc["return_rate", "eta_squared"] == 0.0
+
+
+def test_feature_tests_effect_size_threshold_applies(inputs, params):
+    params["min_effect_size"] = 0.99
+    tests = _tests(inputs, params)
+    assert not tests["separates"].any()
+
+
+def test_feature_tests_flag_uses_bonferroni_threshold(inputs, params):
+    # The noise feature's p-values (~0.55) are below 0.6 but not below 0.6 / 9.
+    params["significance_level"] = 0.6
+    params["min_effect_size"] = 0.0
+    tests = _tests(inputs, params)
+    threshold = 0.6 / len(MODEL_FEATURES)
+    noise = tests.set_index("feature").loc[NOISE_FEATURE]
+    assert threshold < min(noise["anova_p"], noise["kruskal_p"]) < 0.6
+    expected = (tests["anova_p"] < threshold) & (tests["kruskal_p"] < threshold)
+    assert tests["separates"].tolist() == expected.tolist()
+    assert not noise["separates"]
+
+
+def test_eta_squared_known_values():
+    labels = np.array([0, 0, 1, 1])
+    assert eta_squared(np.array([1.0, 1.0, 3.0, 3.0]), labels) == pytest.approx(1.0)
+    assert eta_squared(np.array([1.0, 3.0, 1.0, 3.0]), labels) == pytest.approx(0.0)
+    assert eta_squared(np.array([0.0, 2.0, 2.0, 4.0]), labels) == pytest.approx(0.5)
+
+
+def _overall(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, dict[str, float]]:
+    return build_overall_profile(inputs["customer_features"], inputs["customer_segments"], params)
+
+
+def test_overall_profile_covers_all_segmented_customers(inputs, params):
+    overall = _overall(inputs, params)
+    features = inputs["customer_features"]
+    assert set(overall) == set(MODEL_FEATURES)
+    assert overall["monetary"]["mean"] == pytest.approx(features["monetary"].mean())
+    assert overall["recency"]["median"] == pytest.approx(features["recency"].median())
+
+
+def test_segment_summary_is_plain_json(inputs, params):
+    profiles = _profiles(inputs, params)
+    summary = build_segment_summary(
+        inputs["best_params"],
+        inputs["stability_summary"],
+        inputs["data_quality_summary"],
+        profiles,
+        _overall(inputs, params),
+    )
+    assert json.loads(json.dumps(summary, allow_nan=False)) == summary
+    assert summary["k"] == 4 and summary["scaler"] == "standard"
+    assert summary["stability"]["mean_ari"] == pytest.approx(0.87)
+    assert summary["data_quality"]["rejected_by_reason"] == {
+        "missing_customer_id": 450,
+        "zero_price": 150,
+    }
+    assert sum(s["customers"] for s in summary["segments"]) == 300
+    names = {s["segment"] for s in summary["segments"]}
+    assert names == set(inputs["customer_segments"]["segment"])
+    assert summary["revenue_total"] == pytest.approx(inputs["customer_features"]["monetary"].sum())
+    assert summary["overall_profile"]["tenure"] == _overall(inputs, params)["tenure"]
+
+
+def test_segment_summary_requires_model_keys(inputs, params):
+    best = {k: v for k, v in inputs["best_params"].items() if k != "scaler"}
+    with pytest.raises(InputValidationError, match="best_params"):
+        build_segment_summary(
+            best,
+            inputs["stability_summary"],
+            inputs["data_quality_summary"],
+            _profiles(inputs, params),
+            _overall(inputs, params),
+        )
+
+
+def test_excel_workbook_has_three_sheets(inputs, params, tmp_path):
+    segments = inputs["customer_segments"]
+    segments.loc[segments["cluster"] == 0, "segment"] = '=HYPERLINK("http://evil.example","x")'
+    workbook = build_excel_workbook(_profiles(inputs, params), _tests(inputs, params), segments)
+    path = tmp_path / "segments.xlsx"
+    ExcelDataset(filepath=str(path)).save(workbook)
+
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == list(EXCEL_SHEETS)
+    assignment = book["customer_segments"]
+    assert assignment.max_row == len(segments) + 1
+    header = [cell.value for cell in assignment[1]]
+    assert header == ["customer_id", "cluster", "segment", "distance_to_centroid", "margin"]
+    segment_cells = [row[2] for row in assignment.iter_rows(min_row=2)]
+    assert all(cell.data_type != "f" for cell in segment_cells)
+    assert any(str(cell.value).startswith("'=HYPERLINK") for cell in segment_cells)
+    assert book["feature_tests"].max_row == len(MODEL_FEATURES) + 1
+    assert book["segment_profiles"].max_row == 5
+
+
+def test_params_errors_name_the_parameter(params):
+    del params["pca_sample_size"]
+    with pytest.raises(InputValidationError, match=r"reporting\.pca_sample_size"):
+        ReportingParams.from_dict(params)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("significance_level", 1.5), ("histogram_bins", 0), ("optuna_direction", "up")],
+)
+def test_params_reject_bad_values(params, key, value):
+    params[key] = value
+    with pytest.raises(InputValidationError) as error:
+        ReportingParams.from_dict(params)
+    assert error.value.parameter == f"reporting.{key}"
