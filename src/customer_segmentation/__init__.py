@@ -1,4 +1,3 @@
-"""customer-segmentation
-"""
+"""customer-segmentation"""
 
 __version__ = "0.1"
