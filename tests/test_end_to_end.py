@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from markupsafe import escape
 from sklearn.metrics import adjusted_rand_score
 
 from tests.conftest import copy_project
@@ -98,3 +99,40 @@ def test_same_data_config_and_seed_give_identical_segments(finished_run, tmp_pat
     for relative in ("07_model_output/customer_segments.parquet", "06_models/best_params.json"):
         first_bytes = latest(finished_run / "data" / relative).read_bytes()
         assert latest(second / "data" / relative).read_bytes() == first_bytes, relative
+
+
+def test_report_and_workbook_cover_every_segment(finished_run):
+    data = finished_run / "data" / "08_reporting"
+    segments = read_table(finished_run / "data/07_model_output/customer_segments.parquet")
+    html = latest(data / "segment_report.html").read_text(encoding="utf-8")
+    for cluster in segments["cluster"].unique():
+        assert f'id="segment-{cluster}"' in html
+    for name in segments["segment"].unique():
+        assert str(escape(name)) in html
+    assert html.count("data:image/png;base64,") >= 12
+    assert "http://" not in html and "https://" not in html  # opens offline
+    workbook = pd.ExcelFile(latest(data / "segment_report.xlsx"))
+    assert workbook.sheet_names == ["segment_profiles", "feature_tests", "customer_segments"]
+    assert len(sorted((data / "plots").iterdir())) == 12
+
+
+def test_kedro_viz_build_shows_the_five_pipelines_with_previews(finished_run):
+    kedro(finished_run, "viz", "build", "--include-previews")
+    api = finished_run / "build" / "api"
+    main = json.loads((api / "main").read_text())
+    assert {pipeline["id"] for pipeline in main["pipelines"]} == {
+        "__default__",
+        "data_processing",
+        "feature_engineering",
+        "model_selection",
+        "clustering",
+        "reporting",
+    }
+    previews: dict[str, int] = {}
+    for path in (api / "nodes").iterdir():
+        node = json.loads(path.read_text())
+        if node.get("preview") is not None:
+            previews[node["preview_type"]] = previews.get(node["preview_type"], 0) + 1
+    assert previews.get("ImagePreview", 0) == 12
+    assert previews.get("TablePreview", 0) >= 5
+    assert previews.get("JSONPreview", 0) >= 3
