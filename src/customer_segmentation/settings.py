@@ -9,7 +9,8 @@ warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is depreca
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
-    # An environment (`--env NAME`) overrides single keys of a base entry instead of
-    # replacing whole catalog entries or parameter groups.
-    "merge_strategy": {"catalog": "soft", "parameters": "soft"},
+    # An environment (`--env NAME`) overrides single parameter keys of base (soft merge),
+    # while a catalog entry it declares replaces the base entry of that name whole, so a
+    # dataset can change type (CSV -> Excel -> database table) without stale keys.
+    "merge_strategy": {"parameters": "soft"},
 }

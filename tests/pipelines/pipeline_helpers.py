@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from kedro.config import OmegaConfigLoader
 from kedro.io import DataCatalog
 from kedro.pipeline import Pipeline
 from kedro.runner import SequentialRunner
@@ -18,9 +19,15 @@ def load_parameters(pipeline_name: str) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())[pipeline_name]
 
 
-def catalog_config(names: set[str] | None = None) -> dict[str, Any]:
-    """Entries of ``conf/base/catalog.yml`` (all, or those in ``names``), anchors resolved."""
-    config = yaml.safe_load((PROJECT_ROOT / "conf" / "base" / "catalog.yml").read_text())
+def catalog_config(names: set[str] | None = None, env: str = "base") -> dict[str, Any]:
+    """Catalog entries of an environment (all, or those in ``names``), globals resolved."""
+    loader = OmegaConfigLoader(
+        conf_source=str(PROJECT_ROOT / "conf"),
+        base_env="base",
+        default_run_env=env,
+        merge_strategy={"parameters": "soft"},
+    )
+    config = loader["catalog"]
     return {
         name: entry
         for name, entry in config.items()

@@ -260,3 +260,26 @@ class TestOptionalColumns:
         labelled = label_transactions(parse_transactions(mapped, PARSING), CLEANING)
         clean, _ = split_transactions(labelled)
         assert clean.execute()["stock_code"].isna().all()
+
+
+class TestPandasInputs:
+    def test_a_frame_is_read_as_text(self):
+        frame = pd.DataFrame([GOOD], columns=HEADER)
+        frame["Quantity"] = 6
+        frame["InvoiceDate"] = pd.Timestamp("2010-12-01 08:00:00")
+        frame["Customer ID"] = 12345.0  # how spreadsheets type ids
+        parsed = parse_transactions(map_columns(frame, MAPPING), PARSING).execute()
+        assert parsed["customer_id_value"].tolist() == ["12345"]
+        assert parsed["invoice_date_value"].tolist() == [pd.Timestamp("2010-12-01 08:00:00")]
+        assert parsed["quantity_value"].tolist() == [6.0]
+
+    def test_workbook_sheets_are_stacked(self):
+        sheet = pd.DataFrame([GOOD], columns=HEADER)
+        mapped = map_columns({"Year 2009-2010": sheet, "Year 2010-2011": sheet}, MAPPING)
+        assert mapped.count().execute() == 2
+
+    def test_sheets_with_other_columns_are_refused(self):
+        sheet = pd.DataFrame([GOOD], columns=HEADER)
+        other = sheet.rename(columns={"Price": "UnitPrice"})
+        with pytest.raises(InputValidationError, match="sheet 'b'"):
+            map_columns({"a": sheet, "b": other}, MAPPING)

@@ -13,6 +13,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from customer_segmentation.errors import InputValidationError
 
@@ -41,13 +42,43 @@ _STRFTIME_FIELDS = {"Y": ("year", 4), "m": ("month", 2), "d": ("day", 2)}
 _STRFTIME_FIELDS |= {"H": ("hour", 2), "M": ("minute", 2), "S": ("second", 2)}
 
 
-def map_columns(raw_transactions: ir.Table, column_mapping: dict[str, str | None]) -> ir.Table:
+RawInput = ir.Table | pd.DataFrame | dict[str, pd.DataFrame]
+
+
+def as_table(raw_transactions: RawInput) -> ir.Table:
+    """The raw input as an Ibis table, whatever dataset type the catalog used.
+
+    Ibis datasets give a table; pandas datasets a frame; a workbook read with
+    ``sheet_name: null`` a frame per sheet, stacked here (Online Retail II ships one sheet
+    per year). Frames are handed to Ibis as text, like a CSV read with ``all_varchar``.
+    """
+    if isinstance(raw_transactions, ir.Table):
+        return raw_transactions
+    if isinstance(raw_transactions, dict):
+        sheets = list(raw_transactions.items())
+        first_name, first = sheets[0]
+        for name, sheet in sheets[1:]:
+            if list(sheet.columns) != list(first.columns):
+                raise InputValidationError(
+                    f"sheet '{name}' has columns {list(sheet.columns)} but sheet "
+                    f"'{first_name}' has {list(first.columns)}; stacked sheets must match",
+                    f"list only matching sheets under load_args.sheet_name of '{RAW_DATASET}' "
+                    "in conf/<env>/catalog.yml",
+                    dataset=RAW_DATASET,
+                )
+        raw_transactions = pd.concat([sheet for _, sheet in sheets], ignore_index=True)
+    frame = raw_transactions.astype("string")
+    return ibis.memtable(frame, schema={column: "string" for column in frame.columns})
+
+
+def map_columns(raw_transactions: RawInput, column_mapping: dict[str, str | None]) -> ir.Table:
     """Rename the user's columns to canonical names, as text, and refuse an empty input.
 
     Values are cast to text so that the rejected lines keep exactly what the export said,
     whatever the source format typed them as. Optional columns mapped to ``null`` become
     null text columns.
     """
+    raw_transactions = as_table(raw_transactions)
     unknown = sorted(set(column_mapping) - set(CANONICAL_COLUMNS))
     if unknown:
         raise InputValidationError(
@@ -304,7 +335,7 @@ def split_transactions(labelled_transactions: ir.Table) -> tuple[ir.Table, ir.Ta
 
 
 def summarise_data_quality(
-    raw_transactions: ir.Table,
+    raw_transactions: RawInput,
     clean_transactions: ir.Table,
     rejected_transactions: ir.Table,
 ) -> dict[str, Any]:
@@ -312,7 +343,7 @@ def summarise_data_quality(
 
     Reads back what was saved, so the check covers the write too: raw = clean + rejected.
     """
-    raw_lines = int(raw_transactions.count().execute())
+    raw_lines = int(as_table(raw_transactions).count().execute())
     clean = clean_transactions.aggregate(
         lines=clean_transactions.count(),
         return_lines=clean_transactions.is_return.sum(),
