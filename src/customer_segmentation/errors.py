@@ -32,3 +32,19 @@ class InputValidationError(ValueError):
         ]
         prefix = ", ".join(where) + ": " if where else ""
         super().__init__(f"{prefix}{problem}. Fix: {fix}")
+
+
+# The configuration environment of the current run (`kedro run --env NAME`), set by
+# `ConfigEnvironmentHook` so that messages point at the file the user has to edit.
+_config_env: str | None = None
+
+
+def set_config_env(env: str | None) -> None:
+    """Remember the run's environment; the default one (``local``) means base files."""
+    global _config_env  # noqa: PLW0603
+    _config_env = "base" if env in (None, "local") else env
+
+
+def config_file(filename: str) -> str:
+    """Path of a configuration file in the run's environment, e.g. for an error's fix."""
+    return f"conf/{_config_env or '<env>'}/{filename}"
