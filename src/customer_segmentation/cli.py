@@ -27,9 +27,11 @@ def cli() -> None:
 def dataset_error_line(error: DatasetError) -> str:
     """One line for a dataset that cannot be read or written (missing or corrupt file ...)."""
     name, _, detail = str(error).partition(":")
-    # "Failed while loading data from dataset <repr>.\n<what the reader said>": keep the latter
-    lines = [line.strip() for line in detail.strip().splitlines() if line.strip()]
-    problem = lines[1] if len(lines) > 1 else " ".join(detail.split())
+    # "Failed while loading data from dataset <repr>.\n<what the reader said>\n\n<details>":
+    # keep the reader's first paragraph, without the echo of the offending line.
+    _, _, said = detail.strip().partition("\n")
+    paragraph = said.strip().split("\n\n")[0].splitlines() or [detail]
+    problem = " ".join(line.strip() for line in paragraph if not line.startswith("Original Line:"))
     return (
         f"dataset '{name.strip()}': could not be read or written: {problem}. Fix: check the "
         f"file, and the entry's filepath, type and load_args in {config_file('catalog.yml')}"
