@@ -55,6 +55,22 @@ def make_scaler(
     return _FACTORIES[name](random_state)
 
 
+def cap_quantiles_to_rows(estimator: Any, n_rows: int) -> Any:
+    """Give every ``QuantileTransformer`` in ``estimator`` at most ``n_rows`` quantiles.
+
+    ``estimator`` is a scaler (or ``"passthrough"``) or a composite (Pipeline,
+    ColumnTransformer) holding one; changed in place and returned. Avoids the warning and the
+    wasted quantiles of fitting more quantiles than rows.
+    """
+    found = [estimator]
+    if hasattr(estimator, "get_params"):
+        found += list(estimator.get_params(deep=True).values())
+    for candidate in found:
+        if isinstance(candidate, QuantileTransformer):
+            candidate.set_params(n_quantiles=min(candidate.n_quantiles, n_rows))
+    return estimator
+
+
 def fit_transform_scaler(
     name: str, values: Any, random_state: int | None = None
 ) -> tuple[TransformerMixin | str, Any]:
@@ -66,6 +82,5 @@ def fit_transform_scaler(
     scaler = make_scaler(name, random_state)
     if scaler == PASSTHROUGH:
         return scaler, values
-    if isinstance(scaler, QuantileTransformer):
-        scaler.set_params(n_quantiles=min(scaler.n_quantiles, len(values)))
+    cap_quantiles_to_rows(scaler, len(values))
     return scaler, scaler.fit_transform(values)

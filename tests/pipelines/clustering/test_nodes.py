@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 from kedro.io import Version
 from kedro_datasets.pickle import PickleDataset
+from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
+from sklearn.preprocessing import StandardScaler
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.clustering import nodes
@@ -357,3 +359,73 @@ def test_constant_feature_is_named(planted):
     frame["return_rate"] = 0.0
     with pytest.raises(InputValidationError, match="column 'return_rate'"):
         nodes.fit_segmentation_model(frame, BEST_PARAMS, settings_for())
+
+
+# ---- numeric-only (transaction) model unchanged, mixed model -----------------------------
+
+
+def test_transaction_model_keeps_scaler_then_kmeans_and_the_same_labels(planted):
+    frame, _ = planted
+    settings = settings_for()
+    with_transforms = nodes.fit_segmentation_model(
+        frame, BEST_PARAMS, settings, transforms_for(frame)
+    )
+    without = nodes.fit_segmentation_model(frame, BEST_PARAMS, settings)
+    assert [name for name, _ in with_transforms.steps] == ["scaler", "kmeans"]
+    assert isinstance(with_transforms.named_steps["scaler"], StandardScaler)
+    np.testing.assert_array_equal(
+        with_transforms.named_steps["kmeans"].cluster_centers_,
+        without.named_steps["kmeans"].cluster_centers_,
+    )
+    # The same fit by hand: scaler then KMeans with the clustering parameters.
+    reference = KMeans(n_clusters=4, **settings["kmeans"]).fit(
+        StandardScaler().fit_transform(frame[FEATURES])
+    )
+    labels = with_transforms.predict(frame[FEATURES])
+    assert adjusted_rand_score(reference.labels_, labels) == 1.0
+    np.testing.assert_allclose(
+        np.sort(with_transforms.named_steps["kmeans"].cluster_centers_, axis=0),
+        np.sort(reference.cluster_centers_, axis=0),
+    )
+
+
+def test_the_mixed_model_on_numeric_features_gives_the_transaction_labels(planted):
+    frame, _ = planted
+    settings = settings_for()
+    transaction = nodes.fit_segmentation_model(frame, BEST_PARAMS, settings, transforms_for(frame))
+    declared = {
+        **transforms_for(frame),
+        "numeric_features": list(FEATURES),
+        "categorical_features": [],
+        "imputation": {"numeric": "median", "categorical": "most_frequent"},
+    }
+    imputing = nodes.fit_segmentation_model(frame, BEST_PARAMS, settings, declared)
+    assert [name for name, _ in imputing.steps] == ["preprocess", "kmeans"]
+    np.testing.assert_array_equal(imputing.predict(frame), transaction.predict(frame[FEATURES]))
+    np.testing.assert_allclose(
+        nodes.centroids_in_model_units(imputing), nodes.centroids_in_model_units(transaction)
+    )
+    holes = frame.copy()
+    holes.loc[[0, 1], "tenure"] = np.nan
+    assert len(imputing.predict(holes)) == len(frame)  # imputed inside the model
+
+
+def test_relabel_by_a_categorical_feature_is_refused(planted):
+    frame, _ = planted
+    frame = frame.assign(region=np.where(frame.index % 2 == 0, "north", "south"))
+    frame["region"] = frame["region"].astype("str")
+    declared = {
+        **transforms_for(frame),
+        "model_features": [*FEATURES, "region"],
+        "numeric_features": list(FEATURES),
+        "categorical_features": ["region"],
+        "imputation": {"numeric": "median", "categorical": "most_frequent"},
+    }
+    best = {**BEST_PARAMS, "features": [*FEATURES, "region"]}
+    with pytest.raises(InputValidationError, match="not a numeric model feature"):
+        nodes.fit_segmentation_model(frame, best, settings_for(relabel_by="region"), declared)
+    model = nodes.fit_segmentation_model(frame, best, settings_for(), declared)
+    table, summary = nodes.assess_stability(
+        frame, model, pd.DataFrame({"cluster": range(4), "segment": list("ABCD")}), settings_for()
+    )
+    assert summary["mean_ari"] > 0.9 and len(table) == 4

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import optuna
 import pandas as pd
@@ -14,7 +16,7 @@ from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.model_selection import nodes
 from customer_segmentation.scalers import SCALER_NAMES, make_scaler
 
-from .conftest import blobs_frame, small_params
+from .conftest import FEATURES, blobs_frame, small_params
 
 DURATION = ["duration_s"]
 
@@ -386,3 +388,82 @@ def test_fewer_customers_than_the_largest_k(blobs):
     message = str(error.value)
     assert "dataset 'model_input'" in message and "model_selection.k_range.max" in message
     assert "5 customers, fewer than the largest K 6" in message
+
+
+# ---- numeric-only (transaction) path unchanged, mixed input ------------------------------
+
+NUMERIC_TRANSFORMS = {"model_features": list(FEATURES), "log1p_features": [], "caps": {}}
+
+
+def test_numeric_only_input_keeps_its_sample_and_stored_study_name(blobs):
+    frame, _ = blobs
+    settings = settings_for()
+    plain = nodes.draw_search_sample(frame, settings)
+    declared = nodes.draw_search_sample(frame, settings, NUMERIC_TRANSFORMS)
+    np.testing.assert_array_equal(plain.values, declared.values)
+    assert declared.encoded.shape == (len(frame), 0)
+    np.testing.assert_array_equal(
+        nodes._scaled_sample(declared, "robust", settings),
+        RobustScaler().fit_transform(frame[FEATURES].to_numpy()),
+    )
+    # Computed with the code before categorical support: stored studies continue.
+    assert nodes.stored_study_name(declared, settings) == "customer_segmentation-0c805598b22407bd"
+
+
+def mixed(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """``frame`` plus a text feature and a few missing numbers, declared as the customer table."""
+    rng = np.random.default_rng(0)
+    mixed_frame = frame.assign(region=rng.choice(["north", "south", "east"], size=len(frame)))
+    mixed_frame["region"] = mixed_frame["region"].astype("str")
+    mixed_frame.loc[[1, 5], "tenure"] = np.nan
+    transforms = {
+        **NUMERIC_TRANSFORMS,
+        "model_features": [*FEATURES, "region"],
+        "numeric_features": list(FEATURES),
+        "categorical_features": ["region"],
+        "imputation": {"numeric": "median", "categorical": "most_frequent"},
+        "categorical_weight": 0.25,
+    }
+    return mixed_frame, transforms
+
+
+def test_mixed_input_is_imputed_encoded_and_scaled_on_its_numeric_part(blobs):
+    frame, transforms = mixed(blobs[0])
+    settings = settings_for()
+    sample = nodes.draw_search_sample(frame, settings, transforms)
+    assert sample.features == [*FEATURES, "region"]
+    tenure = FEATURES.index("tenure")
+    assert sample.values[1, tenure] == pytest.approx(frame["tenure"].median())
+    assert sample.encoded.shape == (len(frame), 3)
+    np.testing.assert_allclose(sample.encoded.sum(axis=1), 0.25)
+    scaled = nodes._scaled_sample(sample, "standard", settings)
+    np.testing.assert_allclose(scaled[:, : len(FEATURES)].std(axis=0), 1.0)
+    np.testing.assert_array_equal(scaled[:, len(FEATURES) :], sample.encoded)
+    best = nodes.select_best_params(nodes.run_study(sample, settings), sample, settings)
+    assert best["categorical_features"] == ["region"] and best["k"] == 4
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda f, t: (f.assign(region=np.nan), t), "is entirely missing"),
+        (lambda f, t: (f.assign(region="north"), t), "is constant ('north')"),
+        (lambda f, t: (f.assign(region=1.0), t), "declared categorical but has numeric type"),
+        (lambda f, t: (f.assign(tenure="x"), t), "declared numeric but has type"),
+        (lambda f, t: (f, {**t, "categorical_features": []}), "dataset 'feature_transforms'"),
+        (
+            lambda f, t: (f, {**t, "imputation": {"numeric": "zero", "categorical": "x"}}),
+            "numeric must be one of",
+        ),
+    ],
+)
+def test_bad_mixed_input_is_named(blobs, change, problem):
+    frame, transforms = change(*mixed(blobs[0]))
+    with pytest.raises(InputValidationError, match=re.escape(problem)):
+        nodes.draw_search_sample(frame, settings_for(), transforms)
+
+
+def test_text_column_without_a_declaration_is_still_refused(blobs):
+    frame, _ = mixed(blobs[0])
+    with pytest.raises(InputValidationError, match="column 'region': has non-numeric type"):
+        nodes.draw_search_sample(frame.assign(tenure=1.0 + frame.index), settings_for())

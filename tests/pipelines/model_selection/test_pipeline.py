@@ -15,9 +15,11 @@ from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.model_selection import create_pipeline
 from tests.pipelines.pipeline_helpers import catalog_config
 
-from .conftest import PROJECT_ROOT, blobs_frame, small_params
+from .conftest import FEATURES, PROJECT_ROOT, blobs_frame, small_params
 
 OUTPUTS = {"k_grid_scores", "optuna_trials", "best_params"}
+# feature_transforms of the transaction path: no imputation key, every feature numeric.
+NUMERIC_TRANSFORMS = {"model_features": list(FEATURES), "log1p_features": [], "caps": {}}
 
 
 class KeptMemoryDataset(MemoryDataset):
@@ -31,6 +33,7 @@ def memory_catalog(model_input: pd.DataFrame, params: dict[str, Any]) -> DataCat
     return DataCatalog(
         {
             "model_input": MemoryDataset(model_input),
+            "feature_transforms": MemoryDataset(NUMERIC_TRANSFORMS),
             "params:model_selection": MemoryDataset(params),
             **{name: KeptMemoryDataset() for name in OUTPUTS},
         }
@@ -44,7 +47,7 @@ def run(catalog: DataCatalog) -> DataCatalog:
 
 def test_pipeline_wiring():
     pipeline = create_pipeline()
-    assert pipeline.inputs() == {"model_input", "params:model_selection"}
+    assert pipeline.inputs() == {"model_input", "feature_transforms", "params:model_selection"}
     assert pipeline.all_outputs() >= OUTPUTS
     assert pipeline.outputs() == OUTPUTS - {"optuna_trials"}  # read by select_best_params
     assert pipeline.nodes[0].name == "validate_model_selection_parameters"
@@ -111,6 +114,7 @@ def test_catalog_entries_save_and_load(tmp_path: Path):
     frame, _ = blobs_frame()
     catalog = DataCatalog.from_config(config)
     catalog["model_input"] = frame
+    catalog["feature_transforms"] = NUMERIC_TRANSFORMS
     catalog["params:model_selection"] = small_params(study__n_trials=3)
     run(catalog)
     assert (tmp_path / "data/08_reporting/k_grid_scores.csv").is_file()

@@ -165,3 +165,30 @@ def test_fmt_p_handles_underflow_and_missing():
     assert fmt_p(0.0) == "< 1e-300"
     assert fmt_p(2.5e-8) == "2.50e-08"
     assert fmt_p(float("nan")) == "–"
+
+
+def test_customer_table_report_counts_rows_and_shows_category_shares(inputs, params):
+    inputs["data_quality_summary"] = {
+        "dataset": "raw_customers",
+        "input_shape": "customer_table",
+        "raw_rows": 310,
+        "kept_rows": 300,
+        "rejected_rows": 10,
+        "rejected_by_reason": {"missing_customer_id": 7, "unparseable_age": 3},
+        "customers": 300,
+        "missing_values": {"region": 12, "recency": 0},
+    }
+    features = inputs["customer_features"].drop(columns=["rfm_segment", "monetary"])
+    features["region"] = features.index.map(lambda i: "north" if i % 3 else "south")
+    features.loc[:11, "region"] = None
+    features["region"] = features["region"].astype("str")
+    inputs["customer_features"] = features
+    params["profile_features"] = ["recency", "region"]
+    html = _render(inputs, params)
+    text = re.sub(r"\s+", " ", html)
+    assert "Customer rows read" in text and "Invoice lines read" not in text
+    assert "Customer rows from raw_customers (one row per customer)." in text
+    assert "<td>unparseable_age</td><td>3</td>" in text.replace("> <", "><")
+    assert "Missing values in kept rows" in text and "<td>region</td>" in text
+    assert "Category shares" in text and "(missing)" in text
+    assert "share of revenue" not in text and "RFM segment mix" not in text

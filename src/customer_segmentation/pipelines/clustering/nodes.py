@@ -2,6 +2,10 @@
 
 Cluster ids are relabelled in a stable order (by descending centroid of ``relabel_by``,
 then size), so the same data and seeds always give the same files.
+
+The model is ``scaler -> kmeans`` for numeric-only ``model_input`` (transaction path) and
+``preprocess -> kmeans`` when ``feature_transforms`` declares categorical features and
+imputation (customer table); see :mod:`..model_selection.preprocessing`.
 """
 
 from __future__ import annotations
@@ -16,21 +20,29 @@ from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import QuantileTransformer
 from threadpoolctl import threadpool_limits
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.model_selection.nodes import KMEANS_ALGORITHMS
+from customer_segmentation.pipelines.model_selection.preprocessing import (
+    KMEANS,
+    PREPROCESS,
+    SCALER,
+    FeatureSpec,
+    build_preprocessor,
+    imputed_numeric,
+    model_declaration,
+    split_centres,
+)
 from customer_segmentation.pipelines.model_selection.validation import (
     ID_COLUMN,
-    feature_columns,
     get_param,
+    model_input_spec,
     require_float,
     require_int,
     require_str,
-    validate_model_input,
 )
-from customer_segmentation.scalers import SCALER_NAMES, make_scaler
+from customer_segmentation.scalers import SCALER_NAMES, cap_quantiles_to_rows, make_scaler
 from customer_segmentation.transforms import invert_feature_transforms
 
 logger = logging.getLogger(__name__)
@@ -152,47 +164,51 @@ def _check_action_block(block: Any, path: str, *, require_name: bool) -> dict[st
     return {field: block[field] for field in fields} | {"actions": list(actions)}
 
 
-def _features_and_values(model_input: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Validated ``model_input`` (sorted by id) and its feature columns."""
-    frame = validate_model_input(model_input)
-    return frame, feature_columns(frame)
+def _model_frame(
+    model_input: pd.DataFrame, model: Pipeline
+) -> tuple[pd.DataFrame, FeatureSpec, list[str]]:
+    """``model_input`` validated against the fitted model's own numeric/categorical split."""
+    frame, spec = model_input_spec(model_input, model_declaration(model))
+    return frame, spec, list(spec.features)
 
 
 def fit_segmentation_model(
-    model_input: pd.DataFrame, best_params: dict[str, Any], settings: dict[str, Any]
+    model_input: pd.DataFrame,
+    best_params: dict[str, Any],
+    settings: dict[str, Any],
+    feature_transforms: dict[str, Any] | None = None,
 ) -> Pipeline:
-    """Fit ``scaler -> KMeans`` (``best_params`` scaler and K) on every customer.
+    """Fit the segmentation model (``best_params`` scaler and K) on every customer.
 
-    The fitted clusters are renumbered 0..K-1 by descending centroid of ``relabel_by``
-    (original units; ``"size"`` for cluster size), then size, so ids are meaningful and
-    stable. The model takes the ``model_input`` feature columns in order.
+    Numeric-only input: ``scaler -> kmeans``. Mixed input (``feature_transforms`` declares
+    categorical features and imputation): ``preprocess -> kmeans``, the scaler applied to the
+    imputed numeric features and the categorical ones imputed and one-hot encoded. The fitted
+    clusters are renumbered 0..K-1 by descending centroid of ``relabel_by`` (a numeric
+    feature, original units; ``"size"`` for cluster size), then size, so ids are meaningful
+    and stable. The model takes the ``model_input`` feature columns (by name).
     """
-    frame, features = _features_and_values(model_input)
+    frame, spec = model_input_spec(model_input, feature_transforms)
+    features = list(spec.features)
     scaler_name, k = _check_best_params(best_params, features, len(frame))
     relabel_by = settings["relabel_by"]
-    if relabel_by != "size" and relabel_by not in features:
+    if relabel_by != "size" and relabel_by not in spec.numeric:
         raise InputValidationError(
-            f"is {relabel_by!r}, not a model feature",
-            f"use 'size' or one of {', '.join(features)}",
+            f"is {relabel_by!r}, not a numeric model feature",
+            f"use 'size' or one of {', '.join(spec.numeric)}",
             parameter=f"{ROOT}.relabel_by",
         )
-    model = Pipeline(
-        [
-            ("scaler", _scaler_for(scaler_name, settings, len(frame))),
-            ("kmeans", KMeans(n_clusters=k, **settings["kmeans"])),
-        ]
-    )
+    scaler = _scaler_for(scaler_name, settings, len(frame))
+    first = (PREPROCESS, build_preprocessor(spec, scaler)) if spec.mixed else (SCALER, scaler)
+    model = Pipeline([first, (KMEANS, KMeans(n_clusters=k, **settings["kmeans"]))])
     with threadpool_limits(limits=settings["n_threads"]):
         model.fit(frame[features])
-    return relabel_clusters(model, relabel_by, features)
+    return relabel_clusters(model, relabel_by, list(spec.numeric))
 
 
 def _scaler_for(name: str, settings: dict[str, Any], n_rows: int) -> Any:
     """A fresh scaler; ``quantile_normal`` uses at most ``n_rows`` quantiles."""
     scaler = make_scaler(name, settings["kmeans"]["random_state"], parameter="best_params.scaler")
-    if isinstance(scaler, QuantileTransformer):
-        scaler.set_params(n_quantiles=min(scaler.n_quantiles, n_rows))
-    return scaler
+    return cap_quantiles_to_rows(scaler, n_rows)
 
 
 def _check_best_params(
@@ -224,12 +240,15 @@ def _check_best_params(
 def relabel_clusters(model: Pipeline, relabel_by: str, features: list[str]) -> Pipeline:
     """Renumber the fitted clusters: descending ``relabel_by`` centroid, then size.
 
-    Reorders ``cluster_centers_`` (what ``predict`` uses) and ``labels_`` in place and
-    returns the model. Remaining ties are broken by the centroid coordinates.
+    ``features`` are the numeric model features in model order (``relabel_by`` is one of
+    them, or ``"size"``). Reorders ``cluster_centers_`` (what ``predict`` uses) and
+    ``labels_`` in place and returns the model. Remaining ties are broken by the centroid
+    coordinates (numeric ones, then category shares).
     """
-    kmeans = model.named_steps["kmeans"]
+    kmeans = model.named_steps[KMEANS]
     sizes = np.bincount(kmeans.labels_, minlength=kmeans.n_clusters)
-    centres = centroids_in_model_units(model)
+    numeric, shares = split_centres(model)
+    centres = np.hstack([numeric, shares.to_numpy(dtype="float64").reshape(len(numeric), -1)])
     keys = [centres[:, position] for position in reversed(range(centres.shape[1]))]
     keys.append(-sizes)
     if relabel_by != "size":
@@ -243,9 +262,11 @@ def relabel_clusters(model: Pipeline, relabel_by: str, features: list[str]) -> P
 
 
 def centroids_in_model_units(model: Pipeline) -> np.ndarray:
-    """Cluster centres mapped back through the scaler (model-input units)."""
-    centres = model.named_steps["kmeans"].cluster_centers_
-    return np.asarray(model[:-1].inverse_transform(centres), dtype="float64")
+    """Cluster centres of the numeric features, mapped back through the scaler.
+
+    Model-input units (imputed on mixed input); category shares: :func:`split_centres`.
+    """
+    return split_centres(model)[0]
 
 
 def compute_centroids(
@@ -253,16 +274,24 @@ def compute_centroids(
 ) -> pd.DataFrame:
     """Centroids per cluster in original units and standardized (tidy, one row per unit).
 
-    ``original``: the centre mapped back through the scaler, then through
-    :func:`invert_feature_transforms` (log1p undone). ``standardized``: z-score of the
-    centre (model-input units) against the mean and std of all customers.
+    Numeric features: ``original`` is the centre mapped back through the scaler, then
+    through :func:`invert_feature_transforms` (log1p undone); ``standardized`` is the z-score
+    of the centre (model-input units) against the mean and std of all customers (after the
+    model's imputation). Categorical features (mixed input) get one column per category,
+    ``<feature>=<category>``: the share of the segment's customers in that category in the
+    ``original`` rows, empty in the ``standardized`` rows (naming uses numeric features only).
     """
-    frame, features = _features_and_values(model_input)
+    frame, spec, features = _model_frame(model_input, model)
     _check_transforms(feature_transforms, features)
-    centres = pd.DataFrame(centroids_in_model_units(model), columns=features)
-    population = frame[features]
+    numeric = list(spec.numeric)
+    values, shares = split_centres(model)
+    centres = pd.DataFrame(values, columns=numeric)
+    population = imputed_numeric(model, frame, numeric)
     standardized = (centres - population.mean()) / population.std(ddof=0)
     original = invert_feature_transforms(centres, feature_transforms)
+    if not shares.empty:
+        original = pd.concat([original, shares], axis=1)
+        standardized = standardized.reindex(columns=[*numeric, *shares.columns])
     clusters = np.arange(len(centres))
     return pd.concat(
         [
@@ -270,7 +299,7 @@ def compute_centroids(
             standardized.assign(cluster=clusters, units="standardized"),
         ],
         ignore_index=True,
-    )[["cluster", "units", *features]]
+    )[["cluster", "units", *numeric, *shares.columns]]
 
 
 def _check_transforms(feature_transforms: Any, features: list[str]) -> None:
@@ -307,13 +336,21 @@ def name_segments(centroids: pd.DataFrame, settings: dict[str, Any]) -> pd.DataF
     naming = settings["naming"]
     profiles = _standardized_profiles(centroids)
     candidates = []
+    skipped = []
     for rule_position, rule in enumerate(naming["rules"]):
         if not set(rule["when"]) <= set(profiles.columns):
+            absent = [feature for feature in rule["when"] if feature not in profiles.columns]
+            skipped.append(f"{rule['name']} (no {', '.join(absent)})")
             continue
         for cluster, profile in profiles.iterrows():
             score = _rule_score(rule["when"], profile, naming)
             if score is not None:
                 candidates.append((-score, rule_position, int(cluster)))
+    if skipped:
+        logger.info(
+            "Naming rules skipped, they use features the model does not have: %s",
+            "; ".join(skipped),
+        )
     chosen: dict[int, dict[str, Any]] = {}
     used_rules: set[int] = set()
     for _, rule_position, cluster in sorted(candidates):
@@ -341,9 +378,13 @@ def name_segments(centroids: pd.DataFrame, settings: dict[str, Any]) -> pd.DataF
 
 
 def _standardized_profiles(centroids: pd.DataFrame) -> pd.DataFrame:
-    """Standardized rows of the centroid table, indexed by cluster."""
+    """Standardized rows of the centroid table, indexed by cluster (numeric features only).
+
+    Category-share columns are empty in these rows and are dropped.
+    """
     rows = centroids[centroids["units"] == "standardized"]
-    return rows.drop(columns=[c for c in ("units", "segment") if c in rows]).set_index("cluster")
+    rows = rows.drop(columns=[c for c in ("units", "segment") if c in rows]).set_index("cluster")
+    return rows.dropna(axis=1, how="all").astype("float64")
 
 
 def _rule_score(
@@ -405,7 +446,7 @@ def assign_customers(
     Distances are in the model's scaled space. ``margin`` = distance to the nearest other
     centroid minus own distance (>= 0; small = borderline customer).
     """
-    frame, features = _features_and_values(model_input)
+    frame, _, features = _model_frame(model_input, model)
     distances = model.transform(frame[features])
     clusters = distances.argmin(axis=1)
     rows = np.arange(len(frame))
@@ -449,11 +490,11 @@ def assess_stability(
     best-matching resample cluster. Means over resamples; a cluster whose mean Jaccard is
     below ``threshold`` is ``unstable``.
     """
-    frame, features = _features_and_values(model_input)
+    frame, _, features = _model_frame(model_input, model)
     stability = settings["stability"]
     values = frame[features]
     final_labels = model.predict(values)
-    k = model.named_steps["kmeans"].n_clusters
+    k = model.named_steps[KMEANS].n_clusters
     rng = np.random.default_rng(stability["random_state"])
     size = min(stability["sample_size"], len(frame))
     aris, jaccards = [], []
@@ -461,9 +502,7 @@ def assess_stability(
         for seed in rng.integers(0, 2**31 - 1, size=stability["n_bootstrap"]):
             rows = rng.integers(0, len(frame), size=size)
             refit = clone(model).set_params(kmeans__random_state=int(seed))
-            if isinstance(refit.named_steps["scaler"], QuantileTransformer):
-                n_quantiles = refit.named_steps["scaler"].n_quantiles
-                refit.set_params(scaler__n_quantiles=min(n_quantiles, size))
+            cap_quantiles_to_rows(refit, size)
             refit.fit(values.iloc[rows])
             distinct = np.unique(rows)
             reference = final_labels[distinct]

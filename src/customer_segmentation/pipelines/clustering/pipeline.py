@@ -30,7 +30,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             ),
             Node(
                 fit_segmentation_model,
-                inputs=["model_input", "best_params", "clustering_settings"],
+                inputs=["model_input", "best_params", "clustering_settings", "feature_transforms"],
                 outputs="segmentation_model",
                 name="fit_segmentation_model",
             ),

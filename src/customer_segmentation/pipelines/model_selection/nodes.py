@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +24,20 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from threadpoolctl import threadpool_limits
 
 from customer_segmentation.errors import InputValidationError
+from customer_segmentation.pipelines.model_selection.preprocessing import (
+    NUMERIC,
+    FeatureSpec,
+    build_preprocessor,
+)
 from customer_segmentation.pipelines.model_selection.validation import (
     ID_COLUMN,
-    feature_columns,
     get_param,
+    model_input_spec,
     require_float,
     require_int,
     require_str,
-    validate_model_input,
 )
-from customer_segmentation.scalers import SCALER_NAMES, fit_transform_scaler
+from customer_segmentation.scalers import PASSTHROUGH, SCALER_NAMES, fit_transform_scaler
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +66,11 @@ _METRICS = ("silhouette", "calinski_harabasz", "davies_bouldin", "min_cluster_sh
 class SearchSample:
     """The fixed-seed rows the search runs on.
 
-    ``values`` holds the search sample (model-input units, ``features`` in order);
-    ``silhouette_rows`` are positions inside it where silhouette is computed.
+    ``values`` holds the numeric features of the search sample (model-input units; imputed
+    on mixed input), the part every trial's scaler transforms; ``encoded`` the one-hot
+    categorical columns (times ``categorical_weight``; no columns on the numeric-only path),
+    appended unscaled. ``features`` are all model features in ``model_input`` order;
+    ``silhouette_rows`` are positions inside the sample where silhouette is computed.
     """
 
     features: list[str]
@@ -71,6 +78,8 @@ class SearchSample:
     values: np.ndarray
     silhouette_rows: np.ndarray
     n_customers: int
+    encoded: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    spec: FeatureSpec | None = None
 
 
 def validate_parameters(params: dict[str, Any]) -> dict[str, Any]:
@@ -167,14 +176,23 @@ def validate_parameters(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def draw_search_sample(model_input: pd.DataFrame, settings: dict[str, Any]) -> SearchSample:
+def draw_search_sample(
+    model_input: pd.DataFrame,
+    settings: dict[str, Any],
+    feature_transforms: dict[str, Any] | None = None,
+) -> SearchSample:
     """Validate ``model_input`` and draw the fixed-seed search and silhouette samples.
 
     With ``sampling.seed`` fixed, the same customers give the same rows whatever their
     order. At most ``search_sample_size`` customers are kept (all when fewer), and
     silhouette rows are a subset of those (all when fewer than ``silhouette_sample_size``).
+
+    ``feature_transforms`` tells numeric from categorical features (see
+    :mod:`.preprocessing`). On mixed input the sample's numeric features are imputed and its
+    categorical features one-hot encoded here, once, by the model's own preprocessing fitted
+    on the sample (no scaling); each trial then scales the numeric part only.
     """
-    frame = validate_model_input(model_input)
+    frame, spec = model_input_spec(model_input, feature_transforms)
     largest_k = max(settings["k_values"])
     if len(frame) < largest_k:
         raise InputValidationError(
@@ -186,8 +204,15 @@ def draw_search_sample(model_input: pd.DataFrame, settings: dict[str, Any]) -> S
     sampling = settings["sampling"]
     rng = np.random.default_rng(sampling["seed"])
     search_rows = _sample_positions(rng, len(frame), sampling["search_sample_size"])
-    features = feature_columns(frame)
-    values = frame[features].to_numpy(dtype="float64")[search_rows]
+    features = list(spec.features)
+    encoded = np.empty((len(search_rows), 0))
+    if spec.mixed:
+        rows = frame.iloc[search_rows][features]
+        block = build_preprocessor(spec, PASSTHROUGH).fit(rows).transform(rows)
+        block = np.asarray(block, dtype="float64")
+        values, encoded = block[:, : len(spec.numeric)], block[:, len(spec.numeric) :]
+    else:
+        values = frame[features].to_numpy(dtype="float64")[search_rows]
     if len(values) < largest_k:
         raise InputValidationError(
             f"is {len(values)}, below the largest K {largest_k}",
@@ -200,6 +225,8 @@ def draw_search_sample(model_input: pd.DataFrame, settings: dict[str, Any]) -> S
         values=np.ascontiguousarray(values),
         silhouette_rows=_sample_positions(rng, len(values), sampling["silhouette_sample_size"]),
         n_customers=len(frame),
+        encoded=np.ascontiguousarray(encoded),
+        spec=spec,
     )
 
 
@@ -335,8 +362,16 @@ def score_k_grid(sample: SearchSample, settings: dict[str, Any]) -> pd.DataFrame
 
 
 def _scaled_sample(sample: SearchSample, scaler: str, settings: dict[str, Any]) -> np.ndarray:
-    """The search sample transformed by ``scaler`` fitted on it."""
-    _, scaled = fit_transform_scaler(scaler, sample.values, settings["kmeans"]["random_state"])
+    """The search sample as the model sees it with ``scaler`` fitted on it.
+
+    The scaler transforms the numeric features; the encoded categorical columns (mixed input)
+    are appended as they are, like the ``preprocess`` step of the final model.
+    """
+    scaled = sample.values
+    if sample.values.shape[1]:
+        _, scaled = fit_transform_scaler(scaler, sample.values, settings["kmeans"]["random_state"])
+    if sample.encoded.shape[1]:
+        scaled = np.hstack([np.asarray(scaled, dtype="float64"), sample.encoded])
     return np.ascontiguousarray(scaled, dtype="float64")
 
 
@@ -362,6 +397,10 @@ def sample_fingerprint(sample: SearchSample, settings: dict[str, Any]) -> str:
             "sampling",
         )
     }
+    if sample.spec is not None and sample.spec.mixed:
+        # Only on mixed input, so numeric-only studies keep their stored names.
+        digest.update(np.ascontiguousarray(sample.encoded).tobytes())
+        relevant["preprocessing"] = sample.spec.describe()
     digest.update(json.dumps([sample.features, relevant], sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
@@ -552,7 +591,19 @@ def select_best_params(
         "n_feasible_trials": len(feasible),
         "min_segment_share": settings["min_segment_share"],
         "features": list(sample.features),
+        **_mixed_description(sample),
         "n_customers": sample.n_customers,
         "search_sample_size": len(sample.values),
         "silhouette_sample_size": len(sample.silhouette_rows),
+    }
+
+
+def _mixed_description(sample: SearchSample) -> dict[str, Any]:
+    """Numeric/categorical split for ``best_params`` (mixed input only)."""
+    if sample.spec is None or not sample.spec.mixed:
+        return {}
+    return {
+        "numeric_features": list(sample.spec.numeric),
+        "categorical_features": list(sample.spec.categorical),
+        "scaler_applies_to": NUMERIC,
     }

@@ -27,7 +27,8 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             ),
             Node(
                 draw_search_sample,
-                inputs=["model_input", "model_selection_settings"],
+                # feature_transforms tells numeric from categorical features (customer table)
+                inputs=["model_input", "model_selection_settings", "feature_transforms"],
                 outputs="model_selection_sample",
                 name="draw_search_sample",
             ),

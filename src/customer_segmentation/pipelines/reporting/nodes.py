@@ -32,6 +32,11 @@ from ._common import (
 logger = logging.getLogger(__name__)
 
 RFM_MIX_PREFIX = "rfm_mix_"
+#: Profile column of a category share: ``<feature>=<category>_share``.
+CATEGORY_SEPARATOR = "="
+CATEGORY_SHARE_SUFFIX = "_share"
+#: Category label of a missing value in category shares.
+MISSING_CATEGORY = "(missing)"
 EXCEL_MAX_ROWS = 1_048_575  # data rows below the header
 EXCEL_SHEETS = ("segment_profiles", "feature_tests", "customer_segments")
 ASSIGNMENT_COLUMNS = ["customer_id", "cluster", "segment", "distance_to_centroid", "margin"]
@@ -41,23 +46,55 @@ FeaturePlot = tuple[Figure, str]
 # --- tables -----------------------------------------------------------------------------------
 
 
+def is_numeric_column(values: pd.Series) -> bool:
+    """Numbers (not booleans): profiled by mean and median; anything else by category shares."""
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def category_share_column(feature: str, category: str) -> str:
+    """Profile column of a category share, e.g. ``city=London_share``."""
+    return f"{feature}{CATEGORY_SEPARATOR}{category}{CATEGORY_SHARE_SUFFIX}"
+
+
+def _categories(values: pd.Series) -> pd.Series:
+    """Text categories with missing values as :data:`MISSING_CATEGORY`."""
+    return values.astype("string").fillna(MISSING_CATEGORY).astype(str)
+
+
+def _category_order(categories: pd.Series) -> list[str]:
+    """Most frequent first (ties by name), the missing category last."""
+    counts = categories.value_counts()
+    ordered = sorted(counts.index, key=lambda c: (c == MISSING_CATEGORY, -counts[c], c))
+    return [str(c) for c in ordered]
+
+
 def build_segment_profiles(
     customer_features: pd.DataFrame, customer_segments: pd.DataFrame, params: dict[str, Any]
 ) -> pd.DataFrame:
     """One row per segment: size, revenue, mean/median of each raw feature, RFM mix.
 
     Columns: ``cluster, segment, customers, customer_share, [revenue, revenue_share],
-    <feature>_mean, <feature>_median ..., rfm_mix_<rfm_segment> ...`` (wide RFM mix: share of
-    the segment's customers in each RFM named segment, each row sums to 1). Revenue columns and
-    features missing from ``customer_features`` are skipped, so a table without revenue works.
+    <feature>_mean, <feature>_median ..., <feature>=<category>_share ..., rfm_mix_<rfm_segment>
+    ...``. Numeric features get mean and median, categorical (text) ones the share of the
+    segment's customers in each category (missing values as ``(missing)``; each feature's
+    shares sum to 1 per segment). Wide RFM mix: share of the segment's customers in each RFM
+    named segment. Revenue columns, the RFM mix and features missing from
+    ``customer_features`` are skipped (with a log line saying why), so a customer table
+    without revenue or RFM scores works.
     """
     config = ReportingParams.from_dict(params)
     segments = segment_index(customer_segments)
     merged = join_segments(customer_features, customer_segments, "customer_features")
     features = [f for f in config.profile_features if f in customer_features.columns]
-    skipped = sorted(set(config.profile_features) - set(features))
+    skipped = [f for f in config.profile_features if f not in features]
     if skipped:
-        logger.info("customer_features has no %s; left out of the segment profiles", skipped)
+        logger.info(
+            "Profile features %s are not columns of customer_features (transaction features "
+            "are not computed for a customer table); left out of the segment profiles",
+            skipped,
+        )
+    numeric_features = [f for f in features if is_numeric_column(merged[f])]
+    categorical_features = [f for f in features if f not in numeric_features]
 
     profiles = segments[["cluster", "segment"]].set_index("cluster")
     profiles["customers"] = merged.groupby("cluster").size()
@@ -67,30 +104,56 @@ def build_segment_profiles(
         profiles["revenue"] = revenue.groupby(merged["cluster"]).sum()
         total = profiles["revenue"].sum()
         profiles["revenue_share"] = profiles["revenue"] / total if total != 0 else np.nan
-    numeric = merged[features].astype("float64")
+    else:
+        logger.info(
+            "customer_features has no revenue column %r (reporting.revenue_column): revenue "
+            "and revenue share are left out of the profiles, summary, plots and report",
+            config.revenue_column,
+        )
+    numeric = merged[numeric_features].astype("float64")
     means = numeric.groupby(merged["cluster"]).mean()
     medians = numeric.groupby(merged["cluster"]).median()
-    for feature in features:
+    for feature in numeric_features:
         profiles[f"{feature}_mean"] = means[feature]
         profiles[f"{feature}_median"] = medians[feature]
+    for feature in categorical_features:
+        categories = _categories(merged[feature])
+        shares = pd.crosstab(merged["cluster"], categories, normalize="index")
+        for category in _category_order(categories):
+            profiles[category_share_column(feature, category)] = shares[category]
     if "rfm_segment" in merged.columns:
         mix = pd.crosstab(merged["cluster"], merged["rfm_segment"].astype(str), normalize="index")
         profiles = profiles.join(mix.add_prefix(RFM_MIX_PREFIX))
+    else:
+        logger.info(
+            "customer_features has no rfm_segment column (RFM scores need invoice lines, "
+            "a customer table has none): the RFM segment mix is left out"
+        )
     return profiles.reset_index()
 
 
 def build_overall_profile(
     customer_features: pd.DataFrame, customer_segments: pd.DataFrame, params: dict[str, Any]
-) -> dict[str, dict[str, float]]:
-    """Mean and median of each profiled feature over all segmented customers (original units)."""
+) -> dict[str, dict[str, Any]]:
+    """Each profiled feature over all segmented customers (original units).
+
+    Numeric: ``{"mean": x, "median": y}``; categorical: ``{"shares": {category: share}}``.
+    """
     config = ReportingParams.from_dict(params)
     merged = join_segments(customer_features, customer_segments, "customer_features")
     features = [f for f in config.profile_features if f in merged.columns]
-    numeric = merged[features].astype("float64")
-    return {
-        f: {"mean": float(numeric[f].mean()), "median": float(numeric[f].median())}
-        for f in features
-    }
+    overall: dict[str, dict[str, Any]] = {}
+    for feature in features:
+        if is_numeric_column(merged[feature]):
+            values = merged[feature].astype("float64")
+            overall[feature] = {"mean": float(values.mean()), "median": float(values.median())}
+        else:
+            categories = _categories(merged[feature])
+            shares = categories.value_counts(normalize=True)
+            overall[feature] = {
+                "shares": {c: float(shares[c]) for c in _category_order(categories)}
+            }
+    return overall
 
 
 def eta_squared(values: np.ndarray, labels: np.ndarray) -> float:
@@ -115,13 +178,19 @@ def compute_feature_tests(
 
     Tested on the model input (the values the clustering saw). ``separates`` is true when both
     p-values are below ``significance_level`` divided by the number of features (Bonferroni)
-    and eta squared is at least ``min_effect_size``. The segments were built from these
-    features, so the tests describe the separation; they do not confirm it. Sorted by eta
-    squared, largest first.
+    and eta squared is at least ``min_effect_size``. Categorical features
+    (``feature_transforms["categorical_features"]``, customer table) get a chi-square test of
+    independence of category and segment instead (columns ``chi2``, ``chi2_p``; ANOVA and
+    Kruskal-Wallis empty) and Cramér's V squared in ``eta_squared`` (for a two-category
+    feature it equals eta squared of its 0/1 indicator); they separate when ``chi2_p`` is below
+    the threshold and V squared is at least ``min_effect_size``. The segments were built from
+    these features, so the tests describe the separation; they do not confirm it. Sorted by
+    eta squared, largest first.
     """
     config = ReportingParams.from_dict(params)
     require_keys(feature_transforms, ["model_features"], "feature_transforms")
     features = list(feature_transforms["model_features"])
+    categorical = set(feature_transforms.get("categorical_features") or [])
     require_columns(model_input, features, "model_input")
     merged = join_segments(model_input, customer_segments, "model_input")
     labels = merged["cluster"].to_numpy()
@@ -136,6 +205,9 @@ def compute_feature_tests(
     threshold = config.significance_level / len(features)
     rows = []
     for feature in features:
+        if feature in categorical:
+            rows.append(_categorical_test(merged[feature], labels, threshold, config))
+            continue
         values = merged[feature].to_numpy(dtype="float64")
         keep = np.isfinite(values)
         x, g = values[keep], labels[keep]
@@ -158,7 +230,36 @@ def compute_feature_tests(
         )
         rows.append(row)
     tests = pd.DataFrame(rows)
+    if categorical:
+        tests = tests[[c for c in tests if c != "separates"] + ["separates"]]
     return tests.sort_values("eta_squared", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _categorical_test(
+    values: pd.Series, labels: np.ndarray, threshold: float, config: ReportingParams
+) -> dict[str, Any]:
+    """Chi-square test of category x segment and Cramér's V squared (missing values dropped)."""
+    keep = values.notna().to_numpy()
+    table = pd.crosstab(labels[keep], values[keep].astype(str).to_numpy())
+    row: dict[str, Any] = {
+        "feature": str(values.name),
+        "anova_f": np.nan,
+        "anova_p": np.nan,
+        "kruskal_h": np.nan,
+        "kruskal_p": np.nan,
+        "eta_squared": 0.0,
+        "chi2": np.nan,
+        "chi2_p": np.nan,
+    }
+    if min(table.shape) >= 2:
+        result = stats.chi2_contingency(table.to_numpy())
+        n = float(table.to_numpy().sum())
+        row["chi2"], row["chi2_p"] = float(result.statistic), float(result.pvalue)
+        row["eta_squared"] = row["chi2"] / (n * (min(table.shape) - 1))
+    row["separates"] = bool(
+        row["chi2_p"] < threshold and row["eta_squared"] >= config.min_effect_size
+    )
+    return row
 
 
 def _json_safe(value: Any) -> Any:
@@ -176,6 +277,30 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
+#: data_quality_summary keys kept in segment_summary; items 1-3 are required.
+TRANSACTION_QUALITY_KEYS = (
+    "dataset",
+    "raw_lines",
+    "clean_lines",
+    "rejected_lines",
+    "rejected_by_reason",
+    "return_lines",
+    "customers",
+    "first_invoice",
+    "last_invoice",
+)
+CUSTOMER_TABLE_QUALITY_KEYS = (
+    "dataset",
+    "raw_rows",
+    "kept_rows",
+    "rejected_rows",
+    "rejected_by_reason",
+    "customers",
+    "missing_values",
+    "input_shape",
+)
+
+
 def build_segment_summary(
     best_params: dict[str, Any],
     stability_summary: dict[str, Any],
@@ -190,9 +315,12 @@ def build_segment_summary(
     """
     require_keys(best_params, ["k", "scaler"], "best_params")
     require_keys(stability_summary, ["mean_ari"], "stability_summary")
-    require_keys(
-        data_quality_summary, ["raw_lines", "clean_lines", "rejected_lines"], "data_quality_summary"
+    quality_keys = (
+        CUSTOMER_TABLE_QUALITY_KEYS
+        if "raw_rows" in data_quality_summary
+        else TRANSACTION_QUALITY_KEYS
     )
+    require_keys(data_quality_summary, quality_keys[1:4], "data_quality_summary")
     segment_columns = ["cluster", "segment", "customers", "customer_share", "revenue_share"]
     segments = segment_profiles[[c for c in segment_columns if c in segment_profiles]]
     summary = {
@@ -207,20 +335,7 @@ def build_segment_summary(
             key: stability_summary.get(key)
             for key in ("mean_ari", "std_ari", "n_bootstrap", "unstable_segments")
         },
-        "data_quality": {
-            key: data_quality_summary.get(key)
-            for key in (
-                "dataset",
-                "raw_lines",
-                "clean_lines",
-                "rejected_lines",
-                "rejected_by_reason",
-                "return_lines",
-                "customers",
-                "first_invoice",
-                "last_invoice",
-            )
-        },
+        "data_quality": {key: data_quality_summary.get(key) for key in quality_keys},
         "customers_segmented": int(segment_profiles["customers"].sum()),
         "n_segments": len(segment_profiles),
         "segments": segments.to_dict(orient="records"),
@@ -283,6 +398,21 @@ def _model_features(
     return features
 
 
+def _numeric_model_features(
+    feature_transforms: dict[str, Any], frame: pd.DataFrame, name: str
+) -> list[str]:
+    """The numeric model features (all of them on the transaction path), in model order.
+
+    Histograms, correlations and the centroid heatmap show these; categorical features
+    (customer table) are profiled by category shares instead.
+    """
+    require_keys(feature_transforms, ["model_features", "log1p_features"], "feature_transforms")
+    categorical = set(feature_transforms.get("categorical_features") or [])
+    features = [f for f in feature_transforms["model_features"] if f not in categorical]
+    require_columns(frame, features, name)
+    return features
+
+
 def _model_label(feature: str, transforms: dict[str, Any], config: ReportingParams) -> str:
     if feature in transforms["log1p_features"]:
         return f"signed log1p({config.unit(feature)}), capped"
@@ -292,9 +422,9 @@ def _model_label(feature: str, transforms: dict[str, Any], config: ReportingPara
 def plot_raw_feature_distributions(
     customer_features: pd.DataFrame, feature_transforms: dict[str, Any], params: dict[str, Any]
 ) -> FeaturePlot:
-    """Histograms of the model features in original units, outlier caps dashed."""
+    """Histograms of the numeric model features in original units, outlier caps dashed."""
     config = ReportingParams.from_dict(params)
-    features = _model_features(feature_transforms, customer_features, "customer_features")
+    features = _numeric_model_features(feature_transforms, customer_features, "customer_features")
     fig = plots.plot_feature_distributions(
         customer_features,
         features,
@@ -311,9 +441,9 @@ def plot_raw_feature_distributions(
 def plot_model_feature_distributions(
     model_input: pd.DataFrame, feature_transforms: dict[str, Any], params: dict[str, Any]
 ) -> FeaturePlot:
-    """Histograms of the model features after caps and signed log1p."""
+    """Histograms of the numeric model features after caps and signed log1p."""
     config = ReportingParams.from_dict(params)
-    features = _model_features(feature_transforms, model_input, "model_input")
+    features = _numeric_model_features(feature_transforms, model_input, "model_input")
     labels = {f: _model_label(f, feature_transforms, config) for f in features}
     fig = plots.plot_feature_distributions(
         model_input,
@@ -329,9 +459,9 @@ def plot_model_feature_distributions(
 def plot_feature_correlation(
     model_input: pd.DataFrame, feature_transforms: dict[str, Any], params: dict[str, Any]
 ) -> FeaturePlot:
-    """Correlation matrix of the model features."""
+    """Correlation matrix of the numeric model features."""
     config = ReportingParams.from_dict(params)
-    features = _model_features(feature_transforms, model_input, "model_input")
+    features = _numeric_model_features(feature_transforms, model_input, "model_input")
     return _with_png(plots.plot_correlation_matrix(model_input, features, style=config.style))
 
 
@@ -471,10 +601,10 @@ def plot_centroid_heatmap(
     feature_transforms: dict[str, Any],
     params: dict[str, Any],
 ) -> FeaturePlot:
-    """Heatmap of the standardized centroids."""
+    """Heatmap of the standardized centroids of the numeric model features."""
     config = ReportingParams.from_dict(params)
     require_columns(segment_centroids, ["cluster", "units"], "segment_centroids")
-    features = _model_features(feature_transforms, segment_centroids, "segment_centroids")
+    features = _numeric_model_features(feature_transforms, segment_centroids, "segment_centroids")
     segments = segment_index(customer_segments)
     standardized = segment_centroids[segment_centroids["units"] == "standardized"]
     ordered = segments[["cluster", "label"]].merge(standardized, on="cluster", how="inner")
@@ -493,13 +623,17 @@ def plot_centroid_heatmap(
 def plot_feature_boxplots(
     customer_features: pd.DataFrame, customer_segments: pd.DataFrame, params: dict[str, Any]
 ) -> FeaturePlot:
-    """Box plots of the configured raw features by segment."""
+    """Box plots of the configured raw numeric features by segment."""
     config = ReportingParams.from_dict(params)
-    features = [f for f in config.boxplot_features if f in customer_features.columns]
+    features = [
+        f
+        for f in config.boxplot_features
+        if f in customer_features.columns and is_numeric_column(customer_features[f])
+    ]
     if not features:
         raise InputValidationError(
-            f"none of {list(config.boxplot_features)} is a column of customer_features",
-            "list existing raw feature columns",
+            f"none of {list(config.boxplot_features)} is a numeric column of customer_features",
+            "list existing numeric raw feature columns",
             parameter="reporting.boxplot_features",
         )
     merged = join_segments(customer_features, customer_segments, "customer_features")

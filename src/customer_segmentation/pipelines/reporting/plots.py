@@ -466,5 +466,5 @@ def plot_segment_shares(
     for ax in (count_ax, share_ax):
         _set_category_ticks(ax, positions, labels)
         ax.set_xlabel("segment")
-    fig.suptitle("Segment sizes and revenue")
+    fig.suptitle("Segment sizes and revenue" if has_revenue else "Segment sizes")
     return fig

@@ -19,7 +19,7 @@ import pandas as pd
 from customer_segmentation.errors import InputValidationError
 
 from ._common import ReportingParams, require_columns, require_keys, segment_index
-from .nodes import RFM_MIX_PREFIX
+from .nodes import CATEGORY_SEPARATOR, CATEGORY_SHARE_SUFFIX, RFM_MIX_PREFIX
 
 TEMPLATE = "report.html.j2"
 REPORT_FIGURES = (
@@ -120,6 +120,7 @@ def _segment_sections(
 ) -> list[dict[str, Any]]:
     labels = segment_index(profiles, "segment_profiles").set_index("cluster")["label"]
     features = [f for f in config.profile_features if f"{f}_mean" in profiles]
+    share_columns = _category_share_columns(profiles, config)
     mix_columns = [c for c in profiles.columns if str(c).startswith(RFM_MIX_PREFIX)]
     actions_by_cluster = actions.set_index("cluster")
     stability_by_cluster = stability.set_index("cluster")
@@ -155,24 +156,56 @@ def _segment_sections(
                     ]
                     for f in features
                 ],
+                "categories": [
+                    [
+                        feature,
+                        category,
+                        fmt_pct(row[column]),
+                        fmt_pct(overall.get(feature, {}).get("shares", {}).get(category)),
+                    ]
+                    for feature, category, column in share_columns
+                ],
                 "rfm_mix": [[name, fmt_pct(share)] for name, share in mix if share > 0],
             }
         )
     return sections
 
 
+def _category_share_columns(
+    profiles: pd.DataFrame, config: ReportingParams
+) -> list[tuple[str, str, str]]:
+    """(feature, category, column) of every category-share column, in profile order."""
+    found = []
+    for feature in config.profile_features:
+        prefix = f"{feature}{CATEGORY_SEPARATOR}"
+        for column in profiles.columns:
+            name = str(column)
+            if name.startswith(prefix) and name.endswith(CATEGORY_SHARE_SUFFIX):
+                found.append((feature, name[len(prefix) : -len(CATEGORY_SHARE_SUFFIX)], name))
+    return found
+
+
+def _is_customer_table(quality: dict[str, Any]) -> bool:
+    """The data-quality summary of the customer_table pipeline (rows, not invoice lines)."""
+    return "raw_rows" in quality
+
+
 def _headline(summary: dict[str, Any]) -> list[tuple[str, str]]:
     quality, stability = summary["data_quality"], summary["stability"]
-    raw = quality.get("raw_lines") or 0
-    rejected = quality.get("rejected_lines")
+    if _is_customer_table(quality):
+        raw, rejected = quality.get("raw_rows") or 0, quality.get("rejected_rows")
+        read_label, rejected_label = "Customer rows read", "Rows rejected"
+    else:
+        raw, rejected = quality.get("raw_lines") or 0, quality.get("rejected_lines")
+        read_label, rejected_label = "Invoice lines read", "Lines rejected"
     items = [
         ("Customers segmented", fmt_int(summary["customers_segmented"])),
         ("Segments (K)", fmt_int(summary["k"])),
         ("Scaler", str(summary["scaler"])),
         ("Silhouette", fmt_value(summary.get("silhouette"))),
         ("Stability (mean ARI)", fmt_value(stability.get("mean_ari"))),
-        ("Invoice lines read", fmt_int(raw)),
-        ("Lines rejected", f"{fmt_int(rejected)} ({fmt_pct(rejected / raw if raw else None)})"),
+        (read_label, fmt_int(raw)),
+        (rejected_label, f"{fmt_int(rejected)} ({fmt_pct(rejected / raw if raw else None)})"),
     ]
     if "revenue_total" in summary:
         items.insert(1, ("Net revenue", fmt_value(summary["revenue_total"])))
@@ -180,33 +213,48 @@ def _headline(summary: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _data_quality(quality: dict[str, Any]) -> dict[str, Any]:
-    raw = quality.get("raw_lines") or 0
+    customer_table = _is_customer_table(quality)
+    unit = "rows" if customer_table else "lines"
+    names = (
+        [("raw rows", "raw_rows"), ("kept rows", "kept_rows"), ("rejected rows", "rejected_rows")]
+        if customer_table
+        else [
+            ("raw lines", "raw_lines"),
+            ("clean lines", "clean_lines"),
+            ("rejected lines", "rejected_lines"),
+            ("return lines", "return_lines"),
+        ]
+    )
+    raw = quality.get(names[0][1]) or 0
     share = (lambda v: fmt_pct(v / raw)) if raw else (lambda v: MISSING)
     counts = [
-        ["raw lines", fmt_int(quality.get("raw_lines")), share(raw) if raw else MISSING],
-        [
-            "clean lines",
-            fmt_int(quality.get("clean_lines")),
-            share(quality.get("clean_lines") or 0),
-        ],
-        [
-            "rejected lines",
-            fmt_int(quality.get("rejected_lines")),
-            share(quality.get("rejected_lines") or 0),
-        ],
-        [
-            "return lines",
-            fmt_int(quality.get("return_lines")),
-            share(quality.get("return_lines") or 0),
-        ],
-        ["customers", fmt_int(quality.get("customers")), ""],
+        [label, fmt_int(quality.get(key)), share(quality.get(key) or 0)] for label, key in names
     ]
+    counts.append(["customers", fmt_int(quality.get("customers")), ""])
     reasons = sorted((quality.get("rejected_by_reason") or {}).items(), key=lambda kv: -kv[1])
+    dataset = quality.get("dataset") or MISSING
+    if customer_table:
+        period = None
+        intro = f"Customer rows from {dataset} (one row per customer)."
+    else:
+        period = (
+            f"{quality.get('first_invoice') or MISSING} to {quality.get('last_invoice') or MISSING}"
+        )
+        intro = f"Invoice lines from {dataset}, {period}."
+    missing = quality.get("missing_values") or {}
+    kept = quality.get("kept_rows") or 0
     return {
-        "dataset": quality.get("dataset") or MISSING,
-        "period": f"{quality.get('first_invoice') or MISSING} to {quality.get('last_invoice') or MISSING}",
+        "dataset": dataset,
+        "period": period,
+        "intro": intro,
+        "unit": unit,
         "counts": counts,
         "reasons": [[str(reason), fmt_int(count), share(count)] for reason, count in reasons],
+        "missing": [
+            [str(column), fmt_int(count), fmt_pct(count / kept) if kept else MISSING]
+            for column, count in missing.items()
+            if count
+        ],
     }
 
 
@@ -272,8 +320,9 @@ def render_html_report(
                 how="left",
             )[["cluster", "label", "jaccard_mean", "unstable"]].rename(columns={"label": "segment"})
         ),
-        "tests": table(feature_tests, {"anova_p": fmt_p, "kruskal_p": fmt_p}),
+        "tests": table(feature_tests, {"anova_p": fmt_p, "kruskal_p": fmt_p, "chi2_p": fmt_p}),
         "tests_separating": int(feature_tests["separates"].sum()),
+        "tests_categorical": "chi2_p" in feature_tests,
         "tests_threshold": f"{threshold:.2g}",
         "significance_level": f"{config.significance_level:g}",
         "min_effect_size": f"{config.min_effect_size:g}",

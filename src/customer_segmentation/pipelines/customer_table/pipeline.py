@@ -1,0 +1,49 @@
+"""Wiring of ``customer_table``: parameters -> kept and rejected rows -> model input, quality.
+
+Registered on its own as the first stage of the ``customer_table`` pipeline (see
+``pipeline_registry.py``), which adds ``model_selection``, ``clustering`` and ``reporting``.
+It writes the same datasets as ``feature_engineering`` (``customer_features``,
+``model_input``, ``feature_transforms``) and ``data_processing`` (``data_quality_summary``), so
+it is never combined with them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kedro.pipeline import Node, Pipeline
+
+from .nodes import build_model_input, prepare_customers, summarise_data_quality, validate_parameters
+
+
+def create_pipeline(**kwargs: Any) -> Pipeline:
+    """Validate parameters first, so nothing is read on a bad configuration."""
+    return Pipeline(
+        [
+            Node(
+                validate_parameters,
+                inputs="params:customer_table",
+                outputs="customer_table_settings",
+                name="validate_customer_table_parameters",
+            ),
+            Node(
+                prepare_customers,
+                inputs=["raw_customers", "customer_table_settings"],
+                outputs=["customer_features", "rejected_customers"],
+                name="prepare_customers",
+            ),
+            Node(
+                build_model_input,
+                inputs=["customer_features", "customer_table_settings"],
+                outputs=["model_input", "feature_transforms"],
+                name="build_customer_model_input",
+            ),
+            Node(
+                summarise_data_quality,
+                inputs=["raw_customers", "customer_features", "rejected_customers"],
+                outputs="data_quality_summary",
+                name="summarise_customer_data_quality",
+            ),
+        ],
+        tags="customer_table",
+    )

@@ -1,0 +1,66 @@
+"""Small in-memory customer tables and the customer_table parameters for the tests."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from customer_segmentation.customer_table_generator import generate_customer_table
+from tests.conftest import PROJECT_ROOT
+
+NUMERIC = ["age", "annual_income", "spending_score"]
+CATEGORICAL = ["gender", "city", "occupation"]
+BASE_PARAMS = yaml.safe_load(
+    (PROJECT_ROOT / "conf/base/parameters_customer_table.yml").read_text()
+)["customer_table"]
+ENV_PARAMS = yaml.safe_load(
+    (PROJECT_ROOT / "conf/customer_table/parameters_customer_table.yml").read_text()
+)["customer_table"]
+
+
+def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` merged into ``base`` like Kedro's soft merge (mappings deep, lists replaced)."""
+    result = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def params(**overrides: Any) -> dict[str, Any]:
+    """The customer_table parameters of the example environment, with ``a__b=value`` changes."""
+    result = merged(BASE_PARAMS, ENV_PARAMS)
+    for dotted, value in overrides.items():
+        *parents, leaf = dotted.split("__")
+        target = result
+        for key in parents:
+            target = target[key]
+        target[leaf] = value
+    return result
+
+
+def raw_table(rows: int = 300, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A generated raw customer table (text columns, as the catalog reads it) and its groups."""
+    table, planted = generate_customer_table(rows=rows, seed=seed)
+    return table.astype("str"), planted
+
+
+def tiny_table() -> pd.DataFrame:
+    """Eight hand-written rows: one without an id, one missing income, one missing city."""
+    return pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3", "C4", None, "C6", "C7", "C8"],
+            "age": ["25", "31", "47", "52", "40", "23", "61", "38"],
+            "annual_income": ["21000", "88000", None, "91000", "50000", "25000", "30000", "60000"],
+            "spending_score": ["80", "75", "20", "15", "50", "90", "10", "45"],
+            "gender": ["Female", "Male", "Female", "Male", "Female", "Male", "Female", "Male"],
+            "city": ["Leeds", "London", "London", None, "Leeds", "Leeds", "Bristol", "London"],
+            "occupation": ["Student"] * 2 + ["Executive"] * 2 + ["Retired"] * 4,
+        },
+        dtype="str",
+    )
