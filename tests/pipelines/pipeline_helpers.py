@@ -13,6 +13,9 @@ from kedro.runner import SequentialRunner
 
 from tests.conftest import PROJECT_ROOT
 
+#: The model-selection parameters data_processing reads, for tables of two customers.
+TWO_SEGMENTS = {"model_selection": {"k_range": {"min": 2, "max": 2}}}
+
 
 def load_parameters(pipeline_name: str) -> dict[str, Any]:
     path = PROJECT_ROOT / "conf" / "base" / f"parameters_{pipeline_name}.yml"

@@ -63,7 +63,7 @@ def raw_frame(lines: list[dict]) -> pd.DataFrame:
 
 PARSING = {**DATA_PROCESSING["parsing"], "max_unparseable_share": 1.0}
 property_settings = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
@@ -77,18 +77,18 @@ def test_every_line_is_clean_or_rejected_and_features_add_up(lines):
     ).execute()
     # conservation, line by line: exactly one outcome each
     assert len(labelled) == len(raw)
-    kept = labelled["reason"].isna()
-    if not kept.any():
-        return
-    clean, rejected = split_transactions(ibis.memtable(labelled))
+    ordering = labelled["reason"].isna() & ~labelled["is_return"]
+    if not ordering.any():
+        return  # no customer with an order: the run stops (tested in test_bad_input)
+    clean, rejected = split_transactions(ibis.memtable(labelled), {"min": 1, "max": 1})
     clean_frame = clean.execute()
     assert len(clean_frame) + rejected.count().execute() == len(raw)
 
     snapshot = clean_frame["invoice_date"].max().date() + dt.timedelta(days=1)
     features = aggregate_customers(clean, snapshot).execute()
-    ordering = clean_frame[~clean_frame["is_return"]]
+    orders = clean_frame[~clean_frame["is_return"]]
     assert features["customer_id"].is_unique
-    assert set(features["customer_id"]) == set(ordering["customer_id"])
+    assert set(features["customer_id"]) == set(orders["customer_id"])
     assert (features["recency"] >= 0).all()
     assert (features["frequency"] >= 1).all()
     assert (features["tenure"] >= features["recency"]).all()

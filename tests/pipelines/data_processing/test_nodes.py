@@ -43,6 +43,8 @@ CLEANING = {
     "max_abs_quantity": 10000,
     "non_product_codes": ["POST", "M"],
 }
+# these tables hold a single customer: let the model try a single segment
+ONE_SEGMENT = {"min": 1, "max": 1}
 HEADER = [
     "Invoice",
     "StockCode",
@@ -212,7 +214,7 @@ class TestSplitAndSummary:
 
     def test_clean_is_typed_with_line_revenue_and_rejected_keeps_raw_text(self):
         rows = [GOOD, line(invoice="C1", quantity="-2"), line(invoice="2", price="x1")]
-        clean, rejected = split_transactions(self._labelled(rows))
+        clean, rejected = split_transactions(self._labelled(rows), ONE_SEGMENT)
         clean_frame = clean.order_by("invoice").execute()
         assert clean_frame["line_revenue"].tolist() == [15.0, -5.0]
         assert clean_frame["invoice_date"].dtype.kind == "M"
@@ -223,12 +225,20 @@ class TestSplitAndSummary:
     def test_all_lines_rejected_stops_before_writing(self):
         rows = [line(customer_id=""), line(invoice="2", customer_id="")]
         with pytest.raises(InputValidationError, match="every line was rejected"):
-            split_transactions(self._labelled(rows))
+            split_transactions(self._labelled(rows), ONE_SEGMENT)
+
+    def test_fewer_customers_than_the_largest_k_stops_before_writing(self):
+        rows = [GOOD, line(invoice="2", customer_id="12346"), line(invoice="C3", customer_id="9")]
+        with pytest.raises(InputValidationError) as error:
+            split_transactions(self._labelled(rows), {"min": 2, "max": 3})
+        message = str(error.value)
+        assert "only 2 customer(s) have an order" in message  # the returns-only one is no buyer
+        assert "model_selection.k_range" in message
 
     def test_summary_counts_and_conservation(self):
         rows = [GOOD, GOOD, line(invoice="C1", quantity="-2"), line(invoice="3", stock_code="M")]
         raw = raw_table(rows)
-        clean, rejected = split_transactions(self._labelled(rows))
+        clean, rejected = split_transactions(self._labelled(rows), ONE_SEGMENT)
         summary = summarise_data_quality(raw, clean, rejected)
         assert summary["raw_lines"] == 4
         assert summary["clean_lines"] + summary["rejected_lines"] == 4
@@ -239,7 +249,7 @@ class TestSplitAndSummary:
     def test_summary_detects_lost_lines(self):
         rows = [GOOD, line(invoice="2")]
         raw = raw_table(rows)
-        clean, rejected = split_transactions(self._labelled(rows))
+        clean, rejected = split_transactions(self._labelled(rows), ONE_SEGMENT)
         with pytest.raises(RuntimeError, match="lost or duplicated"):
             summarise_data_quality(raw, clean.limit(1), rejected)
 
@@ -250,7 +260,7 @@ class TestOptionalColumns:
         rows = [GOOD, line(stock_code="B2"), line(invoice_date="2010-12-02 09:00:00")]
         mapped = map_columns(raw_table(rows), mapping)
         labelled = label_transactions(parse_transactions(mapped, PARSING), CLEANING)
-        clean, _ = split_transactions(labelled)
+        clean, _ = split_transactions(labelled, ONE_SEGMENT)
         invoices = sorted(clean.execute()["invoice"])
         assert invoices == ["12345@2010-12-01", "12345@2010-12-01", "12345@2010-12-02"]
 
@@ -258,7 +268,7 @@ class TestOptionalColumns:
         mapping = {**MAPPING, "stock_code": None, "description": None}
         mapped = map_columns(raw_table([GOOD, line(invoice="2")]), mapping)
         labelled = label_transactions(parse_transactions(mapped, PARSING), CLEANING)
-        clean, _ = split_transactions(labelled)
+        clean, _ = split_transactions(labelled, ONE_SEGMENT)
         assert clean.execute()["stock_code"].isna().all()
 
 

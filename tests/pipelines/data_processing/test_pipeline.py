@@ -7,7 +7,12 @@ import pytest
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.data_processing import create_pipeline
-from tests.pipelines.pipeline_helpers import load_parameters, project_catalog, run_pipeline
+from tests.pipelines.pipeline_helpers import (
+    TWO_SEGMENTS,
+    load_parameters,
+    project_catalog,
+    run_pipeline,
+)
 
 RAW = """Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country
 489434,85048,"15CM CHRISTMAS GLASS BALL, 20 LIGHTS",12,2009-12-01 07:45:00,6.95,13085,United Kingdom
@@ -32,7 +37,9 @@ def test_raw_equals_clean_plus_rejected(tmp_path):
     write_raw(tmp_path)
     catalog = project_catalog(tmp_path)
     run_pipeline(
-        create_pipeline(), catalog, {"data_processing": load_parameters("data_processing")}
+        create_pipeline(),
+        catalog,
+        {"data_processing": load_parameters("data_processing"), **TWO_SEGMENTS},
     )
 
     clean = pd.read_parquet(tmp_path / "data/02_intermediate/clean_transactions.parquet")
@@ -56,7 +63,9 @@ def test_bad_mapping_fails_before_anything_is_written(tmp_path):
     catalog = project_catalog(tmp_path)
     with pytest.raises(InputValidationError, match="column 'Customer ID'"):
         run_pipeline(
-            create_pipeline(), catalog, {"data_processing": load_parameters("data_processing")}
+            create_pipeline(),
+            catalog,
+            {"data_processing": load_parameters("data_processing"), **TWO_SEGMENTS},
         )
     assert not (tmp_path / "data" / "02_intermediate").exists()
     assert not (tmp_path / "data" / "08_reporting").exists()

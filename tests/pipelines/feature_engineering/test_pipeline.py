@@ -6,7 +6,12 @@ import pandas as pd
 
 from customer_segmentation.pipelines import data_processing, feature_engineering
 from tests.pipelines.data_processing.test_pipeline import write_raw
-from tests.pipelines.pipeline_helpers import load_parameters, project_catalog, run_pipeline
+from tests.pipelines.pipeline_helpers import (
+    TWO_SEGMENTS,
+    load_parameters,
+    project_catalog,
+    run_pipeline,
+)
 
 
 def test_one_row_per_customer_through_ibis_and_pandas(tmp_path):
@@ -15,7 +20,7 @@ def test_one_row_per_customer_through_ibis_and_pandas(tmp_path):
     pipeline = data_processing.create_pipeline() + feature_engineering.create_pipeline()
     parameters = {
         name: load_parameters(name) for name in ("data_processing", "feature_engineering")
-    }
+    } | TWO_SEGMENTS
     run_pipeline(pipeline, catalog, parameters)
 
     features = catalog.load("customer_features")

@@ -15,12 +15,13 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from customer_segmentation.errors import InputValidationError
+from customer_segmentation.errors import InputValidationError, config_file
 
 logger = logging.getLogger(__name__)
 
 RAW_DATASET = "raw_transactions"
-PARAMS_FILE = "conf/<env>/parameters_data_processing.yml"
+PARAMS_FILE = "parameters_data_processing.yml"
+CATALOG_FILE = "catalog.yml"
 
 #: Canonical column names, in the order the clean table keeps them.
 CANONICAL_COLUMNS = (
@@ -63,7 +64,7 @@ def as_table(raw_transactions: RawInput) -> ir.Table:
                     f"sheet '{name}' has columns {list(sheet.columns)} but sheet "
                     f"'{first_name}' has {list(first.columns)}; stacked sheets must match",
                     f"list only matching sheets under load_args.sheet_name of '{RAW_DATASET}' "
-                    "in conf/<env>/catalog.yml",
+                    f"in {config_file(CATALOG_FILE)}",
                     dataset=RAW_DATASET,
                 )
         raw_transactions = pd.concat([sheet for _, sheet in sheets], ignore_index=True)
@@ -79,18 +80,24 @@ def map_columns(raw_transactions: RawInput, column_mapping: dict[str, str | None
     null text columns.
     """
     raw_transactions = as_table(raw_transactions)
+    if raw_transactions.count().execute() == 0:
+        raise InputValidationError(
+            "the input has no data rows (empty file or header only)",
+            f"point the '{RAW_DATASET}' entry in {config_file(CATALOG_FILE)} at a file with data",
+            dataset=RAW_DATASET,
+        )
     unknown = sorted(set(column_mapping) - set(CANONICAL_COLUMNS))
     if unknown:
         raise InputValidationError(
             f"unknown canonical column(s) {unknown}; expected keys {list(CANONICAL_COLUMNS)}",
-            f"rename the key(s) under data_processing.column_mapping in {PARAMS_FILE}",
+            f"rename the key(s) under data_processing.column_mapping in {config_file(PARAMS_FILE)}",
             parameter="data_processing.column_mapping",
         )
     for column in REQUIRED_COLUMNS:
         if not column_mapping.get(column):
             raise InputValidationError(
                 "a required column is not mapped",
-                f"set data_processing.column_mapping.{column} in {PARAMS_FILE} to the "
+                f"set data_processing.column_mapping.{column} in {config_file(PARAMS_FILE)} to the "
                 "name of that column in your export",
                 parameter=f"data_processing.column_mapping.{column}",
             )
@@ -99,17 +106,11 @@ def map_columns(raw_transactions: RawInput, column_mapping: dict[str, str | None
         if source is not None and source not in present:
             raise InputValidationError(
                 f"mapped column for '{canonical}' not found; columns present: {present}",
-                f"set data_processing.column_mapping.{canonical} in {PARAMS_FILE} to one of "
+                f"set data_processing.column_mapping.{canonical} in {config_file(PARAMS_FILE)} to one of "
                 "the columns present, or check the file and separator in the catalog entry",
                 dataset=RAW_DATASET,
                 column=source,
             )
-    if raw_transactions.count().execute() == 0:
-        raise InputValidationError(
-            "the input has no data rows (empty file or header only)",
-            f"point the '{RAW_DATASET}' entry in conf/<env>/catalog.yml at a file with data",
-            dataset=RAW_DATASET,
-        )
     return raw_transactions.select(
         **{
             canonical: (
@@ -248,7 +249,7 @@ def _check_parse_failures(parsed: ir.Table, parsing: dict[str, Any]) -> None:
             raise InputValidationError(
                 f"{n_failed} of {lines} values ({share:.1%}) do not parse, e.g. {examples}; "
                 f"at most {limit:.1%} may (max_unparseable_share)",
-                f"{hint} in {PARAMS_FILE}, or map the right column",
+                f"{hint} in {config_file(PARAMS_FILE)}, or map the right column",
                 dataset=RAW_DATASET,
                 column=column,
             )
@@ -300,22 +301,41 @@ def label_transactions(parsed_transactions: ir.Table, cleaning: dict[str, Any]) 
     return t.mutate(reason=reason, is_return=is_return.fill_null(False))
 
 
-def split_transactions(labelled_transactions: ir.Table) -> tuple[ir.Table, ir.Table]:
+def split_transactions(
+    labelled_transactions: ir.Table, k_range: dict[str, int]
+) -> tuple[ir.Table, ir.Table]:
     """Split labelled lines into clean (typed) and rejected (as the export had them).
 
     Clean lines carry their line revenue (negative for returns). A line without an invoice
     id (or an export without that column) counts as one order per customer and day. Stops
-    before anything is written when no line survives the cleaning rules.
+    before anything is written when no line survives the cleaning rules, or when fewer
+    customers have an order than the largest K the model selection will try (``k_range``)
+    — the earliest point at which that is known.
     """
     t = labelled_transactions
-    if t.filter(t.reason.isnull()).count().execute() == 0:
+    kept = t.filter(t.reason.isnull())
+    counts = kept.aggregate(
+        lines=kept.count(),
+        customers=kept.customer_id_value.nunique(where=~kept.is_return),
+    ).execute()
+    if int(counts["lines"].iloc[0]) == 0:
         by_reason = t.group_by("reason").aggregate(lines=t.count()).execute()
         raise InputValidationError(
             f"every line was rejected ({dict(zip(by_reason.reason, by_reason.lines))})",
-            f"check data_processing.column_mapping, parsing and cleaning in {PARAMS_FILE}",
+            f"check data_processing.column_mapping, parsing and cleaning in "
+            f"{config_file(PARAMS_FILE)}",
             dataset=RAW_DATASET,
         )
-    kept = t.filter(t.reason.isnull())
+    customers = int(counts["customers"].iloc[0])
+    if customers < k_range["max"]:
+        raise InputValidationError(
+            f"only {customers} customer(s) have an order, fewer than the largest number of "
+            f"segments to try (K={k_range['max']})",
+            f"lower model_selection.k_range.max in "
+            f"{config_file('parameters_model_selection.yml')}, or load more data",
+            dataset=RAW_DATASET,
+            parameter="model_selection.k_range",
+        )
     clean = kept.select(
         invoice=kept.invoice.strip()
         .nullif("")
@@ -328,7 +348,12 @@ def split_transactions(labelled_transactions: ir.Table) -> tuple[ir.Table, ir.Ta
         customer_id=kept.customer_id_value,
         country=kept.country.strip(),
         is_return=kept.is_return,
-        line_revenue=kept.quantity_value * kept.price_value,
+        # a cancellation takes revenue back even if its export forgot the minus sign
+        line_revenue=ibis.ifelse(
+            kept.is_return,
+            -(kept.quantity_value.abs() * kept.price_value),
+            kept.quantity_value * kept.price_value,
+        ),
     )
     rejected = t.filter(t.reason.notnull()).select(*CANONICAL_COLUMNS, "reason")
     return clean, rejected

@@ -34,7 +34,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 split_transactions,
-                inputs="labelled_transactions",
+                inputs=["labelled_transactions", "params:model_selection.k_range"],
                 outputs=["clean_transactions", "rejected_transactions"],
                 name="split_transactions",
             ),

@@ -17,12 +17,12 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from customer_segmentation.errors import InputValidationError
+from customer_segmentation.errors import InputValidationError, config_file
 from customer_segmentation.transforms import apply_feature_transforms
 
 logger = logging.getLogger(__name__)
 
-PARAMS_FILE = "conf/<env>/parameters_feature_engineering.yml"
+PARAMS_FILE = "parameters_feature_engineering.yml"
 SECONDS_PER_DAY = 86_400
 #: Exact type for summing money and units (4 decimals: sub-cent unit prices survive).
 REVENUE_TYPE = dt_ibis.Decimal(18, 4)
@@ -41,18 +41,31 @@ CUSTOMER_FEATURES = (
 
 
 def resolve_snapshot_date(clean_transactions: ir.Table, snapshot_date: str | None) -> dt.date:
-    """The day features are measured at: the parameter, or the day after the last invoice."""
-    if snapshot_date:
-        try:
-            return dt.date.fromisoformat(str(snapshot_date))
-        except ValueError as error:
-            raise InputValidationError(
-                f"'{snapshot_date}' is not an ISO date (YYYY-MM-DD)",
-                f"set feature_engineering.snapshot_date in {PARAMS_FILE} to YYYY-MM-DD or null",
-                parameter="feature_engineering.snapshot_date",
-            ) from error
-    last_invoice = clean_transactions.invoice_date.max().execute()
-    return pd.Timestamp(last_invoice).date() + dt.timedelta(days=1)
+    """The day features are measured at: the parameter, or the day after the last invoice.
+
+    A snapshot on or before the last invoice would make recencies negative: refused.
+    """
+    last_day = pd.Timestamp(clean_transactions.invoice_date.max().execute()).date()
+    if not snapshot_date:
+        return last_day + dt.timedelta(days=1)
+    try:
+        snapshot = dt.date.fromisoformat(str(snapshot_date))
+    except ValueError as error:
+        raise InputValidationError(
+            f"'{snapshot_date}' is not an ISO date (YYYY-MM-DD)",
+            f"set feature_engineering.snapshot_date in {config_file(PARAMS_FILE)} to "
+            "YYYY-MM-DD or null",
+            parameter="feature_engineering.snapshot_date",
+        ) from error
+    if snapshot <= last_day:
+        raise InputValidationError(
+            f"snapshot {snapshot} is not after the last invoice ({last_day}): recency "
+            "would be negative for the latest customers",
+            f"set feature_engineering.snapshot_date in {config_file(PARAMS_FILE)} to a day "
+            "after the last invoice, or null",
+            parameter="feature_engineering.snapshot_date",
+        )
+    return snapshot
 
 
 def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) -> ir.Table:
@@ -139,7 +152,7 @@ def validate_rfm_segments(segments: list[dict[str, Any]], n_bins: int) -> None:
                 raise InputValidationError(
                     f"score cell R={recency_score}, FM={fm_score} matches {len(matches)} "
                     f"segments {matches}; every cell must match exactly one",
-                    f"edit the r/fm ranges under feature_engineering.rfm.segments in {PARAMS_FILE}",
+                    f"edit the r/fm ranges under feature_engineering.rfm.segments in {config_file(PARAMS_FILE)}",
                     parameter="feature_engineering.rfm.segments",
                 )
 
@@ -190,7 +203,7 @@ def build_model_input(
         raise InputValidationError(
             f"feature(s) {unknown} are not in the customer table; available: "
             f"{[c for c in customer_features.columns if c != 'customer_id']}",
-            f"edit feature_engineering.model.features / log1p_features in {PARAMS_FILE}",
+            f"edit feature_engineering.model.features / log1p_features in {config_file(PARAMS_FILE)}",
             parameter="feature_engineering.model.features",
         )
     empty = [f for f in features if customer_features[f].isna().all()]
@@ -198,14 +211,14 @@ def build_model_input(
         raise InputValidationError(
             f"feature(s) {empty} have no values for any customer (e.g. no product column "
             "is mapped, so distinct_products is unknown)",
-            f"remove them from feature_engineering.model.features in {PARAMS_FILE}",
+            f"remove them from feature_engineering.model.features in {config_file(PARAMS_FILE)}",
             parameter="feature_engineering.model.features",
         )
     lower_q, upper_q = model["cap_quantiles"]
     if not 0 <= lower_q < upper_q <= 1:
         raise InputValidationError(
             f"cap quantiles {model['cap_quantiles']} must satisfy 0 <= lower < upper <= 1",
-            f"edit feature_engineering.model.cap_quantiles in {PARAMS_FILE}",
+            f"edit feature_engineering.model.cap_quantiles in {config_file(PARAMS_FILE)}",
             parameter="feature_engineering.model.cap_quantiles",
         )
     raw = customer_features[features].astype("float64")

@@ -1,0 +1,207 @@
+"""Bad input, case by case, run as a user runs it: `kedro run` in a copy of the project.
+
+Each case breaks one thing (the data, the catalog or a parameter) of the `test` environment
+and expects the run to stop with exit status 1, a one-line `Error:` on stderr naming where
+the problem is, and no output written.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import copy_project
+
+pytestmark = pytest.mark.slow
+
+RAW = Path("data/01_raw/transactions_test.csv")
+HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+
+
+def set_parameter(project: Path, dotted: str, value) -> None:
+    """Write one parameter into the test environment's parameters file."""
+    path = project / "conf/test/parameters.yml"
+    parameters = yaml.safe_load(path.read_text()) or {}
+    node = parameters
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = value
+    path.write_text(yaml.safe_dump(parameters))
+
+
+def rewrite_raw(project: Path, edit: Callable[[list[str]], list[str]]) -> None:
+    path = project / RAW
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(edit(lines)))
+
+
+def replace_column(index: int, value: str) -> Callable[[list[str]], list[str]]:
+    """Set one (comma-free) column of every data line to ``value``."""
+
+    def edit(lines: list[str]) -> list[str]:
+        rows = [lines[0]]
+        for line in lines[1:]:
+            # Description may hold quoted commas: split from the right for the last columns
+            head, *tail = line.rstrip("\n").rsplit(",", 8 - index)
+            tail[0] = value
+            rows.append(",".join([head, *tail]) + "\n")
+        return rows
+
+    return edit
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    breaks: Callable[[Path], None]
+    expected: tuple[str, ...]
+
+
+CASES = [
+    Case(
+        "missing file",
+        lambda p: (p / RAW).unlink(),
+        ("raw_transactions", "transactions_test.csv"),
+    ),
+    Case("empty file", lambda p: (p / RAW).write_text(""), ("raw_transactions",)),
+    Case(
+        "header only", lambda p: (p / RAW).write_text(HEADER), ("raw_transactions", "no data rows")
+    ),
+    Case(
+        "mapped column missing",
+        lambda p: set_parameter(p, "data_processing.column_mapping.customer_id", "Client"),
+        ("column 'Client'", "conf/test/parameters_data_processing.yml"),
+    ),
+    Case(
+        "text in quantity",
+        lambda p: rewrite_raw(p, replace_column(3, "six")),
+        ("column 'quantity'", "do not parse"),
+    ),
+    Case(
+        "unparseable dates",
+        lambda p: set_parameter(p, "data_processing.parsing.date_format", "%d/%m/%Y %H:%M"),
+        ("column 'invoice_date'", "date_format"),
+    ),
+    Case(
+        "all lines rejected",
+        lambda p: rewrite_raw(p, replace_column(6, "")),
+        ("raw_transactions", "every line was rejected"),
+    ),
+    Case(
+        "K range reversed",
+        lambda p: set_parameter(p, "model_selection.k_range", {"min": 8, "max": 3}),
+        ("model_selection.k_range",),
+    ),
+    Case(
+        "share outside 0..1",
+        lambda p: set_parameter(p, "model_selection.min_segment_share", 1.5),
+        ("model_selection.min_segment_share",),
+    ),
+    Case(
+        "unknown scaler",
+        lambda p: set_parameter(p, "model_selection.scalers", ["standard", "zscore"]),
+        ("model_selection.scalers", "zscore"),
+    ),
+    Case(
+        "forced K outside the grid",
+        lambda p: set_parameter(p, "model_selection.forced_k", 40),
+        ("model_selection.forced_k",),
+    ),
+]
+
+
+def keep_customers(count: int) -> Callable[[list[str]], list[str]]:
+    """Keep only the lines of the first ``count`` customers (and the header)."""
+
+    def edit(lines: list[str]) -> list[str]:
+        kept: list[str] = []
+        customers: set[str] = set()
+        for line in lines[1:]:
+            customer = line.rstrip("\n").rsplit(",", 2)[1]
+            if customer and (customer in customers or len(customers) < count):
+                customers.add(customer)
+                kept.append(line)
+        return [lines[0], *kept]
+
+    return edit
+
+
+def use_raw_file(project: Path, name: str, content: bytes, file_format: str) -> None:
+    """Point the test environment's raw_transactions at a new file."""
+    (project / "data/01_raw" / name).write_bytes(content)
+    catalog_path = project / "conf/test/catalog.yml"
+    catalog = yaml.safe_load(catalog_path.read_text())
+    entry = catalog["raw_transactions"]
+    entry["filepath"] = f"data/01_raw/{name}"
+    entry["file_format"] = file_format
+    if file_format != "csv":
+        entry.pop("load_args", None)
+    catalog_path.write_text(yaml.safe_dump(catalog))
+
+
+CASES += [
+    Case(
+        "corrupt parquet",
+        lambda p: use_raw_file(p, "export.parquet", b"PAR1 not really parquet", "parquet"),
+        ("dataset 'raw_transactions'", "could not be read", "conf/test/catalog.yml"),
+    ),
+    Case(
+        "non-UTF-8 CSV",
+        lambda p: use_raw_file(
+            p,
+            "export.csv",
+            (p / RAW).read_text().replace("United Kingdom", "Großbritannien").encode("latin-1"),
+            "csv",
+        ),
+        ("dataset 'raw_transactions'", "not utf-8 encoded", "load_args"),
+    ),
+    Case(
+        "single customer",
+        lambda p: rewrite_raw(p, keep_customers(1)),
+        ("only 1 customer(s) have an order", "model_selection.k_range"),
+    ),
+    Case(
+        "fewer customers than the largest K",
+        lambda p: rewrite_raw(p, keep_customers(6)),
+        ("model_selection.k_range",),
+    ),
+]
+
+
+def kedro_run(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "MPLBACKEND": "Agg"}
+    return subprocess.run(
+        [sys.executable, "-m", "kedro", "run", "--env", "test", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def written_outputs(project: Path) -> list[Path]:
+    return [p for p in (project / "data").rglob("*") if p.is_file() and "01_raw" not in p.parts]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_bad_input_stops_the_run_with_one_clear_line(case: Case, tmp_path: Path):
+    project = copy_project(tmp_path / "project")
+    case.breaks(project)
+    result = kedro_run(project)
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    error_lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(error_lines) == 1 and error_lines[0].startswith("Error: "), result.stderr[-3000:]
+    for expected in case.expected:
+        assert expected in error_lines[0]
+    assert "Traceback" not in result.stderr
+    assert written_outputs(project) == []
