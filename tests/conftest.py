@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,3 +49,35 @@ def project_copy(tmp_path: Path) -> Callable[[], Path]:
         return copy_project(tmp_path / name)
 
     return _make
+
+
+def kedro_command(*args: str) -> list[str]:
+    """The Kedro CLI of this environment, as a user types ``kedro ARGS``."""
+    return [sys.executable, "-m", "kedro", *args]
+
+
+def kedro_env(**overrides: str) -> dict[str, str]:
+    """This process's environment with telemetry off and a headless plot backend."""
+    return {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "MPLBACKEND": "Agg", **overrides}
+
+
+def run_kedro(
+    project: Path,
+    *args: str,
+    check: bool = True,
+    env: dict[str, str] | None = None,
+    timeout: float = 900,
+) -> subprocess.CompletedProcess:
+    """Run ``kedro ARGS`` in ``project``; with ``check``, fail with its output if it fails."""
+    result = subprocess.run(
+        kedro_command(*args),
+        cwd=project,
+        env=kedro_env() if env is None else env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"kedro {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result

@@ -8,9 +8,6 @@ shape carries the same information, the customer features must equal the base ru
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -21,7 +18,7 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
 from customer_segmentation.errors import InputValidationError
-from tests.conftest import PROJECT_ROOT, copy_project
+from tests.conftest import PROJECT_ROOT, copy_project, run_kedro
 
 pytestmark = pytest.mark.slow
 
@@ -291,14 +288,7 @@ def test_a_wrong_mapping_names_the_column_and_the_environment_file(project):
     with pytest.raises(InputValidationError, match="column 'Customer ID'.*CustomerID"):
         run(project, "my_shop")
     # as a user runs it: one line naming the file of the environment to fix
-    result = subprocess.run(
-        [sys.executable, "-m", "kedro", "run", "--env", "my_shop"],
-        cwd=project,
-        env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_kedro(project, "run", "--env", "my_shop", check=False)
     assert result.returncode == 1
     assert "conf/my_shop/parameters_data_processing.yml" in result.stderr
     assert not (project / "data/02_intermediate").exists()

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -13,26 +10,9 @@ import pytest
 from markupsafe import escape
 from sklearn.metrics import adjusted_rand_score
 
-from tests.conftest import copy_project
+from tests.conftest import copy_project, run_kedro
 
 pytestmark = pytest.mark.slow
-
-
-def kedro(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run the Kedro CLI of this environment inside ``project``."""
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "MPLBACKEND": "Agg"}
-    result = subprocess.run(
-        [sys.executable, "-m", "kedro", *args],
-        cwd=project,
-        check=False,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"kedro {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
 
 
 def latest(path: Path) -> Path:
@@ -50,7 +30,7 @@ def read_table(path: Path) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory) -> Path:
     project = copy_project(tmp_path_factory.mktemp("e2e") / "project")
-    kedro(project, "run")
+    run_kedro(project, "run")
     return project
 
 
@@ -90,7 +70,7 @@ def test_segments_recover_the_planted_groups_with_names_users_know(finished_run)
 
 def test_same_data_config_and_seed_give_identical_segments(finished_run, tmp_path):
     second = copy_project(tmp_path / "second")
-    kedro(
+    run_kedro(
         second,
         "run",
         "--pipelines",
@@ -117,7 +97,7 @@ def test_report_and_workbook_cover_every_segment(finished_run):
 
 
 def test_kedro_viz_build_shows_every_pipeline_with_previews(finished_run):
-    kedro(finished_run, "viz", "build", "--include-previews")
+    run_kedro(finished_run, "viz", "build", "--include-previews")
     api = finished_run / "build" / "api"
     main = json.loads((api / "main").read_text())
     assert {pipeline["id"] for pipeline in main["pipelines"]} == {

@@ -7,9 +7,6 @@ the problem is, and no output written.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import copy_project
+from tests.conftest import copy_project, run_kedro
 
 pytestmark = pytest.mark.slow
 
@@ -220,19 +217,6 @@ CASES += [
 ]
 
 
-def kedro_run(project: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "MPLBACKEND": "Agg"}
-    return subprocess.run(
-        [sys.executable, "-m", "kedro", "run", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def written_outputs(project: Path, allowed: tuple[str, ...] = ()) -> list[Path]:
     return [
         path
@@ -245,7 +229,7 @@ def written_outputs(project: Path, allowed: tuple[str, ...] = ()) -> list[Path]:
 def test_bad_input_stops_the_run_with_one_clear_line(case: Case, tmp_path: Path):
     project = copy_project(tmp_path / "project")
     case.breaks(project)
-    result = kedro_run(project, *case.run_args)
+    result = run_kedro(project, "run", *case.run_args, check=False, timeout=300)
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
     error_lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(error_lines) == 1 and error_lines[0].startswith("Error: "), result.stderr[-3000:]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_project
+from tests.conftest import copy_project, run_kedro
 
 pytestmark = pytest.mark.slow
 
@@ -76,15 +76,7 @@ def test_whole_project_runs_offline_and_never_tries_the_network(tmp_path: Path):
         NETWORK_ATTEMPTS_LOG=str(attempts),
         MPLBACKEND="Agg",
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "kedro", "run", "--env", "test"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = run_kedro(project, "run", "--env", "test", env=env, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     assert not attempts.exists(), attempts.read_text()
     assert (project / "data/08_reporting/segment_report.html").is_dir()

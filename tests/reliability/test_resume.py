@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import optuna
 import pytest
 import yaml
 
-from tests.conftest import copy_project
+from tests.conftest import copy_project, kedro_command, kedro_env, run_kedro
 
 pytestmark = pytest.mark.slow
 
@@ -21,8 +19,8 @@ N_TRIALS = 300
 STORAGE = "sqlite:///data/06_models/optuna_study.db"
 
 
-def kedro(project: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "kedro", "run", "--env", "test", *args]
+def model_search(*extra: str) -> list[str]:
+    return kedro_command("run", "--env", "test", *extra)
 
 
 def complete_trials(project: Path) -> int:
@@ -42,20 +40,12 @@ def test_killed_study_resumes_with_the_trials_already_done(tmp_path: Path):
     config = yaml.safe_load(parameters.read_text())
     config["model_selection"]["study"].update(n_trials=N_TRIALS, storage=STORAGE)
     parameters.write_text(yaml.safe_dump(config))
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "MPLBACKEND": "Agg"}
-    subprocess.run(
-        kedro(project, "--pipelines", "data_processing,feature_engineering"),
-        cwd=project,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    run_kedro(project, "run", "--env", "test", "--pipelines", "data_processing,feature_engineering")
 
     search = subprocess.Popen(
-        kedro(project, "--pipelines", "model_selection"),
+        model_search("--pipelines", "model_selection"),
         cwd=project,
-        env=env,
+        env=kedro_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -68,14 +58,8 @@ def test_killed_study_resumes_with_the_trials_already_done(tmp_path: Path):
     done_before = complete_trials(project)
     assert 10 <= done_before < N_TRIALS
 
-    resumed = subprocess.run(
-        kedro(project, "--pipelines", "model_selection"),
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    resumed = run_kedro(
+        project, "run", "--env", "test", "--pipelines", "model_selection", check=False
     )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     url = f"sqlite:///{project / 'data/06_models/optuna_study.db'}"
