@@ -10,19 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from customer_segmentation.pipelines.feature_engineering.nodes import CUSTOMER_FEATURES
 from tests.conftest import PROJECT_ROOT
 
-FEATURES = [
-    "recency",
-    "frequency",
-    "monetary",
-    "avg_order_value",
-    "tenure",
-    "mean_days_between_purchases",
-    "return_rate",
-    "distinct_products",
-    "units_per_order",
-]
+FEATURES = list(CUSTOMER_FEATURES)
 LOG1P_FEATURES = [
     "frequency",
     "monetary",

@@ -11,19 +11,10 @@ import pytest
 import yaml
 from sklearn.datasets import make_blobs
 
+from customer_segmentation.pipelines.feature_engineering.nodes import CUSTOMER_FEATURES
 from tests.conftest import PROJECT_ROOT
 
-FEATURES = [
-    "recency",
-    "frequency",
-    "monetary",
-    "avg_order_value",
-    "tenure",
-    "mean_days_between_purchases",
-    "return_rate",
-    "distinct_products",
-    "units_per_order",
-]
+FEATURES = list(CUSTOMER_FEATURES)
 DEFAULT_PARAMS = yaml.safe_load(
     (PROJECT_ROOT / "conf" / "base" / "parameters_model_selection.yml").read_text()
 )["model_selection"]

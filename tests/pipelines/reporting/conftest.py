@@ -19,22 +19,13 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from customer_segmentation.pipelines.feature_engineering.nodes import CUSTOMER_FEATURES
 from customer_segmentation.transforms import apply_feature_transforms, invert_feature_transforms
 from tests.conftest import PROJECT_ROOT
 
 N_PER_GROUP = 75
 SEED = 7
-MODEL_FEATURES = [
-    "recency",
-    "frequency",
-    "monetary",
-    "avg_order_value",
-    "tenure",
-    "mean_days_between_purchases",
-    "return_rate",
-    "distinct_products",
-    "units_per_order",
-]
+MODEL_FEATURES = list(CUSTOMER_FEATURES)
 LOG1P_FEATURES = ["frequency", "monetary", "avg_order_value", "distinct_products"]
 NOISE_FEATURE = "units_per_order"
 # Group centres of the raw features (noise feature excluded).
