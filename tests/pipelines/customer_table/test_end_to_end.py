@@ -18,8 +18,8 @@ import pytest
 from markupsafe import escape
 from sklearn.metrics import adjusted_rand_score
 
-from tests.conftest import copy_project
-from tests.test_end_to_end import kedro, latest, read_table
+from tests.conftest import copy_project, run_kedro
+from tests.test_end_to_end import latest, read_table
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ NAMES = {
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     project = copy_project(tmp_path_factory.mktemp("customer_table") / "project")
-    kedro(project, "run", "--env", "customer_table", "--pipelines", "customer_table")
+    run_kedro(project, "run", "--env", "customer_table", "--pipelines", "customer_table")
     return project
 
 
@@ -105,7 +105,7 @@ def test_the_saved_model_scores_next_month_with_an_unseen_category(finished_run)
 
 def test_same_table_config_and_seed_give_identical_segments(finished_run, tmp_path):
     second = copy_project(tmp_path / "second")
-    kedro(
+    run_kedro(
         second,
         "run",
         "--env",
