@@ -2,6 +2,8 @@
 
 import warnings
 
+from customer_segmentation.hooks import SparkSessionHook
+
 # Kedro 1.7 calls an OmegaConf 2.4 API that OmegaConf now flags as deprecated; the warning
 # appears on every run and there is nothing for a user to act on.
 warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
@@ -13,4 +15,9 @@ CONFIG_LOADER_ARGS = {
     # while a catalog entry it declares replaces the base entry of that name whole, so a
     # dataset can change type (CSV -> Excel -> database table) without stale keys.
     "merge_strategy": {"parameters": "soft"},
+    # spark.yml: the Spark session of an environment whose transaction engine is Spark.
+    "config_patterns": {"spark": ["spark*", "spark*/**"]},
 }
+
+# Starts the Spark session before Ibis connects, only when the engine is Spark.
+HOOKS = (SparkSessionHook(),)

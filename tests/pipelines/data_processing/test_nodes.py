@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from customer_segmentation.errors import InputValidationError
+from customer_segmentation.pipelines.data_processing import nodes
 from customer_segmentation.pipelines.data_processing.nodes import (
     CANONICAL_COLUMNS,
     _strftime_to_regex,
@@ -293,3 +294,111 @@ class TestPandasInputs:
         other = sheet.rename(columns={"Price": "UnitPrice"})
         with pytest.raises(InputValidationError, match="sheet 'b'"):
             map_columns({"a": sheet, "b": other}, MAPPING)
+
+
+def typed_table(rows: list[list[str | None]]) -> ibis.Table:
+    """The same lines as a Parquet export types them: numbers as numbers, the rest text."""
+    frame = pd.DataFrame(rows, columns=HEADER, dtype="object")
+    frame["Quantity"] = pd.to_numeric(frame["Quantity"]).astype("int64")
+    frame["Price"] = pd.to_numeric(frame["Price"]).astype("float64")
+    schema = {column: "string" for column in HEADER} | {"Quantity": "int64", "Price": "float64"}
+    return ibis.memtable(frame, schema=schema)
+
+
+def outcomes(raw: ibis.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clean and rejected lines of ``raw``, in a fixed order."""
+    labelled = label_transactions(parse_transactions(map_columns(raw, MAPPING), PARSING), CLEANING)
+    clean, rejected = split_transactions(labelled, ONE_SEGMENT)
+    return (
+        clean.execute().sort_values(["invoice", "stock_code"], ignore_index=True),
+        rejected.execute().sort_values(list(CANONICAL_COLUMNS), ignore_index=True),
+    )
+
+
+class TestLargeInputShortcuts:
+    """What makes the stages fast on millions of lines changes no line's outcome."""
+
+    ROWS = [
+        GOOD,
+        GOOD,  # exact copy: one stays
+        GOOD,  # and another
+        line(invoice="1002", stock_code="POST"),
+        line(invoice="1002", stock_code="POST"),  # copies of a rejected line keep its reason
+        line(invoice="C1003", quantity="-2"),
+        line(invoice="1004", quantity="0"),
+        line(invoice="1005", price="-1.5", customer_id="12346"),
+        line(invoice="1006", quantity="3", price="0.85", customer_id="12346"),
+    ]
+
+    def test_copies_are_labelled_after_the_other_rules(self):
+        reasons = run_to_labels(self.ROWS)["reason"].fillna("kept").value_counts().to_dict()
+        assert reasons == {
+            "kept": 3,  # one GOOD, the return and 1006
+            "duplicate_line": 2,
+            "non_product_code": 2,
+            "zero_quantity": 1,
+            "non_positive_price": 1,
+        }
+
+    def test_typed_parquet_columns_give_the_text_outcome(self):
+        clean_text, rejected_text = outcomes(raw_table(self.ROWS))
+        clean_typed, rejected_typed = outcomes(typed_table(self.ROWS))
+        pd.testing.assert_frame_equal(clean_typed, clean_text, check_dtype=False)
+        # rejected lines keep the export's values as text (a typed 2.50 is the number 2.5)
+        pd.testing.assert_frame_equal(
+            rejected_typed.drop(columns="price"), rejected_text.drop(columns="price")
+        )
+        assert rejected_typed["price"].tolist() == ["2.5"] * 5 + ["-1.5"]
+
+    def test_hash_collisions_never_make_different_lines_copies(self, monkeypatch):
+        # every line hashes alike: all become candidates for the exact comparison
+        monkeypatch.setattr(nodes, "_untyped", lambda text: ibis.literal("same"))
+        assert run_to_labels(self.ROWS)["reason"].fillna("kept").value_counts().to_dict() == {
+            "kept": 3,
+            "duplicate_line": 2,
+            "non_product_code": 2,
+            "zero_quantity": 1,
+            "non_positive_price": 1,
+        }
+
+    @pytest.mark.parametrize("text", [" 13085", "13085\t", "\n13085 \r", "13085"])
+    def test_whitespace_is_stripped_as_before(self, text):
+        parsed = parse_transactions(
+            map_columns(raw_table([line(customer_id=text, invoice=f" {text} ")]), MAPPING),
+            PARSING,
+        ).execute()
+        assert parsed["customer_id_value"].tolist() == ["13085"]
+        clean, _ = split_transactions(
+            label_transactions(
+                parse_transactions(map_columns(raw_table([line(invoice=text)]), MAPPING), PARSING),
+                CLEANING,
+            ),
+            ONE_SEGMENT,
+        )
+        assert clean.execute()["invoice"].tolist() == ["13085"]
+
+    def test_nan_is_a_missing_value_not_a_number(self):
+        labels = run_to_labels([GOOD, line(invoice="2", quantity="nan"), line(invoice="3")])
+        assert labels["reason"].fillna("kept").tolist().count("unparseable_quantity") == 1
+        frame = pd.DataFrame([GOOD, line(invoice="2")], columns=HEADER)
+        frame["Quantity"] = 6
+        frame["Price"] = [2.5, float("nan")]
+        labelled = label_transactions(
+            parse_transactions(map_columns(frame, MAPPING), PARSING), CLEANING
+        )
+        reasons = labelled.execute().sort_values("invoice")["reason"].tolist()
+        assert reasons[0] is None or pd.isna(reasons[0])
+        assert reasons[1] in {"missing_quantity_or_price", "unparseable_price"}
+
+    def test_customer_check_counts_every_line_when_the_first_ones_do_not_settle_it(
+        self, monkeypatch
+    ):
+        monkeypatch.setattr(nodes, "CHECK_SAMPLE_LINES", 2)
+        rows = [GOOD, line(invoice="2"), line(invoice="3", customer_id="12346")]
+        labelled = label_transactions(
+            parse_transactions(map_columns(raw_table(rows), MAPPING), PARSING), CLEANING
+        )
+        clean, _ = split_transactions(labelled, {"min": 2, "max": 2})  # 2 customers: enough
+        assert clean.count().execute() == 3
+        with pytest.raises(InputValidationError, match="only 2 customer"):
+            split_transactions(labelled, {"min": 2, "max": 3})

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.data_processing import create_pipeline
+from tests.conftest import PROJECT_ROOT
 from tests.pipelines.pipeline_helpers import (
     TWO_SEGMENTS,
+    catalog_config,
     load_parameters,
     project_catalog,
     run_pipeline,
@@ -69,3 +73,50 @@ def test_bad_mapping_fails_before_anything_is_written(tmp_path):
         )
     assert not (tmp_path / "data" / "02_intermediate").exists()
     assert not (tmp_path / "data" / "08_reporting").exists()
+
+
+def run_stage(root, overrides=None):
+    """Run data_processing under ``root``; return its catalog."""
+    catalog = project_catalog(root, overrides)
+    parameters = {"data_processing": load_parameters("data_processing"), **TWO_SEGMENTS}
+    return run_pipeline(create_pipeline(), catalog, parameters)
+
+
+def read_sorted(path) -> pd.DataFrame:
+    frame = pd.read_parquet(path)
+    return frame.sort_values(list(frame.columns), ignore_index=True)
+
+
+def test_a_typed_parquet_export_gives_the_csv_outcome(tmp_path):
+    write_raw(tmp_path / "csv")
+    csv_catalog = run_stage(tmp_path / "csv")
+    frame = pd.read_csv(io.StringIO(RAW), dtype=str, keep_default_na=False)
+    frame["Quantity"] = frame["Quantity"].astype("int64")
+    frame["Price"] = frame["Price"].astype("float64")
+    parquet = tmp_path / "export.parquet"
+    frame.to_parquet(parquet, index=False)
+    entry = catalog_config({"raw_transactions"})["raw_transactions"]
+    entry = {**entry, "filepath": str(parquet), "file_format": "parquet", "load_args": {}}
+    parquet_catalog = run_stage(tmp_path / "parquet", {"raw_transactions": entry})
+
+    clean = "data/02_intermediate/clean_transactions.parquet"
+    pd.testing.assert_frame_equal(
+        read_sorted(tmp_path / "parquet" / clean), read_sorted(tmp_path / "csv" / clean)
+    )
+    csv_summary = csv_catalog.load("data_quality_summary")
+    assert parquet_catalog.load("data_quality_summary") == csv_summary
+
+
+def test_the_default_data_gives_the_same_bytes_on_every_run(tmp_path):
+    text = (PROJECT_ROOT / "data" / "01_raw" / "transactions.csv").read_text()
+    outputs = []
+    for run in ("first", "second"):
+        write_raw(tmp_path / run, text)
+        run_stage(tmp_path / run)
+        outputs.append(
+            [
+                (tmp_path / run / "data/02_intermediate" / name).read_bytes()
+                for name in ("clean_transactions.parquet", "rejected_transactions.parquet")
+            ]
+        )
+    assert outputs[0] == outputs[1]

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -38,6 +39,11 @@ CANONICAL_COLUMNS = (
 REQUIRED_COLUMNS = ("customer_id", "invoice_date", "quantity", "price")
 #: Columns parsed from text; a value that does not parse is ``unparseable_<column>``.
 PARSED_COLUMNS = ("invoice_date", "quantity", "price")
+
+#: Kept lines that the checks before writing look at first. They stop at the first lines
+#: that settle them (some line kept, enough customers), so a large input is not read
+#: once more just to check it; all lines are counted only when these do not settle it.
+CHECK_SAMPLE_LINES = 100_000
 
 _STRFTIME_FIELDS = {"Y": ("year", 4), "m": ("month", 2), "d": ("day", 2)}
 _STRFTIME_FIELDS |= {"H": ("hour", 2), "M": ("minute", 2), "S": ("second", 2)}
@@ -80,7 +86,8 @@ def map_columns(raw_transactions: RawInput, column_mapping: dict[str, str | None
     null text columns.
     """
     raw_transactions = as_table(raw_transactions)
-    if raw_transactions.count().execute() == 0:
+    # limit(1): one row answers the question; a full count would scan a large CSV.
+    if raw_transactions.limit(1).count().execute() == 0:
         raise InputValidationError(
             "the input has no data rows (empty file or header only)",
             f"point the '{RAW_DATASET}' entry in {config_file(CATALOG_FILE)} at a file with data",
@@ -123,6 +130,17 @@ def map_columns(raw_transactions: RawInput, column_mapping: dict[str, str | None
     )
 
 
+def _strip(text: ir.StringValue) -> ir.StringValue:
+    """``text.strip()``, computed only for text that starts or ends with whitespace.
+
+    Stripping copies every string, which on millions of lines costs more than parsing.
+    The whitespace Ibis strips (``string.whitespace``) all has code points <= 32, so
+    testing the first and last characters first gives the same result.
+    """
+    edge = (text.ascii_str() <= 32) | (text.right(1).ascii_str() <= 32)
+    return ibis.ifelse(edge, text.strip(), text)
+
+
 def _strftime_to_regex(date_format: str) -> tuple[str, list[str]]:
     """Translate a strftime format into an anchored regex and the field of each group.
 
@@ -155,7 +173,7 @@ def _parse_timestamp(text: ir.StringValue, date_format: str | None) -> ir.Timest
     With a format, the fields are pulled out by regex and re-assembled as ISO text, so
     impossible dates (31 February) become null too, identically on every backend.
     """
-    text = text.strip()
+    text = _strip(text)
     if not date_format:
         return text.try_cast("timestamp")
     pattern, fields = _strftime_to_regex(date_format)
@@ -183,7 +201,7 @@ def _parse_timestamp(text: ir.StringValue, date_format: str | None) -> ir.Timest
 
 def _parse_number(text: ir.StringValue, parsing: dict[str, Any]) -> ir.FloatingValue:
     """Parse text to a float with the configured separators, null where it does not parse."""
-    text = text.strip()
+    text = _strip(text)
     if parsing.get("thousands_separator"):
         text = text.replace(parsing["thousands_separator"], "")
     if parsing.get("decimal_separator", ".") != ".":
@@ -197,36 +215,97 @@ def parse_transactions(mapped_transactions: ir.Table, parsing: dict[str, Any]) -
     Fails when more than ``max_unparseable_share`` of a column's non-empty values do not
     parse (a wrong date format or separator); below that, those lines are rejected later.
     """
-    t = mapped_transactions
-    customer = t.customer_id.strip()
+    source, columns = _mapped_columns(mapped_transactions)
+    customer = _strip(columns["customer_id"])
     if parsing.get("strip_customer_id_decimals", True):
-        # Spreadsheet exports turn integer ids into floats ("13085.0").
-        customer = customer.re_replace(r"\.0+$", "")
-    parsed = t.mutate(
-        invoice_date_value=_parse_timestamp(t.invoice_date, parsing.get("date_format")),
-        quantity_value=_parse_number(t.quantity, parsing),
-        price_value=_parse_number(t.price, parsing),
+        # Spreadsheet exports turn integer ids into floats ("13085.0"); the regex only runs
+        # on ids with a dot (it is the costliest expression per line otherwise).
+        customer = ibis.ifelse(customer.contains("."), customer.re_replace(r"\.0+$", ""), customer)
+    typed = _typed_sources(columns, parsing)
+    values = {
+        "invoice_date": _parse_timestamp(columns["invoice_date"], parsing.get("date_format")),
+        "quantity": _parse_number(columns["quantity"], parsing),
+        "price": _parse_number(columns["price"], parsing),
+    } | typed
+    parsed = source.select(
+        **columns,
+        **{f"{column}_value": values[column] for column in PARSED_COLUMNS},
         customer_id_value=customer.nullif(""),
     )
-    _check_parse_failures(parsed, parsing)
+    _check_parse_failures(parsed, parsing, [c for c in PARSED_COLUMNS if c not in typed])
     return parsed
+
+
+def _mapped_columns(mapped: ir.Table) -> tuple[ir.Table, dict[str, ir.Value]]:
+    """The table ``map_columns`` selected from, and the expression of each canonical column.
+
+    Parsing builds on these instead of on the mapped table, so that it can see when a text
+    column is only a typed column cast to text (see :func:`_typed_sources`).
+    """
+    op = mapped.op()
+    if isinstance(op, ops.Project):
+        return op.parent.to_expr(), {name: value.to_expr() for name, value in op.values.items()}
+    return mapped, {name: mapped[name] for name in mapped.columns}
+
+
+def _typed_sources(columns: dict[str, ir.Value], parsing: dict[str, Any]) -> dict[str, ir.Value]:
+    """Parsed values taken straight from typed source columns (e.g. Parquet numbers).
+
+    ``map_columns`` casts every column to text so rejected lines keep what the export
+    said; parsing that text back gives exactly the typed value, so the round trip (the
+    costliest part of parsing on large Parquet files) is skipped. Only where the result
+    is the same: numbers with the default separators, timestamps without a time zone and
+    without a date format.
+    """
+    default_separators = (
+        not parsing.get("thousands_separator") and parsing.get("decimal_separator", ".") == "."
+    )
+    typed: dict[str, ir.Value] = {}
+    for column in PARSED_COLUMNS:
+        op = columns[column].op()
+        if not (isinstance(op, ops.Cast) and op.to.is_string()):
+            continue  # a text source: parsed from its text
+        dtype = op.arg.dtype
+        if column == "invoice_date":
+            target, exact = "timestamp", dtype.is_timestamp() and dtype.timezone is None
+            exact = exact and not parsing.get("date_format")
+        else:
+            target, exact = "float64", dtype.is_numeric() and default_separators
+        if exact:
+            typed[column] = op.arg.to_expr().cast(target)
+    return typed
+
+
+def _missing(value: ir.Value) -> ir.BooleanValue:
+    """No usable value: null, or NaN for a number ("nan" text, a NaN in a Parquet file).
+
+    Spark's ``isnull`` already counts NaN as missing, DuckDB's does not: testing NaN here
+    gives every line the same outcome on both engines.
+    """
+    return value.isnull() | value.isnan() if value.type().is_floating() else value.isnull()
 
 
 def _unparseable(parsed: ir.Table, column: str) -> ir.BooleanValue:
     """A value was given (not empty) but did not parse."""
-    return parsed[column].strip().nullif("").notnull() & parsed[f"{column}_value"].isnull()
+    # value first: it is rarely missing, so the engine seldom needs the text test
+    return _missing(parsed[f"{column}_value"]) & _strip(parsed[column]).nullif("").notnull()
 
 
-def _check_parse_failures(parsed: ir.Table, parsing: dict[str, Any]) -> None:
-    """Raise when a column mostly fails to parse; log how many lines will be rejected."""
-    failed = {column: _unparseable(parsed, column) for column in PARSED_COLUMNS}
+def _check_parse_failures(
+    parsed: ir.Table, parsing: dict[str, Any], text_columns: list[str]
+) -> None:
+    """Raise when a column mostly fails to parse; log how many lines will be rejected.
+
+    Only ``text_columns`` can fail (typed sources always parse); one query counts them all.
+    """
+    failed = {column: _unparseable(parsed, column) for column in text_columns}
     counts = parsed.aggregate(
         lines=parsed.count(),
-        **{f"{column}_failed": flag.sum() for column, flag in failed.items()},
+        **{f"{column}_failed": parsed.count(where=flag) for column, flag in failed.items()},
     ).execute()
     lines = int(counts["lines"].iloc[0])
     limit = float(parsing.get("max_unparseable_share", 0.0))
-    for column in PARSED_COLUMNS:
+    for column in text_columns:
         n_failed = int(counts[f"{column}_failed"].iloc[0] or 0)
         if n_failed == 0:
             continue
@@ -266,39 +345,130 @@ def label_transactions(parsed_transactions: ir.Table, cleaning: dict[str, Any]) 
 
     Rules run in a fixed order and each can be switched off in parameters. Cancellations
     (invoice prefix or negative quantity) are kept and flagged ``is_return``: they feed the
-    return rate and net revenue, not the order count.
+    return rate and net revenue, not the order count. The last rule, exact copies of a line
+    (``duplicate_line``), is the only one that compares lines: see :func:`_label_copies`.
     """
-    t = parsed_transactions
-    invoice = t.invoice.strip()
+    if not cleaning.get("drop_duplicates", True):
+        return _apply_rules(parsed_transactions, cleaning)
+    return _label_copies(parsed_transactions, cleaning)
+
+
+def _apply_rules(parsed: ir.Table, cleaning: dict[str, Any]) -> ir.Table:
+    """``parsed`` with ``reason`` (the first line-level rule broken) and ``is_return``."""
+    t = parsed
+    invoice = _strip(t.invoice)
     is_return = t.quantity_value < 0
     if prefix := cleaning.get("cancellation_prefix"):
         is_return = is_return | invoice.startswith(prefix).fill_null(False)
 
+    _, columns = _mapped_columns(t)
     rules: list[tuple[str, ir.BooleanValue]] = [
-        (f"unparseable_{column}", _unparseable(t, column)) for column in PARSED_COLUMNS
+        (f"unparseable_{column}", _unparseable(t, column))
+        for column in PARSED_COLUMNS
+        if not _is_typed_value(columns, column)
     ]
     rules.append(("missing_invoice_date", t.invoice_date_value.isnull()))
-    rules.append(("missing_quantity_or_price", t.quantity_value.isnull() | t.price_value.isnull()))
+    rules.append(
+        ("missing_quantity_or_price", _missing(t.quantity_value) | _missing(t.price_value))
+    )
     if cleaning.get("drop_missing_customer", True):
         rules.append(("missing_customer_id", t.customer_id_value.isnull()))
     if codes := cleaning.get("non_product_codes"):
-        code = t.stock_code.strip().upper()
-        rules.append(("non_product_code", code.isin([str(c).upper() for c in codes])))
+        code = _strip(t.stock_code).upper()
+        # An array literal, not isin: DuckDB turns a long IN list into a join that unpacks
+        # the Parquet dictionary of the column; the array test works on it directly.
+        listed = ibis.literal([str(c).upper() for c in codes], type="array<string>")
+        rules.append(("non_product_code", listed.contains(code)))
     if cleaning.get("drop_zero_quantity", True):
         rules.append(("zero_quantity", t.quantity_value == 0))
     if cleaning.get("drop_non_positive_price", True):
         rules.append(("non_positive_price", t.price_value <= 0))
     if (max_quantity := cleaning.get("max_abs_quantity")) is not None:
         rules.append(("quantity_above_max", t.quantity_value.abs() > max_quantity))
-    if cleaning.get("drop_duplicates", True):
-        # Exact copies of a line (all raw columns equal): the first one stays.
-        copy_number = ibis.row_number().over(
-            group_by=list(CANONICAL_COLUMNS), order_by=list(CANONICAL_COLUMNS)
-        )
-        rules.append(("duplicate_line", copy_number > 0))
 
-    reason = ibis.cases(*((condition.fill_null(False), name) for name, condition in rules))
+    # A null condition does not match in a CASE (no fill_null needed), and a bare AND lets
+    # the engine skip the later tests on lines the first one already decides.
+    reason = ibis.cases(*((condition, name) for name, condition in rules))
     return t.mutate(reason=reason, is_return=is_return.fill_null(False))
+
+
+def _is_typed_value(columns: dict[str, ir.Value], column: str) -> bool:
+    """Whether ``<column>_value`` is the typed source itself, so it cannot fail to parse.
+
+    Leaving that rule out also spares the engine turning the column into text on every
+    line just to test it.
+    """
+    value, typed = columns[f"{column}_value"].op(), _untyped(columns[column]).op()
+    if typed == columns[column].op():
+        return False  # a text source: parsed from text
+    return value == typed or (isinstance(value, ops.Cast) and value.arg == typed)
+
+
+def _label_copies(parsed: ir.Table, cleaning: dict[str, Any]) -> ir.Table:
+    """Apply the rules, then label exact copies of a line ``duplicate_line``; one stays.
+
+    Copies (all raw text columns equal) break the same earlier rules, so only copies of
+    an otherwise clean line are relabelled, and which copy stays does not matter.
+
+    Why not one window over every line, partitioned by its eight text columns: it sorts
+    the whole input, the slowest step on millions of lines. Lines are grouped by a hash
+    of those columns instead (one pass, no parsing), and only lines whose hash occurs
+    more than once (the copies, plus the rare hash collision) are parsed, labelled and
+    put through the exact window. Both results are small and materialised once on the
+    engine (``cache``: a temporary table on DuckDB, a persisted DataFrame on Spark), so
+    the checks and the two writes that follow read the input once each and sort nothing.
+    """
+    # Filter under the parsing (on the table map_columns selected from), so the
+    # engine parses only the lines each branch keeps.
+    source, columns = _mapped_columns(parsed)
+    text = list(CANONICAL_COLUMNS)
+    line_hash = ibis.struct({c: _untyped(columns[c]) for c in text}).hash()
+    repeated = (
+        source.group_by(_line_hash=line_hash)
+        .aggregate(_copies=source.count())
+        .filter(lambda t: t._copies > 1)
+        .select("_line_hash")
+    )
+    repeated = _materialise(repeated)
+    in_repeated = line_hash.isin(repeated._line_hash)
+    candidates = _apply_rules(source.filter(in_repeated).select(**columns), cleaning)
+    copy_number = ibis.row_number().over(group_by=text, order_by=text)
+    copies = (
+        candidates.mutate(
+            reason=ibis.ifelse(
+                candidates.reason.isnull() & (copy_number > 0), "duplicate_line", candidates.reason
+            )
+        )
+        # a window returns rows in any order: sorted, the copies do not vary from run to run
+        .order_by([*text, ibis.desc("reason")])
+    )
+    copies = _materialise(copies)
+    unique = _apply_rules(source.filter(~in_repeated).select(**columns), cleaning)
+    # the engine may report a stored type more precisely (timestamp(6)); union needs equal
+    return unique.union(copies.cast(unique.schema()))
+
+
+def _materialise(table: ir.Table) -> ir.Table:
+    """Compute a (small) table once, where the rest of the run can read it.
+
+    On the input's engine (``cache``: a temporary table on DuckDB, a persisted DataFrame
+    on Spark). Input that came from pandas has no engine of its own (it is registered on
+    whichever connection runs a query), so its result becomes an in-memory table too.
+    """
+    if table.op().find(ops.DatabaseTable):
+        return table.cache()
+    return ibis.memtable(table.to_pyarrow())
+
+
+def _untyped(text: ir.Value) -> ir.Value:
+    """The typed column behind ``text`` when it is only that column cast to text.
+
+    Equal texts come from equal values (a number's text is a function of the number;
+    both engines hash every NaN alike), so hashing the value finds the same copies, and
+    it saves turning every number into text just to hash it.
+    """
+    op = text.op()
+    return op.arg.to_expr() if isinstance(op, ops.Cast) and op.to.is_string() else text
 
 
 def split_transactions(
@@ -314,11 +484,10 @@ def split_transactions(
     """
     t = labelled_transactions
     kept = t.filter(t.reason.isnull())
-    counts = kept.aggregate(
-        lines=kept.count(),
-        customers=kept.customer_id_value.nunique(where=~kept.is_return),
-    ).execute()
-    if int(counts["lines"].iloc[0]) == 0:
+    counts = _kept_counts(kept.limit(CHECK_SAMPLE_LINES))
+    if counts["lines"] == CHECK_SAMPLE_LINES and counts["customers"] < k_range["max"]:
+        counts = _kept_counts(kept)  # the first lines were not enough to decide
+    if counts["lines"] == 0:
         by_reason = t.group_by("reason").aggregate(lines=t.count()).execute()
         raise InputValidationError(
             f"every line was rejected ({dict(zip(by_reason.reason, by_reason.lines))})",
@@ -326,7 +495,7 @@ def split_transactions(
             f"{config_file(PARAMS_FILE)}",
             dataset=RAW_DATASET,
         )
-    customers = int(counts["customers"].iloc[0])
+    customers = counts["customers"]
     if customers < k_range["max"]:
         raise InputValidationError(
             f"only {customers} customer(s) have an order, fewer than the largest number of "
@@ -337,16 +506,16 @@ def split_transactions(
             parameter="model_selection.k_range",
         )
     clean = kept.select(
-        invoice=kept.invoice.strip()
+        invoice=_strip(kept.invoice)
         .nullif("")
         .fill_null(kept.customer_id_value + "@" + kept.invoice_date_value.date().cast("string")),
-        stock_code=kept.stock_code.strip().nullif(""),
-        description=kept.description.strip(),
+        stock_code=_strip(kept.stock_code).nullif(""),
+        description=_strip(kept.description),
         quantity=kept.quantity_value,
         invoice_date=kept.invoice_date_value,
         price=kept.price_value,
         customer_id=kept.customer_id_value,
-        country=kept.country.strip(),
+        country=_strip(kept.country),
         is_return=kept.is_return,
         # a cancellation takes revenue back even if its export forgot the minus sign
         line_revenue=ibis.ifelse(
@@ -357,6 +526,15 @@ def split_transactions(
     )
     rejected = t.filter(t.reason.notnull()).select(*CANONICAL_COLUMNS, "reason")
     return clean, rejected
+
+
+def _kept_counts(kept: ir.Table) -> dict[str, int]:
+    """Lines and distinct ordering customers among ``kept`` lines."""
+    counts = kept.aggregate(
+        lines=kept.count(),
+        customers=kept.customer_id_value.nunique(where=~kept.is_return),
+    ).execute()
+    return {name: int(counts[name].iloc[0] or 0) for name in ("lines", "customers")}
 
 
 def summarise_data_quality(

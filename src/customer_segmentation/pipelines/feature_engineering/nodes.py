@@ -96,21 +96,37 @@ def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) ->
         quantity=t.quantity.cast(REVENUE_TYPE),
     )
     orders = t.filter(~t.is_return)
-    per_customer = orders.group_by("customer_id").aggregate(
-        frequency=orders.invoice.nunique(),
+    # Distinct counts in two steps (group by customer and invoice, or customer and product,
+    # then count rows): cheaper than COUNT(DISTINCT) per customer on millions of lines.
+    per_order = orders.group_by(["customer_id", "invoice"]).aggregate(
         first_day=orders.day.min(),
         last_day=orders.day.max(),
         ordered_value=orders.line_revenue.sum(),
         units=orders.quantity.sum(),
-        distinct_products=orders.stock_code.nunique(),
-        lines_with_product=orders.stock_code.count(),
     )
+    per_customer = per_order.group_by("customer_id").aggregate(
+        frequency=per_order.count(),
+        first_day=per_order.first_day.min(),
+        last_day=per_order.last_day.max(),
+        ordered_value=per_order.ordered_value.sum(),
+        units=per_order.units.sum(),
+    )
+    bought = orders.filter(orders.stock_code.notnull()).select("customer_id", "stock_code")
+    bought = bought.distinct()
+    # customers without any product line (or an export without products) get null
+    products = bought.group_by("customer_id").aggregate(distinct_products=bought.count())
     returns = t.filter(t.is_return)
     returned = returns.group_by("customer_id").aggregate(
         returned_value=(-returns.line_revenue).sum()
     )
-    c = per_customer.left_join(returned, "customer_id").select(
-        per_customer, returned_value=returned.returned_value.fill_null(0)
+    c = (
+        per_customer.left_join(products, "customer_id")
+        .left_join(returned, "customer_id")
+        .select(
+            per_customer,
+            products.distinct_products,
+            returned_value=returned.returned_value.fill_null(0),
+        )
     )
     c = c.mutate(
         ordered_value=c.ordered_value.cast("float64"),
@@ -131,9 +147,7 @@ def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) ->
             tenure.cast("float64"),
         ),
         return_rate=ibis.least(c.returned_value / c.ordered_value, 1.0),
-        distinct_products=ibis.ifelse(
-            c.lines_with_product > 0, c.distinct_products, ibis.null()
-        ).cast("int64"),
+        distinct_products=c.distinct_products.cast("int64"),
         units_per_order=c.units / c.frequency,
     ).order_by("customer_id")
 
@@ -181,11 +195,12 @@ def score_rfm(customer_metrics: pd.DataFrame, rfm: dict[str, Any]) -> pd.DataFra
         + customers["m_score"].astype(str)
     )
     fm_score = np.ceil((customers["f_score"] + customers["m_score"]) / 2).astype("int64")
-    segment = pd.Series(pd.NA, index=customers.index, dtype="string")
+    # One lookup in an (R, FM) table of names instead of a mask per rule over every customer.
+    names = np.empty((n_bins, n_bins), dtype=object)
     for rule in rfm["segments"]:
-        in_cell = customers["r_score"].between(*rule["r"]) & fm_score.between(*rule["fm"])
-        segment = segment.mask(in_cell, rule["name"])
-    customers["rfm_segment"] = segment
+        names[rule["r"][0] - 1 : rule["r"][1], rule["fm"][0] - 1 : rule["fm"][1]] = rule["name"]
+    cells = names[customers["r_score"].to_numpy() - 1, fm_score.to_numpy() - 1]
+    customers["rfm_segment"] = pd.Series(cells, index=customers.index, dtype="string")
     return customers
 
 

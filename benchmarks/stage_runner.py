@@ -1,0 +1,109 @@
+"""Run pipelines of a Kedro project in this process; print how long the run itself took.
+
+Used by ``scale_benchmark.py`` as a subprocess, so that the start-up of Kedro (imports,
+configuration, catalog) is told apart from the pipeline run: ``pipeline_s`` is the time from
+Kedro's ``before_pipeline_run`` to ``after_pipeline_run`` hook, ``nodes`` the time of each node
+with the saving of its outputs.
+
+    python benchmarks/stage_runner.py PROJECT --env bench --pipelines data_processing
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from kedro.framework.hooks import hook_impl
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from measure import print_result
+
+
+class RunTimings:
+    """Kedro hooks: when the pipeline run starts and ends, and each node's time.
+
+    A node's time runs from ``before_node_run`` to the last save of its outputs (Kedro saves
+    them after ``after_node_run``); the sequential runner runs one node at a time.
+    """
+
+    def __init__(self) -> None:
+        self.pipeline: dict[str, float] = {}
+        self.nodes: dict[str, float] = {}
+        self._node: tuple[str, float] | None = None
+
+    @hook_impl
+    def before_pipeline_run(self) -> None:
+        self.pipeline["start"] = time.perf_counter()
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        self.pipeline["end"] = time.perf_counter()
+
+    @hook_impl
+    def before_node_run(self, node: Any) -> None:
+        self._node = (node.name, time.perf_counter())
+
+    @hook_impl
+    def after_node_run(self) -> None:
+        self._stamp()
+
+    @hook_impl
+    def after_dataset_saved(self) -> None:
+        self._stamp()
+
+    def _stamp(self) -> None:
+        if self._node:
+            name, started = self._node
+            self.nodes[name] = time.perf_counter() - started
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """``key=value`` pairs (dotted keys) as Kedro runtime parameters; numbers stay numbers."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, _, text = pair.partition("=")
+        value: Any = text
+        for convert in (int, float):
+            try:
+                value = convert(text)
+                break
+            except ValueError:
+                continue
+        params[key] = value
+    return params
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("project", type=Path)
+    parser.add_argument("--env", default=None)
+    parser.add_argument("--pipelines", default="__default__", help="comma-separated names")
+    parser.add_argument("--params", nargs="*", default=[], help="key=value runtime parameters")
+    args = parser.parse_args()
+
+    os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    project = args.project.resolve()
+    bootstrap_project(project)
+    timings = RunTimings()
+    with KedroSession.create(
+        project_path=project, env=args.env, runtime_params=parse_params(args.params)
+    ) as session:
+        # Benchmark-only hooks: Kedro has no public API to add hooks to one session.
+        session._hook_manager.register(timings)  # noqa: SLF001
+        logging.getLogger("kedro").setLevel(logging.WARNING)
+        session.run(pipeline_names=args.pipelines.split(","))
+    print_result(
+        {
+            "pipeline_s": timings.pipeline["end"] - timings.pipeline["start"],
+            "nodes": timings.nodes,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""The scale benchmark runs end to end at its smallest settings (`--quick`, 20,000 lines).
+
+Only that it runs and reports every section is checked: its figures depend on the machine
+and are never asserted. `make bench` runs the real sizes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+SMOKE_LINES = 20_000
+
+
+def test_benchmark_reports_every_stage_and_target(tmp_path: Path):
+    report = tmp_path / "report.json"
+    command = [
+        sys.executable,
+        str(PROJECT_ROOT / "benchmarks" / "scale_benchmark.py"),
+        str(SMOKE_LINES),
+        "--quick",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--json",
+        str(report),
+    ]
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "| size | step | run s |" in result.stdout
+    assert "Targets:" in result.stdout
+
+    figures = json.loads(report.read_text())
+    steps = {row["step"] for row in figures["rows"]}
+    assert {
+        "generate data",
+        "transaction stages",
+        "hand-tuned DuckDB query",
+        "kedro run (end to end)",
+        "model_selection (growth)",
+        "notebook K search",
+        "model_selection (project)",
+    } <= steps
+    assert all(row["wall_s"] > 0 and row["peak_mib"] > 0 for row in figures["rows"])
+    # the hand-tuned query computes the pipeline's customer table exactly
+    assert figures["transaction_stages_vs_query"][0]["reference_result"] == "identical"
+    assert figures["sampled_vs_full"][0]["sampled"] and figures["notebook"]["notebook_k"] >= 2
