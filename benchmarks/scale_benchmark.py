@@ -49,6 +49,9 @@ PYTHON = sys.executable
 ENV = "bench"
 TRANSACTION_STAGES = "data_processing,feature_engineering"
 MODEL_STAGES = ("model_selection", "clustering", "reporting")
+#: Nodes of the transaction stages that run in pandas on the customer table (RFM scores,
+#: model input): the hand-tuned query has no counterpart for them.
+PANDAS_NODES = ("score_rfm", "build_model_input")
 MODEL_INPUT = Path("data/05_model_input/model_input.parquet")
 FEATURE_TRANSFORMS = Path("data/05_model_input/feature_transforms.json")
 CUSTOMER_METRICS = Path("data/03_primary/customer_metrics.parquet")
@@ -188,13 +191,18 @@ def transaction_stages(
     for row in rows:
         row.throughput = f"{lines / row.run_s:,.0f} lines/s"
     ratios = [s.result["pipeline_s"] / q.result["query_s"] for s, q in zip(stages, queries)]
-    slowest_nodes = sorted(stage.result["nodes"].items(), key=lambda item: -item[1])[:6]
+    nodes = stage.result["nodes"]
+    slowest_nodes = sorted(nodes.items(), key=lambda item: -item[1])[:6]
+    # the part the hand-tuned query also does: every node but the pandas ones after it
+    engine_s = sum(seconds for name, seconds in nodes.items() if name not in PANDAS_NODES)
     info = {
         "lines": lines,
         "stages_s": [m.result["pipeline_s"] for m in stages],
         "query_s": [m.result["query_s"] for m in queries],
         "ratio_best": run_s / query_s,
         "ratio_median": float(np.median(ratios)),
+        "engine_nodes_s": engine_s,
+        "engine_ratio": engine_s / query_s,
         "reference_result": same,
         "slowest_nodes": {name: round(seconds, 2) for name, seconds in slowest_nodes},
     }
@@ -420,6 +428,14 @@ def targets(
                 f"{info['ratio_best']:.2f}x best, {info['ratio_median']:.2f}x median "
                 f"(<= {SQL_RATIO_TARGET} at 10M); same customer table: "
                 f"{info['reference_result']}",
+            )
+        )
+        lines.append(
+            verdict(
+                None,
+                f"  of which the Ibis/DuckDB nodes (without the pandas RFM and model input "
+                f"nodes and Kedro's own work between nodes): {info['engine_nodes_s']:.2f} s, "
+                f"{info['engine_ratio']:.2f}x the query",
             )
         )
     for step in steps:

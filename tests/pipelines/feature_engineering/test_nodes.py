@@ -178,3 +178,23 @@ class TestWithoutProducts:
         frame["distinct_products"] = np.nan
         with pytest.raises(InputValidationError, match="distinct_products"):
             build_model_input(frame, PARAMS["model"])
+
+
+class TestDistinctCounts:
+    def test_orders_and_products_are_counted_once_per_customer(self):
+        lines = clean_table(
+            [
+                # customer A: two lines of invoice 1 (one product twice), one of invoice 2
+                ("1", "P1", 1.0, "2011-01-01 10:00", 2.0, "A"),
+                ("1", "P1", 2.0, "2011-01-01 10:00", 2.0, "A"),
+                ("2", "P2", 1.0, "2011-01-05 10:00", 3.0, "A"),
+                # customer B: one order whose lines carry no product code
+                ("3", None, 1.0, "2011-01-03 10:00", 5.0, "B"),
+                ("3", None, 1.0, "2011-01-03 10:00", 5.0, "B"),
+            ]
+        )
+        features = aggregate_customers(lines, dt.date(2011, 1, 6)).execute()
+        a, b = features.iloc[0], features.iloc[1]
+        assert (a["frequency"], a["distinct_products"]) == (2, 2)
+        assert a["monetary"] == pytest.approx(9.0)
+        assert b["frequency"] == 1 and pd.isna(b["distinct_products"])

@@ -105,7 +105,7 @@ def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) ->
         units=orders.quantity.sum(),
     )
     per_customer = per_order.group_by("customer_id").aggregate(
-        frequency=per_order.count(),
+        frequency=per_order.count(where=per_order.invoice.notnull()),
         first_day=per_order.first_day.min(),
         last_day=per_order.last_day.max(),
         ordered_value=per_order.ordered_value.sum(),
