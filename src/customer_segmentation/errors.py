@@ -35,7 +35,7 @@ class InputValidationError(ValueError):
 
 
 # The configuration environment of the current run (`kedro run --env NAME`), set by
-# `ConfigEnvironmentHook` so that messages point at the file the user has to edit.
+# the project CLI and `ParameterCheckHook` so that messages point at the file to edit.
 _config_env: str | None = None
 
 

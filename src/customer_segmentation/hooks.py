@@ -1,4 +1,5 @@
-"""Project hooks: the Spark session for the transaction stages when Spark is the engine.
+"""Project hooks: parameters checked before anything runs; the Spark session when Spark is the
+transaction engine.
 
 The Ibis catalog entries connect to ``transaction_engine`` (``conf/<env>/globals.yml``). On
 ``backend: pyspark`` Ibis reuses the active Spark session (``getOrCreate``), so this hook
@@ -13,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
+
+from customer_segmentation.errors import set_config_env
+from customer_segmentation.parameters import check_parameters
 
 if TYPE_CHECKING:
     from kedro.framework.context import KedroContext
@@ -60,3 +64,20 @@ class SparkSessionHook:
         except MissingConfigException:
             spark_conf = {}
         start_spark_session(spark_conf, app_name=context.project_path.name)
+
+
+class ParameterCheckHook:
+    """Check every parameter group against its model as soon as the context exists.
+
+    Kedro validates the typed ``params:`` inputs of the nodes too, but reports all problems
+    as one multi-line text; this hook runs first and stops at the first problem with one line
+    that names the parameter and the fix in the run's environment file.
+    """
+
+    @hook_impl
+    def after_context_created(self, context: KedroContext) -> None:
+        # imported here: the pipelines (and their libraries) load only when a run starts
+        from customer_segmentation.pipeline_registry import PARAMETER_GROUPS  # noqa: PLC0415
+
+        set_config_env(context.env)
+        check_parameters(context.config_loader["parameters"], PARAMETER_GROUPS)

@@ -5,7 +5,24 @@ from __future__ import annotations
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
+from customer_segmentation.parameters import Parameters
 from customer_segmentation.pipelines import clustering, customer_table, model_selection, reporting
+from customer_segmentation.pipelines.clustering.params import ClusteringParams
+from customer_segmentation.pipelines.customer_table.params import CustomerTableParams
+from customer_segmentation.pipelines.data_processing.params import DataProcessingParams
+from customer_segmentation.pipelines.feature_engineering.params import FeatureEngineeringParams
+from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
+from customer_segmentation.pipelines.reporting.params import ReportingParams
+
+#: Every parameter group (the top-level keys of conf/*/parameters*.yml) and its model.
+PARAMETER_GROUPS: dict[str, type[Parameters]] = {
+    "data_processing": DataProcessingParams,
+    "feature_engineering": FeatureEngineeringParams,
+    "model_selection": ModelSelectionParams,
+    "clustering": ClusteringParams,
+    "reporting": ReportingParams,
+    "customer_table": CustomerTableParams,
+}
 
 #: Pipelines of the customer-table input shape. They write the same datasets as
 #: ``data_processing`` and ``feature_engineering`` (``customer_features``, ``model_input``,

@@ -2,7 +2,7 @@
 
 import warnings
 
-from customer_segmentation.hooks import SparkSessionHook
+from customer_segmentation.hooks import ParameterCheckHook, SparkSessionHook
 
 # Kedro 1.7 calls an OmegaConf 2.4 API that OmegaConf now flags as deprecated; the warning
 # appears on every run and there is nothing for a user to act on.
@@ -19,5 +19,6 @@ CONFIG_LOADER_ARGS = {
     "config_patterns": {"spark": ["spark*", "spark*/**"]},
 }
 
-# Starts the Spark session before Ibis connects, only when the engine is Spark.
-HOOKS = (SparkSessionHook(),)
+# Parameters are checked before anything runs; the Spark session starts before Ibis connects,
+# only when the engine is Spark.
+HOOKS = (ParameterCheckHook(), SparkSessionHook())

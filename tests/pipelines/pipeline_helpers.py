@@ -11,6 +11,8 @@ from kedro.io import DataCatalog
 from kedro.pipeline import Pipeline
 from kedro.runner import SequentialRunner
 
+from customer_segmentation.parameters import Parameters, check_parameters
+from customer_segmentation.pipeline_registry import PARAMETER_GROUPS
 from tests.conftest import PROJECT_ROOT
 
 #: The model-selection parameters data_processing reads, for tables of two customers.
@@ -18,8 +20,31 @@ TWO_SEGMENTS = {"model_selection": {"k_range": {"min": 2, "max": 2}}}
 
 
 def load_parameters(pipeline_name: str) -> dict[str, Any]:
+    """The raw ``pipeline_name`` group of conf/base (a dict, e.g. to edit before validating)."""
     path = PROJECT_ROOT / "conf" / "base" / f"parameters_{pipeline_name}.yml"
     return yaml.safe_load(path.read_text())[pipeline_name]
+
+
+def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overrides`` merged in key by key (what an environment file does)."""
+    result = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def project_parameters(overrides: dict[str, Any] | None = None) -> dict[str, Parameters]:
+    """Every group of conf/base with ``overrides`` merged in, validated into its model."""
+    raw = {group: load_parameters(group) for group in PARAMETER_GROUPS}
+    return check_parameters(merged(raw, overrides or {}), PARAMETER_GROUPS)
+
+
+def typed_parameters(group: str, overrides: dict[str, Any] | None = None) -> Any:
+    """The model of one group of conf/base, with ``overrides`` merged into that group."""
+    return project_parameters({group: overrides or {}})[group]
 
 
 def catalog_config(names: set[str] | None = None, env: str = "base") -> dict[str, Any]:
@@ -49,12 +74,24 @@ def project_catalog(root: Path, overrides: dict[str, Any] | None = None) -> Data
 
 
 def run_pipeline(
-    pipeline: Pipeline, catalog: DataCatalog, parameters: dict[str, dict[str, Any]]
+    pipeline: Pipeline, catalog: DataCatalog, overrides: dict[str, Any] | None = None
 ) -> DataCatalog:
-    """Feed ``params:<group>.<key>`` inputs from ``parameters`` and run sequentially."""
-    for group, values in parameters.items():
-        catalog[f"params:{group}"] = values
-        for key, value in values.items():
-            catalog[f"params:{group}.{key}"] = value
+    """Run sequentially with the base parameters (``overrides`` merged in), typed as in a run.
+
+    Every group and every field below it is fed as ``params:<group>[.<field>...]``, the
+    way Kedro feeds validated parameters to the nodes.
+    """
+    for group, model in project_parameters(overrides).items():
+        _feed(catalog, group, model)
     SequentialRunner().run(pipeline, catalog)
     return catalog
+
+
+def _feed(catalog: DataCatalog, name: str, value: Any) -> None:
+    catalog[f"params:{name}"] = value
+    if isinstance(value, Parameters):
+        fields = {field: getattr(value, field) for field in type(value).model_fields}
+    else:
+        fields = value if isinstance(value, dict) else {}
+    for field, field_value in fields.items():
+        _feed(catalog, f"{name}.{field}", field_value)

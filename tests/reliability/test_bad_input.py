@@ -19,6 +19,7 @@ from tests.conftest import copy_project, run_kedro
 pytestmark = pytest.mark.slow
 
 RAW = Path("data/01_raw/transactions_test.csv")
+CUSTOMER_TABLE = ("--env", "customer_table", "--pipelines", "customer_table")
 HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
 
 
@@ -205,14 +206,62 @@ CASES += [
         "snapshot before the last invoice (negative recency)",
         lambda p: set_parameter(p, "feature_engineering.snapshot_date", "2010-06-30"),
         ("feature_engineering.snapshot_date", "recency would be negative"),
-        # the last invoice is known once the lines are clean: the clean lines are written
-        may_write=("02_intermediate",),
     ),
     Case(
         "duplicate customer ids in a customer table",
         duplicate_first_customer,
         ("raw_customers", "C13278"),
-        run_args=("--env", "customer_table", "--pipelines", "customer_table"),
+        run_args=CUSTOMER_TABLE,
+    ),
+]
+
+
+def rewrite_customers(project: Path, column: str, value: str) -> None:
+    """Set one column of every row of the customer-table example to ``value``."""
+    path = project / "data/01_raw/customers.csv"
+    header, *rows = path.read_text().splitlines()
+    index = header.split(",").index(column)
+    cells = [row.split(",") for row in rows]
+    for row in cells:
+        row[index] = value
+    path.write_text("\n".join([header, *(",".join(row) for row in cells)]) + "\n")
+
+
+def rename_group(project: Path, group: str, wrong: str) -> None:
+    """Write the test environment's ``group`` parameters under a misspelled group name."""
+    path = project / "conf/test/parameters.yml"
+    parameters = yaml.safe_load(path.read_text())
+    parameters[wrong] = parameters.pop(group)
+    path.write_text(yaml.safe_dump(parameters))
+
+
+CASES += [
+    Case(
+        "misspelled parameter key",
+        lambda p: set_parameter(p, "model_selection.study.n_trails", 5),
+        ("parameter 'model_selection.study.n_trails'", "did you mean 'n_trials'"),
+    ),
+    Case(
+        "misspelled parameter group",
+        lambda p: rename_group(p, "clustering", "clustring"),
+        ("parameter 'clustring'", "did you mean 'clustering'"),
+    ),
+    Case(
+        "parameter of the wrong type",
+        lambda p: set_parameter(p, "clustering.stability.n_bootstrap", "twenty"),
+        ("parameter 'clustering.stability.n_bootstrap'", "'twenty'"),
+    ),
+    Case(
+        "constant feature",
+        lambda p: rewrite_customers(p, "spending_score", "50"),
+        ("column 'spending_score'", "constant"),
+        run_args=CUSTOMER_TABLE,
+    ),
+    Case(
+        "all-missing feature",
+        lambda p: rewrite_customers(p, "age", ""),
+        ("column 'age'", "missing"),
+        run_args=CUSTOMER_TABLE,
     ),
 ]
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.data_processing.nodes import (
     label_transactions,
     map_columns,
@@ -25,11 +26,13 @@ from customer_segmentation.pipelines.feature_engineering.nodes import (
     aggregate_customers,
     score_rfm,
 )
-from tests.pipelines.pipeline_helpers import load_parameters
+from tests.pipelines.pipeline_helpers import TWO_SEGMENTS, typed_parameters
 
-DATA_PROCESSING = load_parameters("data_processing")
-FEATURE_ENGINEERING = load_parameters("feature_engineering")
-HEADER = list(DATA_PROCESSING["column_mapping"].values())
+# any share of unparseable values below all of them is accepted: the lines are rejected
+DATA_PROCESSING = typed_parameters("data_processing", {"parsing": {"max_unparseable_share": 0.99}})
+FEATURE_ENGINEERING = typed_parameters("feature_engineering")
+MODEL_SELECTION = typed_parameters("model_selection", TWO_SEGMENTS["model_selection"])
+HEADER = list(DATA_PROCESSING.column_mapping.model_dump().values())
 START = dt.datetime(2010, 1, 1)
 
 line = st.fixed_dictionaries(
@@ -61,7 +64,6 @@ def raw_frame(lines: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=HEADER, dtype="string")
 
 
-PARSING = {**DATA_PROCESSING["parsing"], "max_unparseable_share": 1.0}
 property_settings = settings(
     max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -71,16 +73,29 @@ property_settings = settings(
 @given(st.lists(line, min_size=1, max_size=40))
 def test_every_line_is_clean_or_rejected_and_features_add_up(lines):
     raw = raw_frame(lines)
-    mapped = map_columns(raw, DATA_PROCESSING["column_mapping"])
-    labelled = label_transactions(
-        parse_transactions(mapped, PARSING), DATA_PROCESSING["cleaning"]
-    ).execute()
+    mapped = map_columns(raw, DATA_PROCESSING.column_mapping)
+    try:
+        parsed = parse_transactions(mapped, DATA_PROCESSING.parsing)
+    except InputValidationError:
+        # above any share allowed: only when no quantity at all parses, and the run stops
+        assert all(item["quantity"] == "x" for item in lines)
+        return
+    labelled = label_transactions(parsed, DATA_PROCESSING.cleaning).execute()
     # conservation, line by line: exactly one outcome each
     assert len(labelled) == len(raw)
     ordering = labelled["reason"].isna() & ~labelled["is_return"]
-    if not ordering.any():
-        return  # no customer with an order: the run stops (tested in test_bad_input)
-    clean, rejected = split_transactions(ibis.memtable(labelled), {"min": 1, "max": 1})
+    buyers = labelled.loc[ordering, "customer_id_value"].nunique()
+    if buyers < MODEL_SELECTION.k_range.max:
+        # fewer customers with an order than two segments: the run stops before writing
+        expected = (
+            "every line was rejected"
+            if labelled["reason"].notna().all()
+            else rf"only {buyers} customer\(s\) have an order"
+        )
+        with pytest.raises(InputValidationError, match=expected):
+            split_transactions(ibis.memtable(labelled), MODEL_SELECTION, None)
+        return
+    clean, rejected = split_transactions(ibis.memtable(labelled), MODEL_SELECTION, None)
     clean_frame = clean.execute()
     assert len(clean_frame) + rejected.count().execute() == len(raw)
 
@@ -115,7 +130,7 @@ def test_every_line_is_clean_or_rejected_and_features_add_up(lines):
 def test_rfm_scores_are_in_range_and_every_customer_is_named(rows):
     metrics = pd.DataFrame(rows, columns=["recency", "frequency", "monetary"])
     metrics.insert(0, "customer_id", [f"{i:05d}" for i in range(len(metrics))])
-    scored = score_rfm(metrics, FEATURE_ENGINEERING["rfm"])
+    scored = score_rfm(metrics, FEATURE_ENGINEERING.rfm)
     for score in ("r_score", "f_score", "m_score"):
         assert scored[score].between(1, 5).all()
     assert scored["rfm_segment"].notna().all()
@@ -132,6 +147,6 @@ def test_rfm_bins_stay_even_for_any_size(size):
             "monetary": [10.0] * size,
         }
     )
-    scored = score_rfm(metrics, FEATURE_ENGINEERING["rfm"])
+    scored = score_rfm(metrics, FEATURE_ENGINEERING.rfm)
     counts = scored["f_score"].value_counts()
     assert counts.max() - counts.min() <= 1

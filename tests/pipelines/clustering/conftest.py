@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from customer_segmentation.pipelines.clustering.params import ClusteringParams
 from customer_segmentation.pipelines.feature_engineering.nodes import CUSTOMER_FEATURES
 from tests.conftest import PROJECT_ROOT
+from tests.pipelines.pipeline_helpers import typed_parameters
 
 FEATURES = list(CUSTOMER_FEATURES)
 LOG1P_FEATURES = [
@@ -71,6 +73,11 @@ def small_params(**overrides: Any) -> dict[str, Any]:
             target = target[key]
         target[leaf] = value
     return params
+
+
+def typed_params(**overrides: Any) -> ClusteringParams:
+    """:func:`small_params` as the validated model the nodes receive."""
+    return typed_parameters("clustering", small_params(**overrides))
 
 
 BEST_PARAMS = {"scaler": "standard", "k": 4, "features": list(FEATURES)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import pickle
 
 import numpy as np
@@ -24,11 +23,12 @@ from .conftest import (
     planted_frame,
     small_params,
     transforms_for,
+    typed_params,
 )
 
 
 def settings_for(**overrides):
-    return nodes.validate_parameters(small_params(**overrides))
+    return typed_params(**overrides)
 
 
 def fitted(frame, **overrides):
@@ -300,44 +300,7 @@ def test_segment_actions(planted):
     assert champions["goal"] == rule["goal"]
 
 
-# ---- validation -------------------------------------------------------------------------
-
-
-def test_default_parameters_are_valid():
-    settings = nodes.validate_parameters(copy.deepcopy(small_params()))
-    names = [rule["name"] for rule in settings["naming"]["rules"]]
-    for expected in (
-        "Champions",
-        "Loyal Regulars",
-        "Occasional Buyers",
-        "Lapsed / At Risk",
-        "New Customers",
-    ):
-        assert expected in names
-
-
-def _with_rule(**changes):
-    params = small_params()
-    params["naming"]["rules"][0].update(changes)
-    return params
-
-
-@pytest.mark.parametrize(
-    ("params", "parameter"),
-    [
-        (small_params(stability__threshold=1.2), "clustering.stability.threshold"),
-        (small_params(stability__n_bootstrap=1), "clustering.stability.n_bootstrap"),
-        (small_params(kmeans__algorithm="fast"), "clustering.kmeans.algorithm"),
-        (_with_rule(when={"recency": "very low"}), "clustering.naming.rules[0].when"),
-        (_with_rule(actions=[]), "clustering.naming.rules[0].actions"),
-        (_with_rule(name="Loyal Regulars"), "clustering.naming.rules"),
-    ],
-)
-def test_bad_parameters_name_the_parameter(params, parameter):
-    with pytest.raises(InputValidationError) as error:
-        nodes.validate_parameters(params)
-    assert f"parameter '{parameter}'" in str(error.value)
-    assert "\n" not in str(error.value)
+# ---- data checks ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -378,7 +341,7 @@ def test_transaction_model_keeps_scaler_then_kmeans_and_the_same_labels(planted)
         without.named_steps["kmeans"].cluster_centers_,
     )
     # The same fit by hand: scaler then KMeans with the clustering parameters.
-    reference = KMeans(n_clusters=4, **settings["kmeans"]).fit(
+    reference = KMeans(n_clusters=4, **settings.kmeans.model_dump()).fit(
         StandardScaler().fit_transform(frame[FEATURES])
     )
     labels = with_transforms.predict(frame[FEATURES])

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from kedro.io import DataCatalog, MemoryDataset
-from kedro.runner import SequentialRunner
 from sklearn.metrics import adjusted_rand_score
 
 from customer_segmentation.pipelines.clustering import create_pipeline
 from customer_segmentation.pipelines.model_selection import (
     create_pipeline as create_model_selection,
 )
-from tests.pipelines.pipeline_helpers import catalog_config
+from tests.pipelines.pipeline_helpers import catalog_config, run_pipeline
 
 from .conftest import (
     BEST_PARAMS,
     FEATURES,
-    PROJECT_ROOT,
     planted_frame,
     small_params,
     transforms_for,
@@ -36,9 +32,11 @@ OUTPUTS = {
     "stability_summary",
     "segment_actions",
 }
-MODEL_SELECTION_PARAMS = yaml.safe_load(
-    (PROJECT_ROOT / "conf/base/parameters_model_selection.yml").read_text()
-)["model_selection"]
+#: Small, fast settings: the conf/base parameters with these changes, typed as in a run.
+SMALL = {
+    "clustering": small_params(),
+    "model_selection": {"kmeans": {"n_init": 2}, "study": {"storage": None, "n_trials": 10}},
+}
 
 
 class KeptMemoryDataset(MemoryDataset):
@@ -52,14 +50,9 @@ def memory_catalog(frame: pd.DataFrame, best_params: dict[str, Any] | None) -> D
     datasets = {
         "model_input": MemoryDataset(frame),
         "feature_transforms": MemoryDataset(transforms_for(frame)),
-        "params:clustering": MemoryDataset(small_params()),
         **{name: KeptMemoryDataset() for name in OUTPUTS},
     }
     if best_params is None:  # chosen by model_selection in the same run
-        selection = copy.deepcopy(MODEL_SELECTION_PARAMS)
-        selection["kmeans"]["n_init"] = 2
-        selection["study"].update(storage=None, n_trials=10)
-        datasets["params:model_selection"] = MemoryDataset(selection)
         datasets["best_params"] = KeptMemoryDataset()
     else:
         datasets["best_params"] = MemoryDataset(best_params)
@@ -75,13 +68,17 @@ def test_pipeline_wiring():
         "params:clustering",
     }
     assert pipeline.all_outputs() >= OUTPUTS
-    assert pipeline.nodes[0].name == "validate_clustering_parameters"
+    # parameters are checked by their model before the run: no validation node, no settings
+    assert not any(node.name.startswith("validate") for node in pipeline.nodes)
+    assert "clustering_settings" not in pipeline.all_outputs()
+    fit = next(node for node in pipeline.nodes if node.name == "fit_segmentation_model")
+    assert "params:clustering" in fit.inputs
 
 
 def test_pipeline_runs_on_memory_datasets():
     frame, planted = planted_frame()
     catalog = memory_catalog(frame, BEST_PARAMS)
-    SequentialRunner().run(create_pipeline(), catalog)
+    run_pipeline(create_pipeline(), catalog, SMALL)
     segments = catalog.load("customer_segments")
     assert segments["customer_id"].tolist() == sorted(frame["customer_id"])
     planted_by_id = pd.Series(planted, index=frame["customer_id"]).loc[segments["customer_id"]]
@@ -109,7 +106,7 @@ def test_model_selection_then_clustering_is_deterministic():
     runs = []
     for _ in range(2):
         catalog = memory_catalog(frame, None)
-        SequentialRunner().run(pipeline, catalog)
+        run_pipeline(pipeline, catalog, SMALL)
         runs.append((catalog.load("best_params"), catalog.load("customer_segments")))
     assert runs[0][0] == runs[1][0]
     pd.testing.assert_frame_equal(runs[0][1], runs[1][1])
@@ -127,8 +124,7 @@ def test_catalog_entries_are_versioned_and_round_trip(tmp_path: Path):
     catalog["model_input"] = frame
     catalog["feature_transforms"] = transforms_for(frame)
     catalog["best_params"] = BEST_PARAMS
-    catalog["params:clustering"] = small_params()
-    SequentialRunner().run(create_pipeline(), catalog)
+    run_pipeline(create_pipeline(), catalog, SMALL)
     model_versions = list((tmp_path / "data/06_models/segmentation_model.pkl").iterdir())
     assert len(model_versions) == 1
     segments = catalog.load("customer_segments")

@@ -9,8 +9,11 @@ import pandas as pd
 import yaml
 
 from customer_segmentation.customer_table_generator import generate_customer_table
+from customer_segmentation.pipelines.customer_table.params import CustomerTableParams
 from tests.conftest import PROJECT_ROOT
+from tests.pipelines.pipeline_helpers import typed_parameters
 
+ROOT = "customer_table"
 NUMERIC = ["age", "annual_income", "spending_score"]
 CATEGORICAL = ["gender", "city", "occupation"]
 BASE_PARAMS = yaml.safe_load(
@@ -42,6 +45,11 @@ def params(**overrides: Any) -> dict[str, Any]:
             target = target[key]
         target[leaf] = value
     return result
+
+
+def typed_params(**overrides: Any) -> CustomerTableParams:
+    """:func:`params` as the validated model the nodes receive."""
+    return typed_parameters(ROOT, params(**overrides))
 
 
 def raw_table(rows: int = 300, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:

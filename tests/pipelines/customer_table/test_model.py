@@ -12,7 +12,6 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from sklearn.compose import ColumnTransformer
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import OneHotEncoder
@@ -21,11 +20,11 @@ from customer_segmentation.pipelines.clustering import nodes as clustering
 from customer_segmentation.pipelines.customer_table import nodes
 from customer_segmentation.pipelines.model_selection import nodes as selection
 from customer_segmentation.pipelines.reporting import nodes as reporting
-from tests.conftest import PROJECT_ROOT
-from tests.pipelines.clustering.conftest import small_params as clustering_params
-from tests.pipelines.model_selection.conftest import small_params as selection_params
+from tests.pipelines.clustering.conftest import typed_params as clustering_params
+from tests.pipelines.model_selection.conftest import small_settings as selection_params
+from tests.pipelines.pipeline_helpers import typed_parameters
 
-from .conftest import CATEGORICAL, NUMERIC, params, raw_table
+from .conftest import CATEGORICAL, NUMERIC, raw_table, typed_params
 
 BEST = {"scaler": "standard", "k": 5}
 
@@ -34,7 +33,7 @@ BEST = {"scaler": "standard", "k": 5}
 def table():
     """Customer features, model input and transforms of a 600-row generated table."""
     raw, planted = raw_table(rows=600, seed=11)
-    settings = nodes.validate_parameters(params())
+    settings = typed_params()
     features, _ = nodes.prepare_customers(raw, settings)
     model_input, transforms = nodes.build_model_input(features, settings)
     return features, model_input, transforms, planted
@@ -43,7 +42,7 @@ def table():
 @pytest.fixture(scope="module")
 def fitted(table):
     _, model_input, transforms, _ = table
-    settings = clustering.validate_parameters(clustering_params(relabel_by="spending_score"))
+    settings = clustering_params(relabel_by="spending_score")
     model = clustering.fit_segmentation_model(model_input, BEST, settings, transforms)
     return model, settings
 
@@ -117,7 +116,7 @@ def test_centroids_give_category_shares_and_names_use_numeric_features(table, fi
     names = clustering.name_segments(centroids, settings)  # base (transaction) rules
     assert names["segment"].is_unique
     assert not names["segment"].str.contains("=").any()
-    average = settings["naming"]["average"]["name"]
+    average = settings.naming.average.name
     described = names["segment"][names["segment"] != average]
     assert len(described) >= 4  # no transaction rule applies: named from numeric features
     assert described.str.contains("spending score|income|age", case=False).all()
@@ -127,14 +126,14 @@ def test_fallback_names_need_no_label_for_a_new_column(table, fitted):
     _, model_input, transforms, _ = table
     model, settings = fitted
     centroids = clustering.compute_centroids(model, model_input, transforms)
-    assert "spending_score" not in settings["naming"]["fallback"]["labels"]  # base labels
+    assert "spending_score" not in settings.naming.fallback.labels  # base labels
     names = clustering.name_segments(centroids, settings)
     assert "High spending score, high annual income" in set(names["segment"])
 
 
 def test_the_study_scales_the_numeric_features_only(table):
     _, model_input, transforms, _ = table
-    settings = selection.validate_parameters(selection_params())
+    settings = selection_params()
     sample = selection.draw_search_sample(model_input, settings, transforms)
     assert sample.features == NUMERIC + CATEGORICAL
     assert sample.values.shape[1] == len(NUMERIC) and not np.isnan(sample.values).any()
@@ -180,11 +179,7 @@ def test_report_profiles_give_category_shares_without_revenue_or_rfm(table, fitt
 
 def reporting_params():
     """Base reporting parameters (revenue column monetary), profiling the example columns."""
-    path = PROJECT_ROOT / "conf/base/parameters_reporting.yml"
-    return {
-        **yaml.safe_load(path.read_text())["reporting"],
-        "profile_features": NUMERIC + CATEGORICAL,
-    }
+    return typed_parameters("reporting", {"profile_features": NUMERIC + CATEGORICAL})
 
 
 def test_constant_imputation_makes_missing_a_category_of_its_own(table):
@@ -193,7 +188,7 @@ def test_constant_imputation_makes_missing_a_category_of_its_own(table):
         **transforms,
         "imputation": {**transforms["imputation"], "categorical": "constant"},
     }
-    settings = clustering.validate_parameters(clustering_params(relabel_by="spending_score"))
+    settings = clustering_params(relabel_by="spending_score")
     model = clustering.fit_segmentation_model(model_input, BEST, settings, declared)
     categorical = model.named_steps["preprocess"].named_transformers_["categorical"]
     occupations = categorical.named_steps["onehot"].categories_[2]

@@ -11,62 +11,13 @@ import pytest
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.customer_table import nodes
 
-from .conftest import CATEGORICAL, NUMERIC, params, raw_table, tiny_table
+from .conftest import CATEGORICAL, NUMERIC, raw_table, tiny_table, typed_params
 
 
 def prepared(raw: pd.DataFrame, **overrides):
-    settings = nodes.validate_parameters(params(**overrides))
+    settings = typed_params(**overrides)
     features, rejected = nodes.prepare_customers(raw, settings)
     return settings, features, rejected
-
-
-# ---- parameters --------------------------------------------------------------------------
-
-
-def test_example_parameters_are_valid_and_declare_the_example_columns():
-    settings = nodes.validate_parameters(params())
-    assert settings["id_column"] == "customer_id"
-    assert settings["numeric_columns"] == NUMERIC
-    assert settings["categorical_columns"] == CATEGORICAL
-    assert settings["model"]["features"] == NUMERIC + CATEGORICAL  # null = every column
-    assert settings["model"]["imputation"] == {
-        "numeric": "median",
-        "categorical": "most_frequent",
-        "categorical_fill_value": "missing",
-    }
-
-
-@pytest.mark.parametrize(
-    ("overrides", "parameter", "problem"),
-    [
-        ({"categorical_columns": ["gender", "age"]}, "categorical_columns", "both numeric"),
-        ({"numeric_columns": ["age", "age"]}, "numeric_columns", "more than once"),
-        ({"id_column": "age"}, "id_column", "also declared"),
-        ({"model__features": ["gender", "city"]}, "model.features", "no numeric column"),
-        ({"model__features": ["age", "zip"]}, "model.features", "not declared"),
-        ({"model__log1p_features": ["gender"]}, "model.log1p_features", "not numeric"),
-        ({"model__cap_quantiles": [0.9, 0.1]}, "model.cap_quantiles", "lower < upper"),
-        ({"model__imputation__numeric": "zero"}, "model.imputation.numeric", "'zero'"),
-        ({"model__imputation__categorical": "median"}, "model.imputation.categorical", "median"),
-        ({"model__categorical_weight": 0}, "model.categorical_weight", "is 0"),
-        ({"parsing__max_unparseable_share": 1.5}, "parsing.max_unparseable_share", "1.5"),
-        ({"parsing__thousands_separator": "."}, "parsing.thousands_separator", "'.'"),
-    ],
-)
-def test_bad_parameters_are_named_with_the_file_to_edit(overrides, parameter, problem):
-    with pytest.raises(InputValidationError) as error:
-        nodes.validate_parameters(params(**overrides))
-    message = str(error.value)
-    assert f"parameter 'customer_table.{parameter}'" in message and problem in message
-    assert "conf/<env>/parameters_customer_table.yml" in message
-    assert "\n" not in message
-
-
-def test_a_missing_parameter_is_named():
-    settings = params()
-    del settings["model"]["imputation"]
-    with pytest.raises(InputValidationError, match=r"customer_table\.model\.imputation"):
-        nodes.validate_parameters(settings)
 
 
 # ---- rows: errors ------------------------------------------------------------------------

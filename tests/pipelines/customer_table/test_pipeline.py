@@ -7,18 +7,18 @@ import pytest
 from kedro.config import OmegaConfigLoader
 from kedro.framework.project import configure_project
 from kedro.io import DataCatalog, MemoryDataset
-from kedro.runner import SequentialRunner
 
 from customer_segmentation import customer_table_generator as generator
-from customer_segmentation.pipeline_registry import register_pipelines
-from customer_segmentation.pipelines.clustering import nodes as clustering
+from customer_segmentation.parameters import check_parameters
+from customer_segmentation.pipeline_registry import PARAMETER_GROUPS, register_pipelines
+from customer_segmentation.pipelines.clustering.params import ClusteringParams
 from customer_segmentation.pipelines.customer_table import create_pipeline
-from customer_segmentation.pipelines.customer_table.nodes import validate_parameters
-from customer_segmentation.pipelines.model_selection import nodes as selection
+from customer_segmentation.pipelines.customer_table.params import CustomerTableParams
+from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
 from tests.conftest import PROJECT_ROOT
-from tests.pipelines.pipeline_helpers import catalog_config
+from tests.pipelines.pipeline_helpers import catalog_config, run_pipeline
 
-from .conftest import params, tiny_table
+from .conftest import ROOT, params, tiny_table
 
 SHARED_OUTPUTS = {"customer_features", "model_input", "feature_transforms", "data_quality_summary"}
 
@@ -26,11 +26,11 @@ SHARED_OUTPUTS = {"customer_features", "model_input", "feature_transforms", "dat
 def test_pipeline_wiring():
     pipeline = create_pipeline()
     assert pipeline.inputs() == {"raw_customers", "params:customer_table"}
-    assert pipeline.all_outputs() == SHARED_OUTPUTS | {
-        "rejected_customers",
-        "customer_table_settings",
-    }
-    assert pipeline.nodes[0].name == "validate_customer_table_parameters"
+    # parameters are checked by their model before the run: no validation node, no settings
+    assert pipeline.all_outputs() == SHARED_OUTPUTS | {"rejected_customers"}
+    assert not any(node.name.startswith("validate") for node in pipeline.nodes)
+    prepare = next(node for node in pipeline.nodes if node.name == "prepare_customers")
+    assert prepare.inputs == ["raw_customers", "params:customer_table"]
 
 
 def test_pipeline_runs_in_memory_and_conserves_rows():
@@ -38,11 +38,10 @@ def test_pipeline_runs_in_memory_and_conserves_rows():
     catalog = DataCatalog(
         {
             "raw_customers": MemoryDataset(tiny_table()),
-            "params:customer_table": MemoryDataset(params()),
             **{name: MemoryDataset(copy_mode="assign") for name in outputs},
         }
     )
-    SequentialRunner().run(create_pipeline(), catalog)
+    run_pipeline(create_pipeline(), catalog, {ROOT: params()})
     summary = catalog.load("data_quality_summary")
     assert summary["raw_rows"] == 8 and summary["kept_rows"] == 7
     assert summary["rejected_by_reason"] == {"missing_customer_id": 1}
@@ -93,14 +92,19 @@ def parameters(env: str) -> dict:
 
 def test_the_environment_overrides_only_what_differs_and_is_valid():
     base, env = parameters("base"), parameters("customer_table")
-    assert validate_parameters(env["customer_table"])["id_column"] == "customer_id"
+    # every group of the merged environment passes its model, as the run's hook checks it
+    checked = check_parameters(env, PARAMETER_GROUPS)
+    table = checked["customer_table"]
+    assert isinstance(table, CustomerTableParams) and table.id_column == "customer_id"
     assert base["customer_table"]["id_column"] != env["customer_table"]["id_column"]
     assert env["customer_table"]["parsing"] == base["customer_table"]["parsing"]  # soft merge
-    settings = clustering.validate_parameters(env["clustering"])
-    assert settings["relabel_by"] == "spending_score"
-    assert "recency" in settings["naming"]["fallback"]["labels"]  # base labels kept
-    assert settings["naming"]["fallback"]["labels"]["age"]["low"] == "Younger"
-    assert selection.validate_parameters(env["model_selection"])["study"]["n_trials"] == 50
+    settings = checked["clustering"]
+    assert isinstance(settings, ClusteringParams) and settings.relabel_by == "spending_score"
+    assert "recency" in settings.naming.fallback.labels  # base labels kept
+    assert settings.naming.fallback.labels["age"].low == "Younger"
+    assert [rule.name for rule in settings.naming.rules][0] == "Affluent Spenders"
+    selection = checked["model_selection"]
+    assert isinstance(selection, ModelSelectionParams) and selection.study.n_trials == 50
     assert env["reporting"]["revenue_column"] == base["reporting"]["revenue_column"]
     for group in ("data_processing", "feature_engineering"):
         assert env[group] == base[group]

@@ -17,35 +17,54 @@ from customer_segmentation.pipelines.data_processing.nodes import (
     split_transactions,
     summarise_data_quality,
 )
+from customer_segmentation.pipelines.data_processing.params import (
+    CleaningParams,
+    ColumnMapping,
+    ParsingParams,
+)
+from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
+from tests.pipelines.pipeline_helpers import TWO_SEGMENTS, typed_parameters
 
-MAPPING = {
-    "invoice": "Invoice",
-    "stock_code": "StockCode",
-    "description": "Description",
-    "quantity": "Quantity",
-    "invoice_date": "InvoiceDate",
-    "price": "Price",
-    "customer_id": "Customer ID",
-    "country": "Country",
-}
-PARSING = {
-    "date_format": None,
-    "decimal_separator": ".",
-    "thousands_separator": None,
-    "strip_customer_id_decimals": True,
-    "max_unparseable_share": 0.5,
-}
-CLEANING = {
-    "cancellation_prefix": "C",
-    "drop_missing_customer": True,
-    "drop_duplicates": True,
-    "drop_zero_quantity": True,
-    "drop_non_positive_price": True,
-    "max_abs_quantity": 10000,
-    "non_product_codes": ["POST", "M"],
-}
-# these tables hold a single customer: let the model try a single segment
-ONE_SEGMENT = {"min": 1, "max": 1}
+SETTINGS = typed_parameters(
+    "data_processing",
+    {
+        "parsing": {"max_unparseable_share": 0.5},
+        "cleaning": {"non_product_codes": ["POST", "M"]},
+    },
+)
+MAPPING: ColumnMapping = SETTINGS.column_mapping
+PARSING: ParsingParams = SETTINGS.parsing
+CLEANING: CleaningParams = SETTINGS.cleaning
+
+
+def k_max(largest: int) -> ModelSelectionParams:
+    """model_selection parameters whose largest K is ``largest``."""
+    return typed_parameters("model_selection", {"k_range": {"min": 2, "max": largest}})
+
+
+# the smallest K range (K = 2): most tables here hold two customers
+TWO = typed_parameters("model_selection", TWO_SEGMENTS["model_selection"])
+#: The second customer most tables add, so that two segments can be tried.
+OTHER = {"invoice": "9001", "customer_id": "99999"}
+
+
+def mapping(**changes: str | None) -> ColumnMapping:
+    return ColumnMapping.model_validate(MAPPING.model_dump() | changes)
+
+
+def parsing(**changes) -> ParsingParams:
+    return ParsingParams.model_validate(PARSING.model_dump() | changes)
+
+
+def cleaning(**changes) -> CleaningParams:
+    return CleaningParams.model_validate(CLEANING.model_dump() | changes)
+
+
+def split(labelled: ibis.Table, model_selection: ModelSelectionParams = TWO, snapshot=None):
+    """``split_transactions`` with the default snapshot date (null) unless given."""
+    return split_transactions(labelled, model_selection, snapshot)
+
+
 HEADER = [
     "Invoice",
     "StockCode",
@@ -69,7 +88,7 @@ GOOD = ["1001", "A1", "MUG", "6", "2010-12-01 08:00:00", "2.50", "12345", "Unite
 
 def line(**changes: str | None) -> list[str | None]:
     values = dict(zip(HEADER, GOOD))
-    values.update({HEADER[list(MAPPING).index(k)]: v for k, v in changes.items()})
+    values.update({HEADER[list(CANONICAL_COLUMNS).index(k)]: v for k, v in changes.items()})
     return list(values.values())
 
 
@@ -85,29 +104,22 @@ class TestMapColumns:
         assert all(dtype.is_string() for dtype in mapped.schema().types)
 
     def test_missing_source_column_names_dataset_column_and_fix(self):
-        mapping = {**MAPPING, "customer_id": "CustomerID"}
         with pytest.raises(InputValidationError) as error:
-            map_columns(raw_table([GOOD]), mapping)
+            map_columns(raw_table([GOOD]), mapping(customer_id="CustomerID"))
         message = str(error.value)
         assert "dataset 'raw_transactions'" in message
         assert "column 'CustomerID'" in message
         assert "column_mapping.customer_id" in message
         assert "\n" not in message
 
-    def test_unmapped_required_column_is_refused(self):
-        with pytest.raises(InputValidationError, match="column_mapping.price"):
-            map_columns(raw_table([GOOD]), {**MAPPING, "price": None})
-
-    def test_unknown_mapping_key_is_refused(self):
-        with pytest.raises(InputValidationError, match="unknown canonical column"):
-            map_columns(raw_table([GOOD]), {**MAPPING, "custmer_id": "x"})
+    # an unmapped required column and an unknown key are parameter errors: test_params.py
 
     def test_empty_input_is_refused(self):
         with pytest.raises(InputValidationError, match="no data rows"):
             map_columns(raw_table([]), MAPPING)
 
     def test_optional_column_mapped_to_null_becomes_null(self):
-        mapped = map_columns(raw_table([GOOD]), {**MAPPING, "country": None}).execute()
+        mapped = map_columns(raw_table([GOOD]), mapping(country=None)).execute()
         assert mapped["country"].isna().all()
 
 
@@ -124,26 +136,30 @@ class TestParsing:
         ],
     )
     def test_dates(self, date_format, text, expected):
-        parsing = {**PARSING, "date_format": date_format, "max_unparseable_share": 1.0}
-        parsed = parse_transactions(
-            map_columns(raw_table([line(invoice_date=text)]), MAPPING), parsing
-        ).execute()
-        value = parsed["invoice_date_value"].iloc[0]
+        # the parser itself: through parse_transactions a lone unparseable date would stop
+        # the run (max_unparseable_share is below 1)
+        table = ibis.memtable({"text": [text]}, schema={"text": "string"})
+        parsed = table.select(value=nodes._parse_timestamp(table.text, date_format)).execute()
+        value = parsed["value"].iloc[0]
         assert (pd.isna(value) and expected is None) or value == pd.Timestamp(expected)
+
+    def test_the_date_format_reaches_the_parser(self):
+        rows = [line(invoice_date="01/12/2010 8:26")]
+        settings = parsing(date_format="%d/%m/%Y %H:%M")
+        parsed = parse_transactions(map_columns(raw_table(rows), MAPPING), settings).execute()
+        assert parsed["invoice_date_value"].tolist() == [pd.Timestamp("2010-12-01 08:26:00")]
 
     def test_fixed_width_fields_when_directives_touch(self):
         pattern, fields = _strftime_to_regex("%Y%m%d")
         assert pattern == r"^(\d{4})(\d{2})(\d{1,2})$"
         assert fields == ["year", "month", "day"]
 
-    def test_unsupported_directive_is_a_parameter_error(self):
-        with pytest.raises(InputValidationError, match="parsing.date_format"):
-            _strftime_to_regex("%d %b %Y")
+    # an unsupported directive is a parameter error: test_params.py
 
     def test_decimal_comma_and_thousands(self):
-        parsing = {**PARSING, "decimal_separator": ",", "thousands_separator": "."}
+        settings = parsing(decimal_separator=",", thousands_separator=".")
         parsed = parse_transactions(
-            map_columns(raw_table([line(price="1.234,50")]), MAPPING), parsing
+            map_columns(raw_table([line(price="1.234,50")]), MAPPING), settings
         ).execute()
         assert parsed["price_value"].iloc[0] == pytest.approx(1234.5)
 
@@ -198,8 +214,8 @@ class TestLabelling:
         assert labels["reason"].tolist() == ["missing_customer_id"]
 
     def test_rules_can_be_switched_off(self):
-        cleaning = {**CLEANING, "drop_duplicates": False, "non_product_codes": []}
-        labels = run_to_labels([GOOD, GOOD, line(stock_code="POST")], cleaning=cleaning)
+        settings = cleaning(drop_duplicates=False, non_product_codes=[])
+        labels = run_to_labels([GOOD, GOOD, line(stock_code="POST")], cleaning=settings)
         assert labels["reason"].isna().all()
 
     def test_cancellations_are_kept_as_returns(self):
@@ -215,7 +231,8 @@ class TestSplitAndSummary:
 
     def test_clean_is_typed_with_line_revenue_and_rejected_keeps_raw_text(self):
         rows = [GOOD, line(invoice="C1", quantity="-2"), line(invoice="2", price="x1")]
-        clean, rejected = split_transactions(self._labelled(rows), ONE_SEGMENT)
+        clean, rejected = split(self._labelled([*rows, line(**OTHER)]))
+        clean = clean.filter(clean.customer_id == "12345")
         clean_frame = clean.order_by("invoice").execute()
         assert clean_frame["line_revenue"].tolist() == [15.0, -5.0]
         assert clean_frame["invoice_date"].dtype.kind == "M"
@@ -226,50 +243,56 @@ class TestSplitAndSummary:
     def test_all_lines_rejected_stops_before_writing(self):
         rows = [line(customer_id=""), line(invoice="2", customer_id="")]
         with pytest.raises(InputValidationError, match="every line was rejected"):
-            split_transactions(self._labelled(rows), ONE_SEGMENT)
+            split(self._labelled(rows))
 
     def test_fewer_customers_than_the_largest_k_stops_before_writing(self):
         rows = [GOOD, line(invoice="2", customer_id="12346"), line(invoice="C3", customer_id="9")]
         with pytest.raises(InputValidationError) as error:
-            split_transactions(self._labelled(rows), {"min": 2, "max": 3})
+            split(self._labelled(rows), k_max(3))
         message = str(error.value)
         assert "only 2 customer(s) have an order" in message  # the returns-only one is no buyer
         assert "model_selection.k_range" in message
 
     def test_summary_counts_and_conservation(self):
         rows = [GOOD, GOOD, line(invoice="C1", quantity="-2"), line(invoice="3", stock_code="M")]
+        rows.append(line(**OTHER))
         raw = raw_table(rows)
-        clean, rejected = split_transactions(self._labelled(rows), ONE_SEGMENT)
+        clean, rejected = split(self._labelled(rows))
         summary = summarise_data_quality(raw, clean, rejected)
-        assert summary["raw_lines"] == 4
-        assert summary["clean_lines"] + summary["rejected_lines"] == 4
+        assert summary["raw_lines"] == 5
+        assert summary["clean_lines"] + summary["rejected_lines"] == 5
         assert summary["rejected_by_reason"] == {"duplicate_line": 1, "non_product_code": 1}
         assert summary["return_lines"] == 1
-        assert summary["customers"] == 1
+        assert summary["customers"] == 2
 
     def test_summary_detects_lost_lines(self):
-        rows = [GOOD, line(invoice="2")]
+        rows = [GOOD, line(**OTHER)]
         raw = raw_table(rows)
-        clean, rejected = split_transactions(self._labelled(rows), ONE_SEGMENT)
+        clean, rejected = split(self._labelled(rows))
         with pytest.raises(RuntimeError, match="lost or duplicated"):
             summarise_data_quality(raw, clean.limit(1), rejected)
 
 
 class TestOptionalColumns:
     def test_no_invoice_column_means_one_order_per_customer_and_day(self):
-        mapping = {**MAPPING, "invoice": None}
         rows = [GOOD, line(stock_code="B2"), line(invoice_date="2010-12-02 09:00:00")]
-        mapped = map_columns(raw_table(rows), mapping)
+        rows.append(line(**OTHER))
+        mapped = map_columns(raw_table(rows), mapping(invoice=None))
         labelled = label_transactions(parse_transactions(mapped, PARSING), CLEANING)
-        clean, _ = split_transactions(labelled, ONE_SEGMENT)
+        clean, _ = split(labelled)
         invoices = sorted(clean.execute()["invoice"])
-        assert invoices == ["12345@2010-12-01", "12345@2010-12-01", "12345@2010-12-02"]
+        assert invoices == [
+            "12345@2010-12-01",
+            "12345@2010-12-01",
+            "12345@2010-12-02",
+            "99999@2010-12-01",
+        ]
 
     def test_no_product_column_leaves_stock_code_null(self):
-        mapping = {**MAPPING, "stock_code": None, "description": None}
-        mapped = map_columns(raw_table([GOOD, line(invoice="2")]), mapping)
+        no_products = mapping(stock_code=None, description=None)
+        mapped = map_columns(raw_table([GOOD, line(**OTHER)]), no_products)
         labelled = label_transactions(parse_transactions(mapped, PARSING), CLEANING)
-        clean, _ = split_transactions(labelled, ONE_SEGMENT)
+        clean, _ = split(labelled)
         assert clean.execute()["stock_code"].isna().all()
 
 
@@ -308,7 +331,7 @@ def typed_table(rows: list[list[str | None]]) -> ibis.Table:
 def outcomes(raw: ibis.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean and rejected lines of ``raw``, in a fixed order."""
     labelled = label_transactions(parse_transactions(map_columns(raw, MAPPING), PARSING), CLEANING)
-    clean, rejected = split_transactions(labelled, ONE_SEGMENT)
+    clean, rejected = split(labelled)  # two customers: 12345 and 12346
     return (
         clean.execute().sort_values(["invoice", "stock_code"], ignore_index=True),
         rejected.execute().sort_values(list(CANONICAL_COLUMNS), ignore_index=True),
@@ -368,14 +391,13 @@ class TestLargeInputShortcuts:
             PARSING,
         ).execute()
         assert parsed["customer_id_value"].tolist() == ["13085"]
-        clean, _ = split_transactions(
+        rows = [line(invoice=text), line(**OTHER)]
+        clean, _ = split(
             label_transactions(
-                parse_transactions(map_columns(raw_table([line(invoice=text)]), MAPPING), PARSING),
-                CLEANING,
-            ),
-            ONE_SEGMENT,
+                parse_transactions(map_columns(raw_table(rows), MAPPING), PARSING), CLEANING
+            )
         )
-        assert clean.execute()["invoice"].tolist() == ["13085"]
+        assert sorted(clean.execute()["invoice"]) == ["13085", "9001"]
 
     def test_nan_is_a_missing_value_not_a_number(self):
         labels = run_to_labels([GOOD, line(invoice="2", quantity="nan"), line(invoice="3")])
@@ -398,7 +420,42 @@ class TestLargeInputShortcuts:
         labelled = label_transactions(
             parse_transactions(map_columns(raw_table(rows), MAPPING), PARSING), CLEANING
         )
-        clean, _ = split_transactions(labelled, {"min": 2, "max": 2})  # 2 customers: enough
+        clean, _ = split(labelled, k_max(2))  # 2 customers: enough
         assert clean.count().execute() == 3
         with pytest.raises(InputValidationError, match="only 2 customer"):
-            split_transactions(labelled, {"min": 2, "max": 3})
+            split(labelled, k_max(3))
+
+
+class TestSnapshotBeforeWriting:
+    """A snapshot date on or before the last invoice stops data_processing before it writes."""
+
+    ROWS = [GOOD, line(**OTHER, invoice_date="2010-12-03 17:00:00")]
+
+    def labelled(self) -> ibis.Table:
+        mapped = map_columns(raw_table(self.ROWS), MAPPING)
+        return label_transactions(parse_transactions(mapped, PARSING), CLEANING)
+
+    @pytest.mark.parametrize("snapshot", ["2010-12-03", "2010-12-01"])
+    def test_on_or_before_the_last_clean_invoice_is_refused(self, snapshot):
+        with pytest.raises(InputValidationError) as error:
+            split(self.labelled(), snapshot=snapshot)
+        message = str(error.value)
+        assert message.startswith("parameter 'feature_engineering.snapshot_date': ")
+        assert "on or before the last invoice (2010-12-03)" in message
+        assert "recency would be negative" in message
+        assert "2010-12-04 or later" in message  # the fix names the first day allowed
+        assert "\n" not in message
+
+    def test_a_rejected_later_line_does_not_count(self):
+        # the last line is rejected (price 0): the last clean invoice is 2010-12-03
+        rows = [*self.ROWS, line(invoice="9002", invoice_date="2011-01-31 10:00:00", price="0")]
+        labelled = label_transactions(
+            parse_transactions(map_columns(raw_table(rows), MAPPING), PARSING), CLEANING
+        )
+        clean, _ = split(labelled, snapshot="2010-12-04")
+        assert clean.count().execute() == 2
+
+    @pytest.mark.parametrize("snapshot", [None, "2010-12-04", "2011-01-01"])
+    def test_null_or_a_later_day_passes(self, snapshot):
+        clean, rejected = split(self.labelled(), snapshot=snapshot)
+        assert (clean.count().execute(), rejected.count().execute()) == (2, 0)

@@ -120,3 +120,16 @@ def test_the_default_data_gives_the_same_bytes_on_every_run(tmp_path):
             ]
         )
     assert outputs[0] == outputs[1]
+
+
+def test_a_snapshot_before_the_last_invoice_fails_before_anything_is_written(tmp_path):
+    # the last invoice of RAW is 2009-12-05: feature_engineering would see negative recency
+    write_raw(tmp_path)
+    catalog = project_catalog(tmp_path)
+    overrides = {**TWO_SEGMENTS, "feature_engineering": {"snapshot_date": "2009-12-05"}}
+    with pytest.raises(InputValidationError) as error:
+        run_pipeline(create_pipeline(), catalog, overrides)
+    message = str(error.value)
+    assert message.startswith("parameter 'feature_engineering.snapshot_date': ")
+    assert "snapshot 2009-12-05 is on or before the last invoice (2009-12-05)" in message
+    assert not (tmp_path / "data" / "02_intermediate").exists()

@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import ibis
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.feature_engineering.nodes import (
     CUSTOMER_FEATURES,
     aggregate_customers,
     build_model_input,
+    check_snapshot_date,
     resolve_snapshot_date,
     score_rfm,
-    validate_rfm_segments,
 )
+from customer_segmentation.pipelines.feature_engineering.params import FeatureEngineeringParams
 from customer_segmentation.transforms import invert_feature_transforms
+from tests.pipelines.pipeline_helpers import typed_parameters
 
-PARAMS = yaml.safe_load(
-    (Path(__file__).parents[3] / "conf/base/parameters_feature_engineering.yml").read_text()
-)["feature_engineering"]
+PARAMS: FeatureEngineeringParams = typed_parameters("feature_engineering")
 
 
 def clean_table(rows: list[tuple]) -> ibis.Table:
@@ -60,8 +58,32 @@ class TestSnapshot:
         assert resolve_snapshot_date(CLEAN, "2011-03-01") == dt.date(2011, 3, 1)
 
     def test_bad_parameter_is_named(self):
-        with pytest.raises(InputValidationError, match="feature_engineering.snapshot_date"):
+        # in a run the parameter check stops this first; called alone, the same message
+        with pytest.raises(InputValidationError) as error:
             resolve_snapshot_date(CLEAN, "01/03/2011")
+        message = str(error.value)
+        assert message.startswith("parameter 'feature_engineering.snapshot_date': ")
+        assert "'01/03/2011' is not an ISO date (YYYY-MM-DD)" in message
+
+    @pytest.mark.parametrize("snapshot", ["2011-02-01", "2011-01-15"])
+    def test_on_or_before_the_last_invoice_is_refused(self, snapshot):
+        # still checked here: this pipeline can run alone on clean lines written earlier
+        with pytest.raises(InputValidationError) as error:
+            resolve_snapshot_date(CLEAN, snapshot)
+        message = str(error.value)
+        assert message.startswith("parameter 'feature_engineering.snapshot_date': ")
+        assert "on or before the last invoice (2011-02-01)" in message
+        assert "recency would be negative" in message
+        assert "2011-02-02 or later" in message
+
+    def test_the_check_is_the_one_data_processing_runs(self):
+        last = dt.date(2011, 2, 1)
+        assert check_snapshot_date(None, last) == dt.date(2011, 2, 2)
+        assert check_snapshot_date("2011-02-02", last) == dt.date(2011, 2, 2)
+        # a date (the validated model field) is read alike
+        assert check_snapshot_date(dt.date(2011, 2, 2), last) == dt.date(2011, 2, 2)
+        with pytest.raises(InputValidationError, match="on or before the last invoice"):
+            check_snapshot_date(last, last)
 
 
 class TestAggregateCustomers:
@@ -104,50 +126,36 @@ def metrics(n: int, seed: int = 0) -> pd.DataFrame:
 
 
 class TestRfm:
-    def test_shipped_rules_map_every_cell_to_exactly_one_segment(self):
-        validate_rfm_segments(PARAMS["rfm"]["segments"], PARAMS["rfm"]["n_bins"])
-        names = {rule["name"] for rule in PARAMS["rfm"]["segments"]}
-        assert len(names) == 11
-
-    @pytest.mark.parametrize(
-        "broken",
-        [
-            lambda rules: rules[1:],  # a hole
-            lambda rules: [*rules, {"name": "Twice", "r": [5, 5], "fm": [5, 5]}],  # an overlap
-        ],
-    )
-    def test_broken_rules_are_refused(self, broken):
-        with pytest.raises(InputValidationError, match="rfm.segments"):
-            validate_rfm_segments(broken(PARAMS["rfm"]["segments"]), 5)
+    # the segment rules (every cell named exactly once) are parameter rules: test_params.py
 
     def test_scores_are_even_quintiles_and_deterministic(self):
-        scored = score_rfm(metrics(1000), PARAMS["rfm"])
+        scored = score_rfm(metrics(1000), PARAMS.rfm)
         for score in ("r_score", "f_score", "m_score"):
             assert scored[score].between(1, 5).all()
             # frequency has many ties: ranking first keeps every bin the same size
             assert scored[score].value_counts().tolist() == [200] * 5
         assert scored["customer_id"].is_monotonic_increasing
         assert scored["rfm_segment"].notna().all()
-        pd.testing.assert_frame_equal(scored, score_rfm(metrics(1000), PARAMS["rfm"]))
+        pd.testing.assert_frame_equal(scored, score_rfm(metrics(1000), PARAMS.rfm))
 
     def test_most_recent_biggest_spenders_are_champions(self):
-        scored = score_rfm(metrics(500), PARAMS["rfm"])
+        scored = score_rfm(metrics(500), PARAMS.rfm)
         best = scored[(scored.r_score == 5) & (scored.f_score == 5) & (scored.m_score == 5)]
         assert (best["rfm_segment"] == "Champions").all()
         assert scored.loc[scored.recency.idxmin(), "r_score"] == 5
 
     def test_works_with_fewer_customers_than_bins(self):
-        scored = score_rfm(metrics(3), PARAMS["rfm"])
+        scored = score_rfm(metrics(3), PARAMS.rfm)
         assert scored["r_score"].between(1, 5).all()
 
 
 class TestModelInput:
     def test_caps_logs_and_inverts(self):
-        features = score_rfm(metrics(400), PARAMS["rfm"])
-        model_input, transforms = build_model_input(features, PARAMS["model"])
-        assert list(model_input.columns) == ["customer_id", *PARAMS["model"]["features"]]
+        features = score_rfm(metrics(400), PARAMS.rfm)
+        model_input, transforms = build_model_input(features, PARAMS.model)
+        assert list(model_input.columns) == ["customer_id", *PARAMS.model.features]
         assert transforms["log1p_features"] == [
-            f for f in PARAMS["model"]["features"] if f in PARAMS["model"]["log1p_features"]
+            f for f in PARAMS.model.features if f in PARAMS.model.log1p_features
         ]
         cap = transforms["caps"]["monetary"]["upper"]
         assert cap == pytest.approx(features["monetary"].quantile(0.99))
@@ -156,15 +164,19 @@ class TestModelInput:
         expected = features["monetary"].clip(upper=cap).to_numpy()
         np.testing.assert_allclose(back["monetary"].to_numpy(), expected)
 
-    def test_unknown_feature_is_named(self):
-        params = {**PARAMS["model"], "features": ["recency", "lifetime_value"]}
-        with pytest.raises(InputValidationError, match="lifetime_value"):
-            build_model_input(metrics(10), params)
+    def test_the_configured_features_and_quantiles_are_used(self):
+        model = typed_parameters(
+            "feature_engineering",
+            {"model": {"features": ["frequency", "recency"], "cap_quantiles": [0.1, 0.9]}},
+        ).model
+        features = metrics(50)
+        model_input, transforms = build_model_input(features, model)
+        assert list(model_input.columns) == ["customer_id", "frequency", "recency"]
+        assert transforms["caps"]["recency"]["lower"] == pytest.approx(
+            features["recency"].quantile(0.1)
+        )
 
-    def test_bad_quantiles_are_refused(self):
-        params = {**PARAMS["model"], "cap_quantiles": [0.9, 0.1]}
-        with pytest.raises(InputValidationError, match="cap_quantiles"):
-            build_model_input(metrics(10), params)
+    # unknown features and bad quantiles are parameter rules: test_params.py
 
 
 class TestWithoutProducts:
@@ -177,7 +189,7 @@ class TestWithoutProducts:
         frame = metrics(20)
         frame["distinct_products"] = np.nan
         with pytest.raises(InputValidationError, match="distinct_products"):
-            build_model_input(frame, PARAMS["model"])
+            build_model_input(frame, PARAMS.model)
 
 
 class TestDistinctCounts:

@@ -12,7 +12,9 @@ import yaml
 from sklearn.datasets import make_blobs
 
 from customer_segmentation.pipelines.feature_engineering.nodes import CUSTOMER_FEATURES
+from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
 from tests.conftest import PROJECT_ROOT
+from tests.pipelines.pipeline_helpers import typed_parameters
 
 FEATURES = list(CUSTOMER_FEATURES)
 DEFAULT_PARAMS = yaml.safe_load(
@@ -38,7 +40,10 @@ def blobs_frame(
 
 
 def small_params(**overrides: Any) -> dict[str, Any]:
-    """The project's parameters, shrunk for fast tests (in-memory study, few trials)."""
+    """The project's parameters, shrunk for fast tests (in-memory study, few trials), raw.
+
+    ``overrides`` use ``__`` for nesting: ``study__n_trials=3``.
+    """
     params = copy.deepcopy(DEFAULT_PARAMS)
     params["k_range"] = {"min": 2, "max": 6}
     params["kmeans"]["n_init"] = 2
@@ -50,6 +55,11 @@ def small_params(**overrides: Any) -> dict[str, Any]:
             target = target[key]
         target[leaf] = value
     return params
+
+
+def small_settings(**overrides: Any) -> ModelSelectionParams:
+    """:func:`small_params` as the validated model the nodes receive."""
+    return typed_parameters("model_selection", small_params(**overrides))
 
 
 @pytest.fixture

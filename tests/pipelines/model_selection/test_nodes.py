@@ -14,15 +14,11 @@ from sklearn.preprocessing import RobustScaler, StandardScaler
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.model_selection import nodes
-from customer_segmentation.scalers import SCALER_NAMES, make_scaler
 
-from .conftest import FEATURES, blobs_frame, small_params
+from .conftest import FEATURES, blobs_frame
+from .conftest import small_settings as settings_for
 
 DURATION = ["duration_s"]
-
-
-def settings_for(**overrides):
-    return nodes.validate_parameters(small_params(**overrides))
 
 
 # ---- knee ---------------------------------------------------------------------------------
@@ -97,8 +93,8 @@ def test_every_k_scores_silhouette_on_the_same_fixed_rows(blobs):
     rows = sample.silhouette_rows
     assert len(rows) == 200
     for k in (3, 4, 5):
-        scores = nodes.evaluate_clustering(sample.values, rows, k, settings["kmeans"])
-        labels = KMeans(n_clusters=k, **settings["kmeans"]).fit_predict(sample.values)
+        scores = nodes.evaluate_clustering(sample.values, rows, k, settings.kmeans)
+        labels = KMeans(n_clusters=k, **settings.kmeans.model_dump()).fit_predict(sample.values)
         assert scores["silhouette"] == pytest.approx(
             silhouette_score(sample.values[rows], labels[rows]), abs=1e-10
         )
@@ -136,9 +132,9 @@ def test_trials_are_scored_in_the_common_standardized_space(blobs):
     np.testing.assert_allclose(reference, StandardScaler().fit_transform(sample.values))
     robust = RobustScaler().fit_transform(sample.values)
     scores = nodes.evaluate_clustering(
-        robust, sample.silhouette_rows, 3, settings["kmeans"], reference
+        robust, sample.silhouette_rows, 3, settings.kmeans, reference
     )
-    labels = KMeans(n_clusters=3, **settings["kmeans"]).fit_predict(robust)
+    labels = KMeans(n_clusters=3, **settings.kmeans.model_dump()).fit_predict(robust)
     rows = sample.silhouette_rows
     assert scores["silhouette"] == pytest.approx(
         silhouette_score(reference[rows], labels[rows]), abs=1e-10
@@ -299,51 +295,7 @@ def test_repeated_suggestions_reuse_the_scores(blobs):
         assert group["silhouette"].nunique() == 1
 
 
-# ---- validation -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("overrides", "parameter"),
-    [
-        ({"k_range": {"min": 8, "max": 3}}, "model_selection.k_range"),
-        ({"forced_k": 12}, "model_selection.forced_k"),
-        ({"forced_k": 1}, "model_selection.forced_k"),
-        ({"min_segment_share": 0.0}, "model_selection.min_segment_share"),
-        ({"min_segment_share": 1.5}, "model_selection.min_segment_share"),
-        ({"min_segment_share": 0.2}, "model_selection.min_segment_share"),  # 0.2 * 6 > 1
-        ({"scalers": ["standard", "zscore"]}, "model_selection.scalers"),
-        ({"default_scaler": "log"}, "model_selection.default_scaler"),
-        ({"scoring_space": "raw"}, "model_selection.scoring_space"),
-        ({"kmeans__n_init": 0}, "model_selection.kmeans.n_init"),
-        ({"study__n_trials": "many"}, "model_selection.study.n_trials"),
-        ({"study__timeout_s": -5}, "model_selection.study.timeout_s"),
-    ],
-)
-def test_bad_parameters_name_the_parameter(overrides, parameter):
-    params = small_params(**{k: v for k, v in overrides.items() if "__" in k})
-    params.update({k: v for k, v in overrides.items() if "__" not in k})
-    with pytest.raises(InputValidationError) as error:
-        nodes.validate_parameters(params)
-    message = str(error.value)
-    assert f"parameter '{parameter}'" in message
-    assert "Fix:" in message and "\n" not in message
-
-
-def test_missing_parameter_is_named():
-    params = small_params()
-    del params["sampling"]["seed"]
-    with pytest.raises(
-        InputValidationError, match=r"'model_selection\.sampling\.seed': is missing"
-    ):
-        nodes.validate_parameters(params)
-
-
-def test_unknown_scaler_lists_the_valid_names():
-    with pytest.raises(InputValidationError, match="zscore") as error:
-        nodes.validate_parameters(small_params(scalers=["zscore"]))
-    assert all(name in str(error.value) for name in SCALER_NAMES)
-    with pytest.raises(InputValidationError, match="parameter 'scaler'"):
-        make_scaler("zscore")
+# ---- data checks ------------------------------------------------------------------------
 
 
 def _broken(frame: pd.DataFrame, column: str, value) -> pd.DataFrame:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
-import yaml
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.model_selection import create_pipeline
-from tests.pipelines.pipeline_helpers import catalog_config
+from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
+from tests.pipelines.pipeline_helpers import catalog_config, run_pipeline
 
-from .conftest import FEATURES, PROJECT_ROOT, blobs_frame, small_params
+from .conftest import FEATURES, blobs_frame, small_settings
 
 OUTPUTS = {"k_grid_scores", "optuna_trials", "best_params"}
 # feature_transforms of the transaction path: no imputation key, every feature numeric.
@@ -29,7 +28,7 @@ class KeptMemoryDataset(MemoryDataset):
         pass
 
 
-def memory_catalog(model_input: pd.DataFrame, params: dict[str, Any]) -> DataCatalog:
+def memory_catalog(model_input: pd.DataFrame, params: ModelSelectionParams) -> DataCatalog:
     return DataCatalog(
         {
             "model_input": MemoryDataset(model_input),
@@ -50,12 +49,21 @@ def test_pipeline_wiring():
     assert pipeline.inputs() == {"model_input", "feature_transforms", "params:model_selection"}
     assert pipeline.all_outputs() >= OUTPUTS
     assert pipeline.outputs() == OUTPUTS - {"optuna_trials"}  # read by select_best_params
-    assert pipeline.nodes[0].name == "validate_model_selection_parameters"
+    # no parameter-checking node: every node reads the validated model itself
+    assert {node.name for node in pipeline.nodes} == {
+        "draw_search_sample",
+        "score_k_grid",
+        "run_optuna_study",
+        "select_best_params",
+    }
+    for node in pipeline.nodes:
+        assert "params:model_selection" in node.inputs
+        assert not any(name.endswith("_settings") for name in node.inputs)
 
 
 def test_pipeline_runs_on_memory_datasets_with_sampling():
     frame, _ = blobs_frame(n=800)
-    params = small_params(
+    params = small_settings(
         sampling__search_sample_size=500, sampling__silhouette_sample_size=200, study__n_trials=10
     )
     catalog = run(memory_catalog(frame, params))
@@ -81,28 +89,45 @@ def test_pipeline_runs_on_memory_datasets_with_sampling():
 
 def test_same_data_and_parameters_give_identical_best_params():
     frame, _ = blobs_frame()
-    first = run(memory_catalog(frame, small_params())).load("best_params")
-    second = run(memory_catalog(frame, small_params())).load("best_params")
+    first = run(memory_catalog(frame, small_settings())).load("best_params")
+    second = run(memory_catalog(frame, small_settings())).load("best_params")
     assert first == second
 
 
 def test_bad_parameters_stop_before_the_data_is_read():
     frame, _ = blobs_frame()
     frame["tenure"] = 1.0  # would fail data validation if the data were read first
-    params = small_params(k_range={"min": 7, "max": 3})
+    catalog = DataCatalog(
+        {
+            "model_input": MemoryDataset(frame),
+            "feature_transforms": MemoryDataset(NUMERIC_TRANSFORMS),
+            **{name: KeptMemoryDataset() for name in OUTPUTS},
+        }
+    )
+    overrides = {"model_selection": {"k_range": {"min": 7, "max": 3}}}
     with pytest.raises(InputValidationError, match=r"parameter 'model_selection\.k_range'"):
-        run(memory_catalog(frame, params))
+        run_pipeline(create_pipeline(), catalog, overrides)
+    assert not catalog["best_params"].exists()
 
 
-def test_default_parameters_are_valid_and_match_the_issue():
-    params = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_model_selection.yml").read_text())
-    assert list(params) == ["model_selection"]
-    settings = create_pipeline().nodes[0].func(params["model_selection"])
-    assert settings["k_values"] == list(range(2, 11))
-    assert settings["forced_k"] is None
-    assert settings["study"]["n_trials"] == 50
-    assert settings["study"]["storage"] == "sqlite:///data/06_models/optuna_study.db"
-    assert settings["sampling"]["silhouette_sample_size"] == 5000
+def test_base_parameters_run_through_the_project_helper():
+    """The pipeline as a run feeds it: every group of conf/base, typed, field by field."""
+    frame, _ = blobs_frame(n=300)
+    catalog = DataCatalog(
+        {
+            "model_input": MemoryDataset(frame),
+            "feature_transforms": MemoryDataset(NUMERIC_TRANSFORMS),
+            **{name: KeptMemoryDataset() for name in OUTPUTS},
+        }
+    )
+    overrides = {
+        "model_selection": {
+            "k_range": {"min": 2, "max": 5},
+            "study": {"storage": None, "n_trials": 4, "n_startup_trials": 2},
+        }
+    }
+    best = run_pipeline(create_pipeline(), catalog, overrides).load("best_params")
+    assert 2 <= best["k"] <= 5 and best["n_complete_trials"] == 4
 
 
 def test_catalog_entries_save_and_load(tmp_path: Path):
@@ -115,7 +140,7 @@ def test_catalog_entries_save_and_load(tmp_path: Path):
     catalog = DataCatalog.from_config(config)
     catalog["model_input"] = frame
     catalog["feature_transforms"] = NUMERIC_TRANSFORMS
-    catalog["params:model_selection"] = small_params(study__n_trials=3)
+    catalog["params:model_selection"] = small_settings(study__n_trials=3)
     run(catalog)
     assert (tmp_path / "data/08_reporting/k_grid_scores.csv").is_file()
     trials = pd.read_csv(tmp_path / "data/08_reporting/optuna_trials.csv")

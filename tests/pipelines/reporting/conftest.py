@@ -13,15 +13,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from sklearn.cluster import KMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from customer_segmentation.pipelines.feature_engineering.nodes import CUSTOMER_FEATURES
+from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.transforms import apply_feature_transforms, invert_feature_transforms
-from tests.conftest import PROJECT_ROOT
+from tests.pipelines.pipeline_helpers import merged, typed_parameters
 
 N_PER_GROUP = 75
 SEED = 7
@@ -224,14 +224,13 @@ def build_inputs() -> dict[str, Any]:
     }
 
 
-def load_reporting_params() -> dict[str, Any]:
-    """The shipped ``reporting`` parameters, with small samples and a low dpi for speed."""
-    path = PROJECT_ROOT / "conf" / "base" / "parameters_reporting.yml"
-    params = yaml.safe_load(path.read_text(encoding="utf-8"))["reporting"]
-    params["pca_sample_size"] = 120
-    params["silhouette_sample_size"] = 150
-    params["style"]["dpi"] = 40
-    return params
+#: Small samples and a low dpi for speed, merged into the shipped ``reporting`` parameters.
+FAST = {"pca_sample_size": 120, "silhouette_sample_size": 150, "style": {"dpi": 40}}
+
+
+def reporting_params(overrides: dict[str, Any] | None = None) -> ReportingParams:
+    """The shipped ``reporting`` parameters with :data:`FAST` and ``overrides`` merged in."""
+    return typed_parameters("reporting", merged(FAST, overrides or {}))
 
 
 @pytest.fixture(scope="session")
@@ -246,5 +245,5 @@ def inputs(_cached_inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def params() -> dict[str, Any]:
-    return load_reporting_params()
+def params() -> ReportingParams:
+    return reporting_params()

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from customer_segmentation.pipelines.reporting import create_pipeline
 from customer_segmentation.pipelines.reporting.nodes import EXCEL_SHEETS
+from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.report import REPORT_FIGURES
 from tests.pipelines.pipeline_helpers import catalog_config
 
@@ -49,7 +50,7 @@ def _catalog_config() -> dict[str, Any]:
     return catalog_config(create_pipeline().all_outputs())
 
 
-def _memory_inputs(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, MemoryDataset]:
+def _memory_inputs(inputs: dict[str, Any], params: ReportingParams) -> dict[str, MemoryDataset]:
     data = {**inputs, "params:reporting": params}
     return {name: MemoryDataset(value) for name, value in data.items()}
 

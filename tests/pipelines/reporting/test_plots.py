@@ -12,13 +12,16 @@ from matplotlib.figure import Figure
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.reporting import nodes
+from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.pipeline import FIGURE_NODES
 from customer_segmentation.pipelines.reporting.report import REPORT_FIGURES
+
+from .conftest import reporting_params
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _call(name: str, inputs: dict[str, Any], params: dict[str, Any]) -> tuple[Figure, str]:
+def _call(name: str, inputs: dict[str, Any], params: ReportingParams) -> tuple[Figure, str]:
     func, names = FIGURE_NODES[name]
     available = {
         **inputs,
@@ -77,14 +80,14 @@ def test_pca_scatter_is_sampled_and_shows_explained_variance(inputs, params):
         for c in ax.collections
         if isinstance(c, PathCollection) and not c.get_label().startswith("_")
     )
-    assert points == params["pca_sample_size"]
+    assert points == params.pca_sample_size
     assert "% of variance" in ax.get_xlabel() and "% of variance" in ax.get_ylabel()
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert sorted(legend) == sorted(inputs["customer_segments"]["segment"].unique())
 
 
-def test_pca_scatter_uses_all_points_below_the_sample_size(inputs, params):
-    params["pca_sample_size"] = 10_000
+def test_pca_scatter_uses_all_points_below_the_sample_size(inputs):
+    params = reporting_params({"pca_sample_size": 10_000})
     fig, _ = _call("pca_scatter", inputs, params)
     assert "sample of 300 of 300" in fig.axes[0].get_title()
 
@@ -93,9 +96,9 @@ def test_silhouette_sample_is_reproducible(inputs, params):
     first_fig, first = _call("silhouette", inputs, params)
     _, second = _call("silhouette", inputs, params)
     assert first == second
-    assert f"sample of {params['silhouette_sample_size']} of 300" in first_fig.axes[0].get_title()
-    params["random_seed"] += 1
-    _, other_seed = _call("silhouette", inputs, params)
+    assert f"sample of {params.silhouette_sample_size} of 300" in first_fig.axes[0].get_title()
+    other = reporting_params({"random_seed": params.random_seed + 1})
+    _, other_seed = _call("silhouette", inputs, other)
     assert other_seed != first
 
 
@@ -135,8 +138,8 @@ def test_figures_are_not_registered_with_pyplot(inputs, params):
     assert plt.get_fignums() == before
 
 
-def test_boxplots_need_an_existing_feature(inputs, params):
-    params["boxplot_features"] = ["not_a_column"]
+def test_boxplots_need_an_existing_feature(inputs):
+    params = reporting_params({"boxplot_features": ["not_a_column"]})
     with pytest.raises(InputValidationError, match="boxplot_features"):
         _call("feature_boxplots", inputs, params)
 

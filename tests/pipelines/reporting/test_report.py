@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from customer_segmentation.pipelines.reporting import nodes
+from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.report import (
     REPORT_FIGURES,
     fmt_p,
@@ -16,6 +17,8 @@ from customer_segmentation.pipelines.reporting.report import (
     render_html_report,
     template_environment,
 )
+
+from .conftest import reporting_params
 
 SCRIPT = "<script>alert('x')</script>"
 ONE_PIXEL_PNG = base64.b64encode(
@@ -26,7 +29,7 @@ ONE_PIXEL_PNG = base64.b64encode(
 ).decode("ascii")
 
 
-def _render(inputs: dict[str, Any], params: dict[str, Any], **figures: str) -> str:
+def _render(inputs: dict[str, Any], params: ReportingParams, **figures: str) -> str:
     profiles = nodes.build_segment_profiles(
         inputs["customer_features"], inputs["customer_segments"], params
     )
@@ -167,7 +170,7 @@ def test_fmt_p_handles_underflow_and_missing():
     assert fmt_p(float("nan")) == "–"
 
 
-def test_customer_table_report_counts_rows_and_shows_category_shares(inputs, params):
+def test_customer_table_report_counts_rows_and_shows_category_shares(inputs):
     inputs["data_quality_summary"] = {
         "dataset": "raw_customers",
         "input_shape": "customer_table",
@@ -183,8 +186,7 @@ def test_customer_table_report_counts_rows_and_shows_category_shares(inputs, par
     features.loc[:11, "region"] = None
     features["region"] = features["region"].astype("str")
     inputs["customer_features"] = features
-    params["profile_features"] = ["recency", "region"]
-    html = _render(inputs, params)
+    html = _render(inputs, reporting_params({"profile_features": ["recency", "region"]}))
     text = re.sub(r"\s+", " ", html)
     assert "Customer rows read" in text and "Invoice lines read" not in text
     assert "Customer rows from raw_customers (one row per customer)." in text

@@ -12,7 +12,6 @@ import pytest
 from kedro_datasets.pandas import ExcelDataset
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.reporting._common import ReportingParams
 from customer_segmentation.pipelines.reporting.nodes import (
     EXCEL_SHEETS,
     build_excel_workbook,
@@ -22,15 +21,16 @@ from customer_segmentation.pipelines.reporting.nodes import (
     compute_feature_tests,
     eta_squared,
 )
+from customer_segmentation.pipelines.reporting.params import ReportingParams
 
-from .conftest import MODEL_FEATURES, NOISE_FEATURE
+from .conftest import MODEL_FEATURES, NOISE_FEATURE, reporting_params
 
 
-def _profiles(inputs: dict[str, Any], params: dict[str, Any]) -> pd.DataFrame:
+def _profiles(inputs: dict[str, Any], params: ReportingParams) -> pd.DataFrame:
     return build_segment_profiles(inputs["customer_features"], inputs["customer_segments"], params)
 
 
-def _tests(inputs: dict[str, Any], params: dict[str, Any]) -> pd.DataFrame:
+def _tests(inputs: dict[str, Any], params: ReportingParams) -> pd.DataFrame:
     return compute_feature_tests(
         inputs["model_input"], inputs["customer_segments"], inputs["feature_transforms"], params
     )
@@ -123,17 +123,14 @@ def test_feature_tests_constant_feature_does_not_separate(inputs, params):
     assert tests.loc["return_rate", "eta_squared"] == 0.0
 
 
-def test_feature_tests_effect_size_threshold_applies(inputs, params):
-    params["min_effect_size"] = 0.99
-    tests = _tests(inputs, params)
+def test_feature_tests_effect_size_threshold_applies(inputs):
+    tests = _tests(inputs, reporting_params({"min_effect_size": 0.99}))
     assert not tests["separates"].any()
 
 
-def test_feature_tests_flag_uses_bonferroni_threshold(inputs, params):
+def test_feature_tests_flag_uses_bonferroni_threshold(inputs):
     # The noise feature's p-values (~0.55) are below 0.6 but not below 0.6 / 9.
-    params["significance_level"] = 0.6
-    params["min_effect_size"] = 0.0
-    tests = _tests(inputs, params)
+    tests = _tests(inputs, reporting_params({"significance_level": 0.6, "min_effect_size": 0.0}))
     threshold = 0.6 / len(MODEL_FEATURES)
     noise = tests.set_index("feature").loc[NOISE_FEATURE]
     assert threshold < min(noise["anova_p"], noise["kruskal_p"]) < 0.6
@@ -149,7 +146,7 @@ def test_eta_squared_known_values():
     assert eta_squared(np.array([0.0, 2.0, 2.0, 4.0]), labels) == pytest.approx(0.5)
 
 
-def _overall(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, dict[str, float]]:
+def _overall(inputs: dict[str, Any], params: ReportingParams) -> dict[str, dict[str, float]]:
     return build_overall_profile(inputs["customer_features"], inputs["customer_segments"], params)
 
 
@@ -214,20 +211,3 @@ def test_excel_workbook_has_three_sheets(inputs, params, tmp_path):
     assert any(str(cell.value).startswith("'=HYPERLINK") for cell in segment_cells)
     assert book["feature_tests"].max_row == len(MODEL_FEATURES) + 1
     assert book["segment_profiles"].max_row == 5
-
-
-def test_params_errors_name_the_parameter(params):
-    del params["pca_sample_size"]
-    with pytest.raises(InputValidationError, match=r"reporting\.pca_sample_size"):
-        ReportingParams.from_dict(params)
-
-
-@pytest.mark.parametrize(
-    ("key", "value"),
-    [("significance_level", 1.5), ("histogram_bins", 0), ("optuna_direction", "up")],
-)
-def test_params_reject_bad_values(params, key, value):
-    params[key] = value
-    with pytest.raises(InputValidationError) as error:
-        ReportingParams.from_dict(params)
-    assert error.value.parameter == f"reporting.{key}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,11 @@ from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.model_selection.nodes import KMEANS_ALGORITHMS
+from customer_segmentation.pipelines.clustering.params import (
+    ClusteringParams,
+    FeatureLabels,
+    NamingParams,
+)
 from customer_segmentation.pipelines.model_selection.preprocessing import (
     KMEANS,
     PREPROCESS,
@@ -36,11 +41,7 @@ from customer_segmentation.pipelines.model_selection.preprocessing import (
 )
 from customer_segmentation.pipelines.model_selection.validation import (
     ID_COLUMN,
-    get_param,
     model_input_spec,
-    require_float,
-    require_int,
-    require_str,
 )
 from customer_segmentation.scalers import SCALER_NAMES, cap_quantiles_to_rows, make_scaler
 from customer_segmentation.transforms import invert_feature_transforms
@@ -48,120 +49,6 @@ from customer_segmentation.transforms import invert_feature_transforms
 logger = logging.getLogger(__name__)
 
 ROOT = "clustering"
-DIRECTIONS = ("high", "low", "mid")
-
-
-def validate_parameters(params: dict[str, Any]) -> dict[str, Any]:
-    """Check every ``clustering`` parameter before any work; return them normalised."""
-    naming = get_param(params, "naming", ROOT)
-    rules = get_param(params, "naming.rules", ROOT)
-    if not isinstance(rules, list) or not rules:
-        raise InputValidationError(
-            "must be a non-empty list of rules",
-            "list rules with name, when, goal and actions",
-            parameter=f"{ROOT}.naming.rules",
-        )
-    checked_rules = [_check_rule(rule, position) for position, rule in enumerate(rules)]
-    names = [rule["name"] for rule in checked_rules]
-    duplicated = sorted({name for name in names if names.count(name) > 1})
-    if duplicated:
-        raise InputValidationError(
-            f"names {duplicated} more than once",
-            "give every rule its own name",
-            parameter=f"{ROOT}.naming.rules",
-        )
-    labels = get_param(params, "naming.fallback.labels", ROOT)
-    if not isinstance(labels, Mapping) or any(
-        not isinstance(pair, Mapping) or set(pair) != {"high", "low"} for pair in labels.values()
-    ):
-        raise InputValidationError(
-            "must map each feature to {high: text, low: text}",
-            "give every feature a high and a low label",
-            parameter=f"{ROOT}.naming.fallback.labels",
-        )
-    return {
-        "n_threads": require_int(params, "n_threads", ROOT, minimum=1, optional=True),
-        "kmeans": {
-            "n_init": require_int(params, "kmeans.n_init", ROOT, minimum=1),
-            "max_iter": require_int(params, "kmeans.max_iter", ROOT, minimum=1),
-            "algorithm": require_str(params, "kmeans.algorithm", ROOT, choices=KMEANS_ALGORITHMS),
-            "random_state": require_int(params, "kmeans.random_state", ROOT, minimum=0),
-        },
-        "relabel_by": require_str(params, "relabel_by", ROOT),
-        "stability": {
-            "n_bootstrap": require_int(params, "stability.n_bootstrap", ROOT, minimum=2),
-            "sample_size": require_int(params, "stability.sample_size", ROOT, minimum=2),
-            "random_state": require_int(params, "stability.random_state", ROOT, minimum=0),
-            "threshold": require_float(params, "stability.threshold", ROOT, low=0.0, high=1.0),
-        },
-        "naming": {
-            "high_z": require_float(params, "naming.high_z", ROOT, low=0.0, high=10.0),
-            "low_z": require_float(params, "naming.low_z", ROOT, low=-10.0, high=0.0),
-            "mid_band": require_float(params, "naming.mid_band", ROOT, low=0.0, high=10.0),
-            "rules": checked_rules,
-            "average": _check_action_block(
-                naming.get("average"), f"{ROOT}.naming.average", require_name=True
-            ),
-            "fallback": {
-                **_check_action_block(
-                    naming.get("fallback"), f"{ROOT}.naming.fallback", require_name=False
-                ),
-                "labels": {feature: dict(pair) for feature, pair in labels.items()},
-            },
-        },
-    }
-
-
-def _check_rule(rule: Any, position: int) -> dict[str, Any]:
-    """One naming rule: ``name``, ``when`` ({feature: high|low|mid}), ``goal``, ``actions``."""
-    path = f"{ROOT}.naming.rules[{position}]"
-    if not isinstance(rule, Mapping):
-        raise InputValidationError(
-            f"is {rule!r}, not a mapping",
-            "write the rule as name/when/goal/actions",
-            parameter=path,
-        )
-    when = rule.get("when")
-    if not isinstance(when, Mapping) or not when:
-        raise InputValidationError(
-            "has no 'when' conditions",
-            "add e.g. when: {recency: low, frequency: high}",
-            parameter=f"{path}.when",
-        )
-    for feature, direction in when.items():
-        if direction not in DIRECTIONS:
-            raise InputValidationError(
-                f"sets {feature} to {direction!r}",
-                f"use one of {', '.join(DIRECTIONS)}",
-                parameter=f"{path}.when",
-            )
-    return {**_check_action_block(rule, path, require_name=True), "when": dict(when)}
-
-
-def _check_action_block(block: Any, path: str, *, require_name: bool) -> dict[str, Any]:
-    """A block with ``goal`` and a non-empty list of ``actions`` (and ``name`` if required)."""
-    if not isinstance(block, Mapping):
-        raise InputValidationError(
-            "is missing", "add it to conf/base/parameters_clustering.yml", parameter=path
-        )
-    fields = ["goal"] + (["name"] if require_name else [])
-    for field in fields:
-        if not isinstance(block.get(field), str) or not block[field].strip():
-            raise InputValidationError(
-                f"has no {field}", f"set {field} to a text", parameter=f"{path}.{field}"
-            )
-    actions = block.get("actions")
-    if (
-        not isinstance(actions, list)
-        or not actions
-        or not all(isinstance(action, str) and action.strip() for action in actions)
-    ):
-        raise InputValidationError(
-            "must be a non-empty list of texts",
-            "list at least one action",
-            parameter=f"{path}.actions",
-        )
-    return {field: block[field] for field in fields} | {"actions": list(actions)}
 
 
 def _model_frame(
@@ -175,7 +62,7 @@ def _model_frame(
 def fit_segmentation_model(
     model_input: pd.DataFrame,
     best_params: dict[str, Any],
-    settings: dict[str, Any],
+    params: ClusteringParams,
     feature_transforms: dict[str, Any] | None = None,
 ) -> Pipeline:
     """Fit the segmentation model (``best_params`` scaler and K) on every customer.
@@ -190,24 +77,24 @@ def fit_segmentation_model(
     frame, spec = model_input_spec(model_input, feature_transforms)
     features = list(spec.features)
     scaler_name, k = _check_best_params(best_params, features, len(frame))
-    relabel_by = settings["relabel_by"]
+    relabel_by = params.relabel_by
     if relabel_by != "size" and relabel_by not in spec.numeric:
         raise InputValidationError(
             f"is {relabel_by!r}, not a numeric model feature",
             f"use 'size' or one of {', '.join(spec.numeric)}",
             parameter=f"{ROOT}.relabel_by",
         )
-    scaler = _scaler_for(scaler_name, settings, len(frame))
+    scaler = _scaler_for(scaler_name, params.kmeans.random_state, len(frame))
     first = (PREPROCESS, build_preprocessor(spec, scaler)) if spec.mixed else (SCALER, scaler)
-    model = Pipeline([first, (KMEANS, KMeans(n_clusters=k, **settings["kmeans"]))])
-    with threadpool_limits(limits=settings["n_threads"]):
+    model = Pipeline([first, (KMEANS, KMeans(n_clusters=k, **params.kmeans.model_dump()))])
+    with threadpool_limits(limits=params.n_threads):
         model.fit(frame[features])
     return relabel_clusters(model, relabel_by, list(spec.numeric))
 
 
-def _scaler_for(name: str, settings: dict[str, Any], n_rows: int) -> Any:
+def _scaler_for(name: str, random_state: int, n_rows: int) -> Any:
     """A fresh scaler; ``quantile_normal`` uses at most ``n_rows`` quantiles."""
-    scaler = make_scaler(name, settings["kmeans"]["random_state"], parameter="best_params.scaler")
+    scaler = make_scaler(name, random_state, parameter="best_params.scaler")
     return cap_quantiles_to_rows(scaler, n_rows)
 
 
@@ -321,7 +208,16 @@ def _check_transforms(feature_transforms: Any, features: list[str]) -> None:
         )
 
 
-def name_segments(centroids: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Segment:
+    """What a cluster is called and what to do with it (from a rule, average or fallback)."""
+
+    name: str
+    goal: str
+    actions: tuple[str, ...]
+
+
+def name_segments(centroids: pd.DataFrame, params: ClusteringParams) -> pd.DataFrame:
     """Give every cluster a unique human name, goal and actions from its profile.
 
     A rule matches a cluster when every condition holds on the standardized centroid
@@ -333,17 +229,17 @@ def name_segments(centroids: pd.DataFrame, settings: dict[str, Any]) -> pd.DataF
     its |z| <= mid_band (once), otherwise named from its two most extreme features
     (e.g. "High spend, low frequency"), extended with the next feature until unique.
     """
-    naming = settings["naming"]
+    naming = params.naming
     profiles = _standardized_profiles(centroids)
     candidates = []
     skipped = []
-    for rule_position, rule in enumerate(naming["rules"]):
-        if not set(rule["when"]) <= set(profiles.columns):
-            absent = [feature for feature in rule["when"] if feature not in profiles.columns]
-            skipped.append(f"{rule['name']} (no {', '.join(absent)})")
+    for rule_position, rule in enumerate(naming.rules):
+        if not set(rule.when) <= set(profiles.columns):
+            absent = [feature for feature in rule.when if feature not in profiles.columns]
+            skipped.append(f"{rule.name} (no {', '.join(absent)})")
             continue
         for cluster, profile in profiles.iterrows():
-            score = _rule_score(rule["when"], profile, naming)
+            score = _rule_score(rule.when, profile, naming)
             if score is not None:
                 candidates.append((-score, rule_position, int(cluster)))
     if skipped:
@@ -351,26 +247,27 @@ def name_segments(centroids: pd.DataFrame, settings: dict[str, Any]) -> pd.DataF
             "Naming rules skipped, they use features the model does not have: %s",
             "; ".join(skipped),
         )
-    chosen: dict[int, dict[str, Any]] = {}
+    chosen: dict[int, _Segment] = {}
     used_rules: set[int] = set()
     for _, rule_position, cluster in sorted(candidates):
         if cluster not in chosen and rule_position not in used_rules:
-            chosen[cluster] = naming["rules"][rule_position]
+            rule = naming.rules[rule_position]
+            chosen[cluster] = _Segment(rule.name, rule.goal, rule.actions)
             used_rules.add(rule_position)
-    used_names = {block["name"] for block in chosen.values()}
+    used_names = {block.name for block in chosen.values()}
     for cluster, profile in profiles.iterrows():
         if int(cluster) in chosen:
             continue
         block = _fallback_block(profile, naming, used_names)
         chosen[int(cluster)] = block
-        used_names.add(block["name"])
+        used_names.add(block.name)
     return pd.DataFrame(
         [
             {
                 "cluster": cluster,
-                "segment": chosen[cluster]["name"],
-                "goal": chosen[cluster]["goal"],
-                "actions": "; ".join(chosen[cluster]["actions"]),
+                "segment": chosen[cluster].name,
+                "goal": chosen[cluster].goal,
+                "actions": "; ".join(chosen[cluster].actions),
             }
             for cluster in sorted(chosen)
         ]
@@ -387,9 +284,7 @@ def _standardized_profiles(centroids: pd.DataFrame) -> pd.DataFrame:
     return rows.dropna(axis=1, how="all").astype("float64")
 
 
-def _rule_score(
-    when: Mapping[str, str], profile: pd.Series, naming: dict[str, Any]
-) -> float | None:
+def _rule_score(when: Mapping[str, str], profile: pd.Series, naming: NamingParams) -> float | None:
     """Sum of the condition margins, or ``None`` if any condition fails."""
     score = 0.0
     for feature, direction in when.items():
@@ -400,25 +295,23 @@ def _rule_score(
     return score
 
 
-def _condition_margin(z: float, direction: str, naming: dict[str, Any]) -> float | None:
+def _condition_margin(z: float, direction: str, naming: NamingParams) -> float | None:
     """How strongly ``z`` satisfies ``direction`` (``None``: not at all)."""
     if direction == "high":
-        return z if z >= naming["high_z"] else None
+        return z if z >= naming.high_z else None
     if direction == "low":
-        return -z if z <= naming["low_z"] else None
-    return naming["mid_band"] - abs(z) if abs(z) <= naming["mid_band"] else None
+        return -z if z <= naming.low_z else None
+    return naming.mid_band - abs(z) if abs(z) <= naming.mid_band else None
 
 
-def _fallback_block(
-    profile: pd.Series, naming: dict[str, Any], used_names: set[str]
-) -> dict[str, Any]:
+def _fallback_block(profile: pd.Series, naming: NamingParams, used_names: set[str]) -> _Segment:
     """Average name, or a descriptive name from the most extreme standardized features."""
-    average = naming["average"]
-    if profile.abs().max() <= naming["mid_band"] and average["name"] not in used_names:
-        return average
-    fallback = naming["fallback"]
+    average = naming.average
+    if profile.abs().max() <= naming.mid_band and average.name not in used_names:
+        return _Segment(average.name, average.goal, average.actions)
+    fallback = naming.fallback
     ranked = profile.abs().sort_values(ascending=False, kind="stable").index.tolist()
-    parts = [_describe(feature, float(profile[feature]), fallback["labels"]) for feature in ranked]
+    parts = [_describe(feature, float(profile[feature]), fallback.labels) for feature in ranked]
     name = ""
     for count in range(2, len(parts) + 1):
         name = ", ".join([parts[0], *(part[:1].lower() + part[1:] for part in parts[1:count])])
@@ -427,14 +320,14 @@ def _fallback_block(
     base, variant = name, 2
     while name in used_names:
         name, variant = f"{base} (variant {variant})", variant + 1
-    return {"name": name, "goal": fallback["goal"], "actions": fallback["actions"]}
+    return _Segment(name, fallback.goal, fallback.actions)
 
 
-def _describe(feature: str, z: float, labels: Mapping[str, Mapping[str, str]]) -> str:
+def _describe(feature: str, z: float, labels: Mapping[str, FeatureLabels]) -> str:
     """Label of ``feature`` in the direction of ``z`` (e.g. "High spend")."""
-    direction = "high" if z >= 0 else "low"
     if feature in labels:
-        return labels[feature][direction]
+        return labels[feature].high if z >= 0 else labels[feature].low
+    direction = "high" if z >= 0 else "low"
     return f"{direction.capitalize()} {feature.replace('_', ' ')}"
 
 
@@ -479,7 +372,7 @@ def assess_stability(
     model_input: pd.DataFrame,
     model: Pipeline,
     segment_names: pd.DataFrame,
-    settings: dict[str, Any],
+    params: ClusteringParams,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Bootstrap stability of the final clusters.
 
@@ -491,15 +384,15 @@ def assess_stability(
     below ``threshold`` is ``unstable``.
     """
     frame, _, features = _model_frame(model_input, model)
-    stability = settings["stability"]
+    stability = params.stability
     values = frame[features]
     final_labels = model.predict(values)
     k = model.named_steps[KMEANS].n_clusters
-    rng = np.random.default_rng(stability["random_state"])
-    size = min(stability["sample_size"], len(frame))
+    rng = np.random.default_rng(stability.random_state)
+    size = min(stability.sample_size, len(frame))
     aris, jaccards = [], []
-    with threadpool_limits(limits=settings["n_threads"]):
-        for seed in rng.integers(0, 2**31 - 1, size=stability["n_bootstrap"]):
+    with threadpool_limits(limits=params.n_threads):
+        for seed in rng.integers(0, 2**31 - 1, size=stability.n_bootstrap):
             rows = rng.integers(0, len(frame), size=size)
             refit = clone(model).set_params(kmeans__random_state=int(seed))
             cap_quantiles_to_rows(refit, size)
@@ -513,13 +406,13 @@ def assess_stability(
     table = segment_names[["cluster", "segment"]].copy()
     table["jaccard_mean"] = jaccard_mean[table["cluster"].to_numpy()]
     table["jaccard_std"] = np.nanstd(np.vstack(jaccards), axis=0)[table["cluster"].to_numpy()]
-    table["unstable"] = table["jaccard_mean"] < stability["threshold"]
+    table["unstable"] = table["jaccard_mean"] < stability.threshold
     summary = {
         "mean_ari": round(float(np.mean(aris)), 6),
         "std_ari": round(float(np.std(aris)), 6),
-        "n_bootstrap": stability["n_bootstrap"],
+        "n_bootstrap": stability.n_bootstrap,
         "resample_size": size,
-        "threshold": stability["threshold"],
+        "threshold": stability.threshold,
         "unstable_segments": table.loc[table["unstable"], "segment"].tolist(),
     }
     logger.info(

@@ -14,23 +14,16 @@ from .nodes import (
     fit_segmentation_model,
     label_centroids,
     name_segments,
-    validate_parameters,
 )
 
 
 def create_pipeline(**kwargs: Any) -> Pipeline:
-    """Validate parameters first, so nothing runs on a bad configuration."""
+    """The clustering nodes; ``params:clustering`` arrives checked (``ClusteringParams``)."""
     return Pipeline(
         [
             Node(
-                validate_parameters,
-                inputs="params:clustering",
-                outputs="clustering_settings",
-                name="validate_clustering_parameters",
-            ),
-            Node(
                 fit_segmentation_model,
-                inputs=["model_input", "best_params", "clustering_settings", "feature_transforms"],
+                inputs=["model_input", "best_params", "params:clustering", "feature_transforms"],
                 outputs="segmentation_model",
                 name="fit_segmentation_model",
             ),
@@ -42,7 +35,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             ),
             Node(
                 name_segments,
-                inputs=["cluster_centroids", "clustering_settings"],
+                inputs=["cluster_centroids", "params:clustering"],
                 outputs="segment_names",
                 name="name_segments",
             ),
@@ -64,7 +57,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                     "model_input",
                     "segmentation_model",
                     "segment_names",
-                    "clustering_settings",
+                    "params:clustering",
                 ],
                 outputs=["segment_stability", "stability_summary"],
                 name="assess_stability",

@@ -22,202 +22,27 @@ they are not computed for this shape.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.model_selection.preprocessing import (
-    CATEGORICAL_IMPUTERS,
-    NUMERIC_IMPUTERS,
+from customer_segmentation.pipelines.customer_table.params import (
+    PARAMS_FILE,
+    CustomerTableParams,
+    ParsingParams,
 )
 from customer_segmentation.transforms import apply_feature_transforms
 
 logger = logging.getLogger(__name__)
 
 ROOT = "customer_table"
-PARAMS_FILE = "conf/<env>/parameters_customer_table.yml"
 RAW_DATASET = "raw_customers"
 ID_COLUMN = "customer_id"
 MISSING_ID = "missing_customer_id"
 UNPARSEABLE = "unparseable_{column}"
 EXAMPLES = 3
-
-
-# --- parameters -------------------------------------------------------------------------------
-
-
-def _error(path: str, problem: str, fix: str) -> InputValidationError:
-    parameter = f"{ROOT}.{path}" if path else ROOT
-    return InputValidationError(problem, f"{fix} in {PARAMS_FILE}", parameter=parameter)
-
-
-def _get(params: Mapping[str, Any], path: str) -> Any:
-    value: Any = params
-    for key in path.split("."):
-        if not isinstance(value, Mapping) or key not in value:
-            raise _error(path, "is missing", f"add {ROOT}.{path}")
-        value = value[key]
-    return value
-
-
-def _names(params: Mapping[str, Any], path: str) -> list[str]:
-    """A list of column names (``null`` = none), each listed once."""
-    value = _get(params, path)
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise _error(path, f"is {value!r}, not a list of column names", "list column names")
-    duplicated = sorted({v for v in value if value.count(v) > 1})
-    if duplicated:
-        raise _error(path, f"lists {duplicated} more than once", "list each column once")
-    return list(value)
-
-
-def _share(params: Mapping[str, Any], path: str) -> float:
-    """A share in [0, 1)."""
-    value = _get(params, path)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
-        raise _error(path, f"is {value!r}, must be a number with 0 <= share < 1", "set a share")
-    return float(value)
-
-
-def validate_parameters(params: dict[str, Any]) -> dict[str, Any]:
-    """Check every ``customer_table`` parameter before any data is read; return them normalised.
-
-    Rejects: missing keys, a column declared twice or both numeric and categorical, the id
-    among the features, model features or log1p features that are not declared (log1p only
-    for numeric ones), a model without a numeric feature, bad cap quantiles, unknown
-    imputation strategies, a non-positive categorical weight and bad parsing settings.
-    """
-    if not isinstance(params, Mapping):
-        raise _error("", "is not a mapping", "define customer_table as a YAML mapping")
-    id_column = _get(params, "id_column")
-    if not isinstance(id_column, str) or not id_column.strip():
-        raise _error("id_column", f"is {id_column!r}", "set the name of the customer id column")
-    numeric = _names(params, "numeric_columns")
-    categorical = _names(params, "categorical_columns")
-    both = sorted(set(numeric) & set(categorical))
-    if both:
-        raise _error(
-            "categorical_columns",
-            f"{both} are declared both numeric and categorical",
-            "declare each column in one list",
-        )
-    if id_column in numeric or id_column in categorical:
-        raise _error(
-            "id_column",
-            f"{id_column!r} is also declared as a feature column",
-            "remove the id from numeric_columns / categorical_columns",
-        )
-    return {
-        "id_column": id_column,
-        "numeric_columns": numeric,
-        "categorical_columns": categorical,
-        "parsing": _parsing_settings(params),
-        "model": _model_settings(params, numeric, categorical),
-    }
-
-
-def _model_settings(
-    params: Mapping[str, Any], numeric: list[str], categorical: list[str]
-) -> dict[str, Any]:
-    """``customer_table.model``: features, log1p, caps, imputation, categorical weight."""
-    declared = numeric + categorical
-    features = _names(params, "model.features") or declared
-    unknown = [f for f in features if f not in declared]
-    if unknown:
-        raise _error(
-            "model.features",
-            f"{unknown} are not declared columns (declared: {declared})",
-            "list only columns of numeric_columns / categorical_columns, or null for all",
-        )
-    if not any(f in numeric for f in features):
-        raise _error(
-            "model.features",
-            f"{features} has no numeric column; k-means needs at least one",
-            "declare at least one numeric column and keep it in model.features",
-        )
-    log1p = _names(params, "model.log1p_features")
-    not_numeric = [f for f in log1p if f not in numeric]
-    if not_numeric:
-        raise _error(
-            "model.log1p_features",
-            f"{not_numeric} are not numeric columns",
-            "list only columns of numeric_columns (those not in model.features are ignored)",
-        )
-    quantiles = _get(params, "model.cap_quantiles")
-    if (
-        not isinstance(quantiles, list)
-        or len(quantiles) != 2
-        or not all(isinstance(q, int | float) and not isinstance(q, bool) for q in quantiles)
-        or not 0 <= quantiles[0] < quantiles[1] <= 1
-    ):
-        raise _error(
-            "model.cap_quantiles",
-            f"is {quantiles!r}, must be [lower, upper] with 0 <= lower < upper <= 1",
-            "set e.g. [0.0, 0.99]",
-        )
-    weight = _get(params, "model.categorical_weight")
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:
-        raise _error("model.categorical_weight", f"is {weight!r}", "set a number > 0, e.g. 0.5")
-    return {
-        "features": features,
-        "numeric_features": [f for f in features if f in numeric],
-        "categorical_features": [f for f in features if f in categorical],
-        "log1p_features": [f for f in features if f in log1p],
-        "cap_quantiles": [float(quantiles[0]), float(quantiles[1])],
-        "imputation": _imputation_settings(params),
-        "categorical_weight": float(weight),
-    }
-
-
-def _imputation_settings(params: Mapping[str, Any]) -> dict[str, str]:
-    """``customer_table.model.imputation``: strategies of the model's imputers."""
-    settings = {}
-    for kind, choices in (("numeric", NUMERIC_IMPUTERS), ("categorical", CATEGORICAL_IMPUTERS)):
-        strategy = _get(params, f"model.imputation.{kind}")
-        if strategy not in choices:
-            raise _error(
-                f"model.imputation.{kind}", f"is {strategy!r}", f"use one of {', '.join(choices)}"
-            )
-        settings[kind] = strategy
-    fill_value = _get(params, "model.imputation.categorical_fill_value")
-    if not isinstance(fill_value, str) or not fill_value:
-        raise _error(
-            "model.imputation.categorical_fill_value",
-            f"is {fill_value!r}",
-            "set a text, e.g. missing",
-        )
-    settings["categorical_fill_value"] = fill_value
-    return settings
-
-
-def _parsing_settings(params: Mapping[str, Any]) -> dict[str, Any]:
-    """``customer_table.parsing``: separators, id decimals, unparseable share."""
-    decimal = _get(params, "parsing.decimal_separator")
-    thousands = _get(params, "parsing.thousands_separator")
-    if not isinstance(decimal, str) or len(decimal) != 1:
-        raise _error("parsing.decimal_separator", f"is {decimal!r}", "set one character")
-    if thousands is not None and (
-        not isinstance(thousands, str) or len(thousands) != 1 or thousands == decimal
-    ):
-        raise _error(
-            "parsing.thousands_separator",
-            f"is {thousands!r}",
-            "set one character other than the decimal separator, or null",
-        )
-    strip = _get(params, "parsing.strip_id_decimals")
-    if not isinstance(strip, bool):
-        raise _error("parsing.strip_id_decimals", f"is {strip!r}", "set true or false")
-    return {
-        "decimal_separator": decimal,
-        "thousands_separator": thousands,
-        "strip_id_decimals": strip,
-        "max_unparseable_share": _share(params, "parsing.max_unparseable_share"),
-    }
 
 
 # --- rows -------------------------------------------------------------------------------------
@@ -242,30 +67,30 @@ def _normalise_ids(values: pd.Series, strip_decimals: bool) -> pd.Series:
     return ids
 
 
-def _parse_numbers(values: pd.Series, parsing: Mapping[str, Any]) -> tuple[pd.Series, pd.Series]:
+def _parse_numbers(values: pd.Series, parsing: ParsingParams) -> tuple[pd.Series, pd.Series]:
     """(float values, mask of values given but not parseable as a finite number)."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values.astype("float64")
         failed = pd.Series(np.isinf(numbers.to_numpy()), index=values.index)
         return numbers.mask(failed), failed
     text = _text(values)
-    if parsing["thousands_separator"]:
-        text = text.str.replace(parsing["thousands_separator"], "", regex=False)
-    if parsing["decimal_separator"] != ".":
-        text = text.str.replace(parsing["decimal_separator"], ".", regex=False)
+    if parsing.thousands_separator:
+        text = text.str.replace(parsing.thousands_separator, "", regex=False)
+    if parsing.decimal_separator != ".":
+        text = text.str.replace(parsing.decimal_separator, ".", regex=False)
     numbers = pd.to_numeric(text.astype(object), errors="coerce").astype("float64")
     numbers = numbers.mask(np.isinf(numbers))
     failed = (text.notna() & numbers.isna()).astype(bool)
     return numbers, failed
 
 
-def _check_columns(raw: pd.DataFrame, settings: dict[str, Any]) -> None:
+def _check_columns(raw: pd.DataFrame, params: CustomerTableParams) -> None:
     """Every declared column is in the table."""
     present = [str(c) for c in raw.columns]
     declared = [
-        ("id_column", settings["id_column"]),
-        *(("numeric_columns", c) for c in settings["numeric_columns"]),
-        *(("categorical_columns", c) for c in settings["categorical_columns"]),
+        ("id_column", params.id_column),
+        *(("numeric_columns", c) for c in params.numeric),
+        *(("categorical_columns", c) for c in params.categorical),
     ]
     missing = [(key, column) for key, column in declared if column not in raw.columns]
     if missing:
@@ -321,10 +146,13 @@ def _check_parse_failures(
     )
 
 
-def _check_usable(features: pd.DataFrame, settings: dict[str, Any]) -> None:
+def _check_usable(features: pd.DataFrame, params: CustomerTableParams) -> None:
     """No declared column is entirely missing or constant in the kept rows."""
-    for key in ("numeric_columns", "categorical_columns"):
-        for column in settings[key]:
+    for key, columns in (
+        ("numeric_columns", params.numeric),
+        ("categorical_columns", params.categorical),
+    ):
+        for column in columns:
             present = features[column].dropna()
             if present.empty:
                 problem = f"is missing in all {len(features)} kept rows"
@@ -343,7 +171,7 @@ def _check_usable(features: pd.DataFrame, settings: dict[str, Any]) -> None:
 
 
 def prepare_customers(
-    raw_customers: pd.DataFrame, settings: dict[str, Any]
+    raw_customers: pd.DataFrame, params: CustomerTableParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split the raw table into ``customer_features`` (usable rows) and ``rejected_customers``.
 
@@ -364,21 +192,21 @@ def prepare_customers(
             "point the raw_customers catalog entry at a non-empty customer table",
             dataset=RAW_DATASET,
         )
-    _check_columns(raw_customers, settings)
+    _check_columns(raw_customers, params)
     raw = raw_customers.reset_index(drop=True)
-    id_column, parsing = settings["id_column"], settings["parsing"]
-    ids = _normalise_ids(raw[id_column], parsing["strip_id_decimals"])
+    id_column, parsing = params.id_column, params.parsing
+    ids = _normalise_ids(raw[id_column], parsing.strip_id_decimals)
     _check_duplicates(ids, id_column)
     reason = pd.Series(pd.NA, index=raw.index, dtype="string")
     reason = reason.mask(ids.isna(), MISSING_ID)
     with_id = ids.notna()
     n_with_id = int(with_id.sum())
     numbers: dict[str, pd.Series] = {}
-    for column in settings["numeric_columns"]:
+    for column in params.numeric:
         numbers[column], failed = _parse_numbers(raw[column], parsing)
         failed &= with_id
         _check_parse_failures(
-            column, raw[column], failed, max(n_with_id, 1), parsing["max_unparseable_share"]
+            column, raw[column], failed, max(n_with_id, 1), parsing.max_unparseable_share
         )
         reason = reason.mask(failed & reason.isna(), UNPARSEABLE.format(column=column))
     kept = reason.isna().to_numpy()
@@ -389,11 +217,11 @@ def prepare_customers(
             dataset=RAW_DATASET,
         )
     features = pd.DataFrame({ID_COLUMN: ids[kept].astype("str")})
-    for column in settings["numeric_columns"]:
+    for column in params.numeric:
         features[column] = numbers[column][kept].astype("float64")
-    for column in settings["categorical_columns"]:
+    for column in params.categorical:
         features[column] = _text(raw[column])[kept].astype("str")
-    _check_usable(features, settings)
+    _check_usable(features, params)
     features = features.sort_values(ID_COLUMN, kind="stable", ignore_index=True)
 
     rejected = raw[~kept].astype("string").astype("str")
@@ -410,7 +238,7 @@ def prepare_customers(
         "Customer-table input: RFM scores and segments and the transaction features "
         "(recency, frequency, monetary, ...) are not computed, they need invoice lines; "
         "segments come from the declared columns %s",
-        settings["model"]["features"],
+        list(params.model_features),
     )
     return features, rejected.reset_index(drop=True)
 
@@ -419,7 +247,7 @@ def prepare_customers(
 
 
 def build_model_input(
-    customer_features: pd.DataFrame, settings: dict[str, Any]
+    customer_features: pd.DataFrame, params: CustomerTableParams
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Cap and log the numeric model features; keep categorical ones as text.
 
@@ -430,28 +258,28 @@ def build_model_input(
     ``categorical_weight``, which tell ``model_selection`` and ``clustering`` to build the
     imputing and one-hot-encoding model.
     """
-    model = settings["model"]
-    numeric, categorical = model["numeric_features"], model["categorical_features"]
-    lower_q, upper_q = model["cap_quantiles"]
+    model = params.model
+    numeric, categorical = list(params.numeric_features), list(params.categorical_features)
+    lower_q, upper_q = model.cap_quantiles
     raw = customer_features[numeric].astype("float64")
     transforms: dict[str, Any] = {
         "source": ROOT,
-        "model_features": list(model["features"]),
+        "model_features": list(params.model_features),
         "numeric_features": list(numeric),
         "categorical_features": list(categorical),
-        "log1p_features": list(model["log1p_features"]),
+        "log1p_features": list(params.log1p_features),
         "caps": {
             f: {"lower": float(raw[f].quantile(lower_q)), "upper": float(raw[f].quantile(upper_q))}
             for f in numeric
         },
-        "imputation": dict(model["imputation"]),
-        "categorical_weight": model["categorical_weight"],
+        "imputation": model.imputation.model_dump(),
+        "categorical_weight": model.categorical_weight,
     }
     transformed = apply_feature_transforms(
         customer_features, {**transforms, "model_features": numeric}
     )
     model_input = pd.DataFrame({ID_COLUMN: customer_features[ID_COLUMN].astype("str")})
-    for feature in model["features"]:
+    for feature in params.model_features:
         if feature in numeric:
             model_input[feature] = transformed[feature].astype("float64")
         else:

@@ -1,4 +1,4 @@
-"""Wiring of ``customer_table``: parameters -> kept and rejected rows -> model input, quality.
+"""Wiring of ``customer_table``: kept and rejected rows -> model input, quality.
 
 Registered on its own as the first stage of the ``customer_table`` pipeline (see
 ``pipeline_registry.py``), which adds ``model_selection``, ``clustering`` and ``reporting``.
@@ -13,28 +13,22 @@ from typing import Any
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import build_model_input, prepare_customers, summarise_data_quality, validate_parameters
+from .nodes import build_model_input, prepare_customers, summarise_data_quality
 
 
 def create_pipeline(**kwargs: Any) -> Pipeline:
-    """Validate parameters first, so nothing is read on a bad configuration."""
+    """The customer-table nodes; ``params:customer_table`` arrives checked."""
     return Pipeline(
         [
             Node(
-                validate_parameters,
-                inputs="params:customer_table",
-                outputs="customer_table_settings",
-                name="validate_customer_table_parameters",
-            ),
-            Node(
                 prepare_customers,
-                inputs=["raw_customers", "customer_table_settings"],
+                inputs=["raw_customers", "params:customer_table"],
                 outputs=["customer_features", "rejected_customers"],
                 name="prepare_customers",
             ),
             Node(
                 build_model_input,
-                inputs=["customer_features", "customer_table_settings"],
+                inputs=["customer_features", "params:customer_table"],
                 outputs=["model_input", "feature_transforms"],
                 name="build_customer_model_input",
             ),

@@ -17,6 +17,10 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from customer_segmentation.errors import InputValidationError, config_file
+from customer_segmentation.pipelines.feature_engineering.nodes import check_snapshot_date
+from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
+
+from .params import STRFTIME_FIELDS, STRFTIME_TOKEN, CleaningParams, ColumnMapping, ParsingParams
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +39,6 @@ CANONICAL_COLUMNS = (
     "customer_id",
     "country",
 )
-#: Columns without which a line cannot be used at all; the others may be mapped to null.
-REQUIRED_COLUMNS = ("customer_id", "invoice_date", "quantity", "price")
 #: Columns parsed from text; a value that does not parse is ``unparseable_<column>``.
 PARSED_COLUMNS = ("invoice_date", "quantity", "price")
 
@@ -44,10 +46,6 @@ PARSED_COLUMNS = ("invoice_date", "quantity", "price")
 #: that settle them (some line kept, enough customers), so a large input is not read
 #: once more just to check it; all lines are counted only when these do not settle it.
 CHECK_SAMPLE_LINES = 100_000
-
-_STRFTIME_FIELDS = {"Y": ("year", 4), "m": ("month", 2), "d": ("day", 2)}
-_STRFTIME_FIELDS |= {"H": ("hour", 2), "M": ("minute", 2), "S": ("second", 2)}
-
 
 RawInput = ir.Table | pd.DataFrame | dict[str, pd.DataFrame]
 
@@ -78,12 +76,13 @@ def as_table(raw_transactions: RawInput) -> ir.Table:
     return ibis.memtable(frame, schema={column: "string" for column in frame.columns})
 
 
-def map_columns(raw_transactions: RawInput, column_mapping: dict[str, str | None]) -> ir.Table:
+def map_columns(raw_transactions: RawInput, column_mapping: ColumnMapping) -> ir.Table:
     """Rename the user's columns to canonical names, as text, and refuse an empty input.
 
     Values are cast to text so that the rejected lines keep exactly what the export said,
     whatever the source format typed them as. Optional columns mapped to ``null`` become
-    null text columns.
+    null text columns. (The mapping itself, known keys and required columns set, was
+    checked with the parameters; here it is compared with the columns of the data.)
     """
     raw_transactions = as_table(raw_transactions)
     # limit(1): one row answers the question; a full count would scan a large CSV.
@@ -93,23 +92,9 @@ def map_columns(raw_transactions: RawInput, column_mapping: dict[str, str | None
             f"point the '{RAW_DATASET}' entry in {config_file(CATALOG_FILE)} at a file with data",
             dataset=RAW_DATASET,
         )
-    unknown = sorted(set(column_mapping) - set(CANONICAL_COLUMNS))
-    if unknown:
-        raise InputValidationError(
-            f"unknown canonical column(s) {unknown}; expected keys {list(CANONICAL_COLUMNS)}",
-            f"rename the key(s) under data_processing.column_mapping in {config_file(PARAMS_FILE)}",
-            parameter="data_processing.column_mapping",
-        )
-    for column in REQUIRED_COLUMNS:
-        if not column_mapping.get(column):
-            raise InputValidationError(
-                "a required column is not mapped",
-                f"set data_processing.column_mapping.{column} in {config_file(PARAMS_FILE)} to the "
-                "name of that column in your export",
-                parameter=f"data_processing.column_mapping.{column}",
-            )
+    sources: dict[str, str | None] = {c: getattr(column_mapping, c) for c in CANONICAL_COLUMNS}
     present = list(raw_transactions.columns)
-    for canonical, source in column_mapping.items():
+    for canonical, source in sources.items():
         if source is not None and source not in present:
             raise InputValidationError(
                 f"mapped column for '{canonical}' not found; columns present: {present}",
@@ -122,7 +107,7 @@ def map_columns(raw_transactions: RawInput, column_mapping: dict[str, str | None
         **{
             canonical: (
                 raw_transactions[source].cast("string")
-                if (source := column_mapping.get(canonical))
+                if (source := sources[canonical]) is not None
                 else ibis.null("string")
             )
             for canonical in CANONICAL_COLUMNS
@@ -147,18 +132,12 @@ def _strftime_to_regex(date_format: str) -> tuple[str, list[str]]:
     Only numeric directives are supported (%Y %m %d %H %M %S); two directives with no
     separator between them (``%Y%m%d``) take fixed widths.
     """
-    tokens = re.findall(r"%[A-Za-z%]|[^%]+", date_format)
+    tokens = STRFTIME_TOKEN.findall(date_format)
     pattern, fields = "^", []
     for position, token in enumerate(tokens):
         if token.startswith("%") and token != "%%":
-            directive = token[1]
-            if directive not in _STRFTIME_FIELDS:
-                raise InputValidationError(
-                    f"unsupported directive {token} in date format '{date_format}'",
-                    "use only %Y %m %d %H %M %S and literal separators, or null for ISO dates",
-                    parameter="data_processing.parsing.date_format",
-                )
-            field, width = _STRFTIME_FIELDS[directive]
+            # ParsingParams allows only the directives of STRFTIME_FIELDS
+            field, width = STRFTIME_FIELDS[token[1]]
             next_is_directive = position + 1 < len(tokens) and tokens[position + 1][0] == "%"
             pattern += rf"(\d{{{width}}})" if next_is_directive else rf"(\d{{1,{width}}})"
             fields.append(field)
@@ -199,17 +178,17 @@ def _parse_timestamp(text: ir.StringValue, date_format: str | None) -> ir.Timest
     return iso.try_cast("timestamp")
 
 
-def _parse_number(text: ir.StringValue, parsing: dict[str, Any]) -> ir.FloatingValue:
+def _parse_number(text: ir.StringValue, parsing: ParsingParams) -> ir.FloatingValue:
     """Parse text to a float with the configured separators, null where it does not parse."""
     text = _strip(text)
-    if parsing.get("thousands_separator"):
-        text = text.replace(parsing["thousands_separator"], "")
-    if parsing.get("decimal_separator", ".") != ".":
-        text = text.replace(parsing["decimal_separator"], ".")
+    if parsing.thousands_separator:
+        text = text.replace(parsing.thousands_separator, "")
+    if parsing.decimal_separator != ".":
+        text = text.replace(parsing.decimal_separator, ".")
     return text.try_cast("float64")
 
 
-def parse_transactions(mapped_transactions: ir.Table, parsing: dict[str, Any]) -> ir.Table:
+def parse_transactions(mapped_transactions: ir.Table, parsing: ParsingParams) -> ir.Table:
     """Add typed columns (``*_value``) next to the text ones and a normalised customer id.
 
     Fails when more than ``max_unparseable_share`` of a column's non-empty values do not
@@ -217,13 +196,13 @@ def parse_transactions(mapped_transactions: ir.Table, parsing: dict[str, Any]) -
     """
     source, columns = _mapped_columns(mapped_transactions)
     customer = _strip(columns["customer_id"])
-    if parsing.get("strip_customer_id_decimals", True):
+    if parsing.strip_customer_id_decimals:
         # Spreadsheet exports turn integer ids into floats ("13085.0"); the regex only runs
         # on ids with a dot (it is the costliest expression per line otherwise).
         customer = ibis.ifelse(customer.contains("."), customer.re_replace(r"\.0+$", ""), customer)
     typed = _typed_sources(columns, parsing)
     values = {
-        "invoice_date": _parse_timestamp(columns["invoice_date"], parsing.get("date_format")),
+        "invoice_date": _parse_timestamp(columns["invoice_date"], parsing.date_format),
         "quantity": _parse_number(columns["quantity"], parsing),
         "price": _parse_number(columns["price"], parsing),
     } | typed
@@ -248,7 +227,7 @@ def _mapped_columns(mapped: ir.Table) -> tuple[ir.Table, dict[str, ir.Value]]:
     return mapped, {name: mapped[name] for name in mapped.columns}
 
 
-def _typed_sources(columns: dict[str, ir.Value], parsing: dict[str, Any]) -> dict[str, ir.Value]:
+def _typed_sources(columns: dict[str, ir.Value], parsing: ParsingParams) -> dict[str, ir.Value]:
     """Parsed values taken straight from typed source columns (e.g. Parquet numbers).
 
     ``map_columns`` casts every column to text so rejected lines keep what the export
@@ -257,9 +236,7 @@ def _typed_sources(columns: dict[str, ir.Value], parsing: dict[str, Any]) -> dic
     is the same: numbers with the default separators, timestamps without a time zone and
     without a date format.
     """
-    default_separators = (
-        not parsing.get("thousands_separator") and parsing.get("decimal_separator", ".") == "."
-    )
+    default_separators = not parsing.thousands_separator and parsing.decimal_separator == "."
     typed: dict[str, ir.Value] = {}
     for column in PARSED_COLUMNS:
         op = columns[column].op()
@@ -268,7 +245,7 @@ def _typed_sources(columns: dict[str, ir.Value], parsing: dict[str, Any]) -> dic
         dtype = op.arg.dtype
         if column == "invoice_date":
             target, exact = "timestamp", dtype.is_timestamp() and dtype.timezone is None
-            exact = exact and not parsing.get("date_format")
+            exact = exact and not parsing.date_format
         else:
             target, exact = "float64", dtype.is_numeric() and default_separators
         if exact:
@@ -292,7 +269,7 @@ def _unparseable(parsed: ir.Table, column: str) -> ir.BooleanValue:
 
 
 def _check_parse_failures(
-    parsed: ir.Table, parsing: dict[str, Any], text_columns: list[str]
+    parsed: ir.Table, parsing: ParsingParams, text_columns: list[str]
 ) -> None:
     """Raise when a column mostly fails to parse; log how many lines will be rejected.
 
@@ -304,7 +281,7 @@ def _check_parse_failures(
         **{f"{column}_failed": parsed.count(where=flag) for column, flag in failed.items()},
     ).execute()
     lines = int(counts["lines"].iloc[0])
-    limit = float(parsing.get("max_unparseable_share", 0.0))
+    limit = parsing.max_unparseable_share
     for column in text_columns:
         n_failed = int(counts[f"{column}_failed"].iloc[0] or 0)
         if n_failed == 0:
@@ -340,7 +317,7 @@ def _check_parse_failures(
         )
 
 
-def label_transactions(parsed_transactions: ir.Table, cleaning: dict[str, Any]) -> ir.Table:
+def label_transactions(parsed_transactions: ir.Table, cleaning: CleaningParams) -> ir.Table:
     """Give every line the first cleaning rule it breaks as ``reason`` (null = keep).
 
     Rules run in a fixed order and each can be switched off in parameters. Cancellations
@@ -348,17 +325,17 @@ def label_transactions(parsed_transactions: ir.Table, cleaning: dict[str, Any]) 
     return rate and net revenue, not the order count. The last rule, exact copies of a line
     (``duplicate_line``), is the only one that compares lines: see :func:`_label_copies`.
     """
-    if not cleaning.get("drop_duplicates", True):
+    if not cleaning.drop_duplicates:
         return _apply_rules(parsed_transactions, cleaning)
     return _label_copies(parsed_transactions, cleaning)
 
 
-def _apply_rules(parsed: ir.Table, cleaning: dict[str, Any]) -> ir.Table:
+def _apply_rules(parsed: ir.Table, cleaning: CleaningParams) -> ir.Table:
     """``parsed`` with ``reason`` (the first line-level rule broken) and ``is_return``."""
     t = parsed
     invoice = _strip(t.invoice)
     is_return = t.quantity_value < 0
-    if prefix := cleaning.get("cancellation_prefix"):
+    if prefix := cleaning.cancellation_prefix:
         is_return = is_return | invoice.startswith(prefix).fill_null(False)
 
     _, columns = _mapped_columns(t)
@@ -371,19 +348,19 @@ def _apply_rules(parsed: ir.Table, cleaning: dict[str, Any]) -> ir.Table:
     rules.append(
         ("missing_quantity_or_price", _missing(t.quantity_value) | _missing(t.price_value))
     )
-    if cleaning.get("drop_missing_customer", True):
+    if cleaning.drop_missing_customer:
         rules.append(("missing_customer_id", t.customer_id_value.isnull()))
-    if codes := cleaning.get("non_product_codes"):
+    if codes := cleaning.non_product_codes:
         code = _strip(t.stock_code).upper()
         # An array literal, not isin: DuckDB turns a long IN list into a join that unpacks
         # the Parquet dictionary of the column; the array test works on it directly.
-        listed = ibis.literal([str(c).upper() for c in codes], type="array<string>")
+        listed = ibis.literal([c.upper() for c in codes], type="array<string>")
         rules.append(("non_product_code", listed.contains(code)))
-    if cleaning.get("drop_zero_quantity", True):
+    if cleaning.drop_zero_quantity:
         rules.append(("zero_quantity", t.quantity_value == 0))
-    if cleaning.get("drop_non_positive_price", True):
+    if cleaning.drop_non_positive_price:
         rules.append(("non_positive_price", t.price_value <= 0))
-    if (max_quantity := cleaning.get("max_abs_quantity")) is not None:
+    if (max_quantity := cleaning.max_abs_quantity) is not None:
         rules.append(("quantity_above_max", t.quantity_value.abs() > max_quantity))
 
     # A null condition does not match in a CASE (no fill_null needed), and a bare AND lets
@@ -404,7 +381,7 @@ def _is_typed_value(columns: dict[str, ir.Value], column: str) -> bool:
     return value == typed or (isinstance(value, ops.Cast) and value.arg == typed)
 
 
-def _label_copies(parsed: ir.Table, cleaning: dict[str, Any]) -> ir.Table:
+def _label_copies(parsed: ir.Table, cleaning: CleaningParams) -> ir.Table:
     """Apply the rules, then label exact copies of a line ``duplicate_line``; one stays.
 
     Copies (all raw text columns equal) break the same earlier rules, so only copies of
@@ -472,20 +449,28 @@ def _untyped(text: ir.Value) -> ir.Value:
 
 
 def split_transactions(
-    labelled_transactions: ir.Table, k_range: dict[str, int]
+    labelled_transactions: ir.Table,
+    model_selection: ModelSelectionParams,
+    snapshot_date: str | None,
 ) -> tuple[ir.Table, ir.Table]:
     """Split labelled lines into clean (typed) and rejected (as the export had them).
 
     Clean lines carry their line revenue (negative for returns). A line without an invoice
     id (or an export without that column) counts as one order per customer and day. Stops
-    before anything is written when no line survives the cleaning rules, or when fewer
-    customers have an order than the largest K the model selection will try (``k_range``)
-    — the earliest point at which that is known.
+    before anything is written when no line survives the cleaning rules, when fewer
+    customers have an order than the largest K the model selection will try
+    (``model_selection.k_range.max``), or when ``snapshot_date``
+    (``feature_engineering.snapshot_date``) is not after the last clean invoice — the
+    earliest point at which each is known.
+
+    ``snapshot_date`` comes as configured (ISO text or null; Kedro passes an untyped
+    parameter as text), the way :func:`resolve_snapshot_date` reads it.
     """
+    k_max = model_selection.k_range.max
     t = labelled_transactions
     kept = t.filter(t.reason.isnull())
     counts = _kept_counts(kept.limit(CHECK_SAMPLE_LINES))
-    if counts["lines"] == CHECK_SAMPLE_LINES and counts["customers"] < k_range["max"]:
+    if counts["lines"] == CHECK_SAMPLE_LINES and counts["customers"] < k_max:
         counts = _kept_counts(kept)  # the first lines were not enough to decide
     if counts["lines"] == 0:
         by_reason = t.group_by("reason").aggregate(lines=t.count()).execute()
@@ -496,15 +481,20 @@ def split_transactions(
             dataset=RAW_DATASET,
         )
     customers = counts["customers"]
-    if customers < k_range["max"]:
+    if customers < k_max:
         raise InputValidationError(
             f"only {customers} customer(s) have an order, fewer than the largest number of "
-            f"segments to try (K={k_range['max']})",
+            f"segments to try (K={k_max})",
             f"lower model_selection.k_range.max in "
             f"{config_file('parameters_model_selection.yml')}, or load more data",
             dataset=RAW_DATASET,
             parameter="model_selection.k_range",
         )
+    if snapshot_date is not None:
+        # feature_engineering would refuse it after clean_transactions is written; the
+        # last invoice is only read when a snapshot is set (the default needs no check)
+        last_invoice = kept.invoice_date_value.max().execute()
+        check_snapshot_date(snapshot_date, pd.Timestamp(last_invoice).date())
     clean = kept.select(
         invoice=_strip(kept.invoice)
         .nullif("")

@@ -1,4 +1,8 @@
-"""Wiring of the ``data_processing`` pipeline."""
+"""Wiring of the ``data_processing`` pipeline.
+
+Parameters are typed per part (``params:data_processing.column_mapping`` / ``.parsing`` /
+``.cleaning``), so ``params:data_processing`` is never a node input as a whole.
+"""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -34,7 +38,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 split_transactions,
-                inputs=["labelled_transactions", "params:model_selection.k_range"],
+                # the checks that need the clean lines run here, before anything is written:
+                # enough customers for the largest K, a snapshot after the last invoice
+                inputs=[
+                    "labelled_transactions",
+                    "params:model_selection",
+                    "params:feature_engineering.snapshot_date",
+                ],
                 outputs=["clean_transactions", "rejected_transactions"],
                 name="split_transactions",
             ),

@@ -20,52 +20,57 @@ import pandas as pd
 from customer_segmentation.errors import InputValidationError, config_file
 from customer_segmentation.transforms import apply_feature_transforms
 
+from .params import CUSTOMER_FEATURES, ModelParams, RfmParams, as_snapshot_date
+
+__all__ = [
+    "CUSTOMER_FEATURES",
+    "aggregate_customers",
+    "build_model_input",
+    "check_snapshot_date",
+    "resolve_snapshot_date",
+    "score_rfm",
+]
+
 logger = logging.getLogger(__name__)
 
 PARAMS_FILE = "parameters_feature_engineering.yml"
 SECONDS_PER_DAY = 86_400
 #: Exact type for summing money and units (4 decimals: sub-cent unit prices survive).
 REVENUE_TYPE = dt_ibis.Decimal(18, 4)
-#: Every feature ``aggregate_customers`` makes, in output order (besides ``customer_id``).
-CUSTOMER_FEATURES = (
-    "recency",
-    "frequency",
-    "monetary",
-    "avg_order_value",
-    "tenure",
-    "mean_days_between_purchases",
-    "return_rate",
-    "distinct_products",
-    "units_per_order",
-)
+
+
+def check_snapshot_date(snapshot_date: dt.date | str | None, last_invoice_day: dt.date) -> dt.date:
+    """The day features are measured at: the parameter, or the day after the last invoice.
+
+    A snapshot on or before the last invoice would make recencies negative: refused. Both
+    data_processing (before it writes the clean lines) and :func:`resolve_snapshot_date`
+    (when this pipeline runs alone on clean lines written earlier) call this one check.
+    """
+    snapshot = as_snapshot_date(snapshot_date)
+    if snapshot is None:
+        return last_invoice_day + dt.timedelta(days=1)
+    if snapshot <= last_invoice_day:
+        raise InputValidationError(
+            f"snapshot {snapshot} is on or before the last invoice ({last_invoice_day}): "
+            "recency would be negative for the latest customers",
+            f"set feature_engineering.snapshot_date in {config_file(PARAMS_FILE)} to a day "
+            f"after the last invoice ({last_invoice_day + dt.timedelta(days=1)} or later), "
+            "or null",
+            parameter="feature_engineering.snapshot_date",
+        )
+    return snapshot
 
 
 def resolve_snapshot_date(clean_transactions: ir.Table, snapshot_date: str | None) -> dt.date:
     """The day features are measured at: the parameter, or the day after the last invoice.
 
-    A snapshot on or before the last invoice would make recencies negative: refused.
+    ``snapshot_date`` is ``feature_engineering.snapshot_date`` as configured: ISO text or
+    null. (Not annotated ``date | str``: Kedro would warn on every run that it cannot
+    validate a union; the group's model has checked the value already.) See
+    :func:`check_snapshot_date`.
     """
     last_day = pd.Timestamp(clean_transactions.invoice_date.max().execute()).date()
-    if not snapshot_date:
-        return last_day + dt.timedelta(days=1)
-    try:
-        snapshot = dt.date.fromisoformat(str(snapshot_date))
-    except ValueError as error:
-        raise InputValidationError(
-            f"'{snapshot_date}' is not an ISO date (YYYY-MM-DD)",
-            f"set feature_engineering.snapshot_date in {config_file(PARAMS_FILE)} to "
-            "YYYY-MM-DD or null",
-            parameter="feature_engineering.snapshot_date",
-        ) from error
-    if snapshot <= last_day:
-        raise InputValidationError(
-            f"snapshot {snapshot} is not after the last invoice ({last_day}): recency "
-            "would be negative for the latest customers",
-            f"set feature_engineering.snapshot_date in {config_file(PARAMS_FILE)} to a day "
-            "after the last invoice, or null",
-            parameter="feature_engineering.snapshot_date",
-        )
-    return snapshot
+    return check_snapshot_date(snapshot_date, last_day)
 
 
 def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) -> ir.Table:
@@ -152,39 +157,20 @@ def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) ->
     ).order_by("customer_id")
 
 
-def validate_rfm_segments(segments: list[dict[str, Any]], n_bins: int) -> None:
-    """Check the named-segment rules cover every (R, FM) score cell exactly once."""
-    for recency_score in range(1, n_bins + 1):
-        for fm_score in range(1, n_bins + 1):
-            matches = [
-                rule["name"]
-                for rule in segments
-                if rule["r"][0] <= recency_score <= rule["r"][1]
-                and rule["fm"][0] <= fm_score <= rule["fm"][1]
-            ]
-            if len(matches) != 1:
-                raise InputValidationError(
-                    f"score cell R={recency_score}, FM={fm_score} matches {len(matches)} "
-                    f"segments {matches}; every cell must match exactly one",
-                    f"edit the r/fm ranges under feature_engineering.rfm.segments in {config_file(PARAMS_FILE)}",
-                    parameter="feature_engineering.rfm.segments",
-                )
-
-
 def _quantile_score(values: pd.Series, n_bins: int, ascending: bool = True) -> pd.Series:
     """Scores 1..n_bins by rank quantile; ties are broken by row order so bins stay even."""
     ranks = values.rank(method="first", ascending=ascending)
     return np.ceil(ranks * n_bins / len(values)).astype("int64")
 
 
-def score_rfm(customer_metrics: pd.DataFrame, rfm: dict[str, Any]) -> pd.DataFrame:
+def score_rfm(customer_metrics: pd.DataFrame, rfm: RfmParams) -> pd.DataFrame:
     """Add RFM quintile scores and the classic named RFM segment to each customer.
 
     ``r_score`` is 5 for the most recent customers; ``f_score``/``m_score`` 5 for the most
-    orders/revenue. The segment comes from R and FM = ceil((F + M) / 2) via the YAML rules.
+    orders/revenue. The segment comes from R and FM = ceil((F + M) / 2) via the YAML rules
+    (:class:`RfmParams` checked that they name every (R, FM) cell exactly once).
     """
-    n_bins = int(rfm["n_bins"])
-    validate_rfm_segments(rfm["segments"], n_bins)
+    n_bins = rfm.n_bins
     customers = customer_metrics.sort_values("customer_id", ignore_index=True)
     customers["r_score"] = _quantile_score(customers["recency"], n_bins, ascending=False)
     customers["f_score"] = _quantile_score(customers["frequency"], n_bins)
@@ -197,30 +183,24 @@ def score_rfm(customer_metrics: pd.DataFrame, rfm: dict[str, Any]) -> pd.DataFra
     fm_score = np.ceil((customers["f_score"] + customers["m_score"]) / 2).astype("int64")
     # One lookup in an (R, FM) table of names instead of a mask per rule over every customer.
     names = np.empty((n_bins, n_bins), dtype=object)
-    for rule in rfm["segments"]:
-        names[rule["r"][0] - 1 : rule["r"][1], rule["fm"][0] - 1 : rule["fm"][1]] = rule["name"]
+    for rule in rfm.segments:
+        names[rule.r[0] - 1 : rule.r[1], rule.fm[0] - 1 : rule.fm[1]] = rule.name
     cells = names[customers["r_score"].to_numpy() - 1, fm_score.to_numpy() - 1]
     customers["rfm_segment"] = pd.Series(cells, index=customers.index, dtype="string")
     return customers
 
 
 def build_model_input(
-    customer_features: pd.DataFrame, model: dict[str, Any]
+    customer_features: pd.DataFrame, model: ModelParams
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Cap outliers at quantiles and log the skewed features, for the clustering model.
 
     Returns the model input (``customer_id`` + one column per model feature) and the fitted
     transforms (caps in raw units), so the same transform can be inverted or re-applied.
+    (:class:`ModelParams` checked the feature names and quantiles; the customer table has
+    every feature of ``CUSTOMER_FEATURES``.)
     """
-    features = list(model["features"])
-    unknown = [f for f in [*features, *model["log1p_features"]] if f not in customer_features]
-    if unknown:
-        raise InputValidationError(
-            f"feature(s) {unknown} are not in the customer table; available: "
-            f"{[c for c in customer_features.columns if c != 'customer_id']}",
-            f"edit feature_engineering.model.features / log1p_features in {config_file(PARAMS_FILE)}",
-            parameter="feature_engineering.model.features",
-        )
+    features = list(model.features)
     empty = [f for f in features if customer_features[f].isna().all()]
     if empty:
         raise InputValidationError(
@@ -229,17 +209,11 @@ def build_model_input(
             f"remove them from feature_engineering.model.features in {config_file(PARAMS_FILE)}",
             parameter="feature_engineering.model.features",
         )
-    lower_q, upper_q = model["cap_quantiles"]
-    if not 0 <= lower_q < upper_q <= 1:
-        raise InputValidationError(
-            f"cap quantiles {model['cap_quantiles']} must satisfy 0 <= lower < upper <= 1",
-            f"edit feature_engineering.model.cap_quantiles in {config_file(PARAMS_FILE)}",
-            parameter="feature_engineering.model.cap_quantiles",
-        )
+    lower_q, upper_q = model.cap_quantiles
     raw = customer_features[features].astype("float64")
     transforms = {
         "model_features": features,
-        "log1p_features": [f for f in features if f in model["log1p_features"]],
+        "log1p_features": [f for f in features if f in model.log1p_features],
         "caps": {
             f: {"lower": float(raw[f].quantile(lower_q)), "upper": float(raw[f].quantile(upper_q))}
             for f in features

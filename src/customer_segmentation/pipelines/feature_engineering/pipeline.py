@@ -1,4 +1,9 @@
-"""Wiring of the ``feature_engineering`` pipeline."""
+"""Wiring of the ``feature_engineering`` pipeline.
+
+Parameters are typed per part (``params:feature_engineering.rfm`` / ``.model``; the
+snapshot date is a plain value that data_processing reads too), so
+``params:feature_engineering`` is never a node input as a whole.
+"""
 
 from kedro.pipeline import Node, Pipeline
 

@@ -24,26 +24,21 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from threadpoolctl import threadpool_limits
 
 from customer_segmentation.errors import InputValidationError
+from customer_segmentation.pipelines.model_selection.params import (
+    KMeansParams,
+    ModelSelectionParams,
+)
 from customer_segmentation.pipelines.model_selection.preprocessing import (
     NUMERIC,
     FeatureSpec,
     build_preprocessor,
 )
-from customer_segmentation.pipelines.model_selection.validation import (
-    ID_COLUMN,
-    get_param,
-    model_input_spec,
-    require_float,
-    require_int,
-    require_str,
-)
-from customer_segmentation.scalers import PASSTHROUGH, SCALER_NAMES, fit_transform_scaler
+from customer_segmentation.pipelines.model_selection.validation import ID_COLUMN, model_input_spec
+from customer_segmentation.scalers import PASSTHROUGH, fit_transform_scaler
 
 logger = logging.getLogger(__name__)
 
 ROOT = "model_selection"
-KMEANS_ALGORITHMS = ("lloyd", "elkan")
-SCORING_SPACES = ("standardized", "scaled")
 TRIAL_COLUMNS = [
     "number",
     "scaler",
@@ -82,110 +77,18 @@ class SearchSample:
     spec: FeatureSpec | None = None
 
 
-def validate_parameters(params: dict[str, Any]) -> dict[str, Any]:
-    """Check every ``model_selection`` parameter before any work; return them normalised.
-
-    Rejects a reversed K range, ``forced_k`` outside it, a ``min_segment_share`` outside
-    (0, 1) or one no K-cluster solution can meet (share * largest searched K > 1), and
-    unknown scaler names.
-    """
-    k_min = require_int(params, "k_range.min", ROOT, minimum=2)
-    k_max = require_int(params, "k_range.max", ROOT, minimum=2)
-    if k_max < k_min:
-        raise InputValidationError(
-            f"K range is reversed (min {k_min} > max {k_max})",
-            "set k_range.min <= k_range.max",
-            parameter=f"{ROOT}.k_range",
-        )
-    forced_k = require_int(params, "forced_k", ROOT, optional=True)
-    if forced_k is not None and not k_min <= forced_k <= k_max:
-        raise InputValidationError(
-            f"is {forced_k}, outside the K range {k_min}..{k_max}",
-            f"set forced_k between {k_min} and {k_max}, widen k_range, or set it to null",
-            parameter=f"{ROOT}.forced_k",
-        )
-    scalers = get_param(params, "scalers", ROOT)
-    if not isinstance(scalers, list) or not scalers:
-        raise InputValidationError(
-            "must be a non-empty list of scaler names",
-            f"list some of {', '.join(SCALER_NAMES)}",
-            parameter=f"{ROOT}.scalers",
-        )
-    for name in scalers:
-        if name not in SCALER_NAMES:
-            raise InputValidationError(
-                f"contains unknown scaler {name!r}",
-                f"use only {', '.join(SCALER_NAMES)}",
-                parameter=f"{ROOT}.scalers",
-            )
-    if len(set(scalers)) != len(scalers):
-        raise InputValidationError(
-            "lists a scaler twice", "list each scaler once", parameter=f"{ROOT}.scalers"
-        )
-    default_scaler = require_str(params, "default_scaler", ROOT, choices=SCALER_NAMES)
-    scoring_space = require_str(params, "scoring_space", ROOT, choices=SCORING_SPACES)
-    min_share = require_float(params, "min_segment_share", ROOT, low=0.0, high=1.0)
-    largest_k = forced_k if forced_k is not None else k_max
-    if min_share * largest_k > 1:
-        raise InputValidationError(
-            f"is {min_share}, but {largest_k} clusters of at least that share need "
-            f"{min_share * largest_k:.0%} of customers",
-            f"set min_segment_share <= {1 / largest_k:.4f} or lower the largest K",
-            parameter=f"{ROOT}.min_segment_share",
-        )
-    timeout_s = get_param(params, "study.timeout_s", ROOT)
-    if timeout_s is not None and (
-        isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float) or timeout_s <= 0
-    ):
-        raise InputValidationError(
-            f"is {timeout_s!r}, must be a positive number of seconds or null",
-            "set a positive number or null (no limit)",
-            parameter=f"{ROOT}.study.timeout_s",
-        )
-    return {
-        "k_values": list(range(k_min, k_max + 1)),
-        "forced_k": forced_k,
-        "scalers": list(scalers),
-        "default_scaler": default_scaler,
-        "scoring_space": scoring_space,
-        "min_segment_share": min_share,
-        "sampling": {
-            "seed": require_int(params, "sampling.seed", ROOT, minimum=0),
-            "search_sample_size": require_int(
-                params, "sampling.search_sample_size", ROOT, minimum=2
-            ),
-            "silhouette_sample_size": require_int(
-                params, "sampling.silhouette_sample_size", ROOT, minimum=2
-            ),
-        },
-        "n_threads": require_int(params, "n_threads", ROOT, minimum=1, optional=True),
-        "kmeans": {
-            "n_init": require_int(params, "kmeans.n_init", ROOT, minimum=1),
-            "max_iter": require_int(params, "kmeans.max_iter", ROOT, minimum=1),
-            "algorithm": require_str(params, "kmeans.algorithm", ROOT, choices=KMEANS_ALGORITHMS),
-            "random_state": require_int(params, "kmeans.random_state", ROOT, minimum=0),
-        },
-        "study": {
-            "study_name": require_str(params, "study.study_name", ROOT),
-            "storage": require_str(params, "study.storage", ROOT, optional=True),
-            "n_trials": require_int(params, "study.n_trials", ROOT, minimum=1),
-            "timeout_s": None if timeout_s is None else float(timeout_s),
-            "sampler_seed": require_int(params, "study.sampler_seed", ROOT, minimum=0),
-            "n_startup_trials": require_int(params, "study.n_startup_trials", ROOT, minimum=0),
-        },
-    }
-
-
 def draw_search_sample(
     model_input: pd.DataFrame,
-    settings: dict[str, Any],
+    params: ModelSelectionParams,
     feature_transforms: dict[str, Any] | None = None,
 ) -> SearchSample:
     """Validate ``model_input`` and draw the fixed-seed search and silhouette samples.
 
     With ``sampling.seed`` fixed, the same customers give the same rows whatever their
-    order. At most ``search_sample_size`` customers are kept (all when fewer), and
-    silhouette rows are a subset of those (all when fewer than ``silhouette_sample_size``).
+    order. At most ``search_sample_size`` customers are kept (all when fewer; the parameter
+    model makes it at least ``k_range.max``), and silhouette rows are a subset of those (all
+    when fewer than ``silhouette_sample_size``). Raises when ``model_input`` holds fewer
+    customers than ``k_range.max`` (the K grid fits every K of the range).
 
     ``feature_transforms`` tells numeric from categorical features (see
     :mod:`.preprocessing`). On mixed input the sample's numeric features are imputed and its
@@ -193,7 +96,7 @@ def draw_search_sample(
     on the sample (no scaling); each trial then scales the numeric part only.
     """
     frame, spec = model_input_spec(model_input, feature_transforms)
-    largest_k = max(settings["k_values"])
+    largest_k = params.k_range.max  # the K grid fits every K of k_range, even with forced_k
     if len(frame) < largest_k:
         raise InputValidationError(
             f"has {len(frame)} customers, fewer than the largest K {largest_k}",
@@ -201,9 +104,9 @@ def draw_search_sample(
             dataset="model_input",
             parameter=f"{ROOT}.k_range.max",
         )
-    sampling = settings["sampling"]
-    rng = np.random.default_rng(sampling["seed"])
-    search_rows = _sample_positions(rng, len(frame), sampling["search_sample_size"])
+    sampling = params.sampling
+    rng = np.random.default_rng(sampling.seed)
+    search_rows = _sample_positions(rng, len(frame), sampling.search_sample_size)
     features = list(spec.features)
     encoded = np.empty((len(search_rows), 0))
     if spec.mixed:
@@ -213,17 +116,11 @@ def draw_search_sample(
         values, encoded = block[:, : len(spec.numeric)], block[:, len(spec.numeric) :]
     else:
         values = frame[features].to_numpy(dtype="float64")[search_rows]
-    if len(values) < largest_k:
-        raise InputValidationError(
-            f"is {len(values)}, below the largest K {largest_k}",
-            f"set search_sample_size >= {largest_k}",
-            parameter=f"{ROOT}.sampling.search_sample_size",
-        )
     return SearchSample(
         features=features,
         customer_ids=frame[ID_COLUMN].to_numpy(dtype=str)[search_rows],
         values=np.ascontiguousarray(values),
-        silhouette_rows=_sample_positions(rng, len(values), sampling["silhouette_sample_size"]),
+        silhouette_rows=_sample_positions(rng, len(values), sampling.silhouette_sample_size),
         n_customers=len(frame),
         encoded=np.ascontiguousarray(encoded),
         spec=spec,
@@ -277,7 +174,7 @@ def evaluate_clustering(
     scaled: np.ndarray,
     silhouette_rows: np.ndarray,
     k: int,
-    kmeans: dict[str, Any],
+    kmeans: KMeansParams,
     scoring_values: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Fit KMeans with ``k`` clusters on ``scaled``; return its quality scores.
@@ -287,7 +184,7 @@ def evaluate_clustering(
     ``silhouette_rows``. inertia (the KMeans objective) and the smallest cluster share
     come from the fit.
     """
-    model = KMeans(n_clusters=k, **kmeans).fit(scaled)
+    model = KMeans(n_clusters=k, **kmeans.model_dump()).fit(scaled)
     labels = model.labels_
     values = scaled if scoring_values is None else scoring_values
     counts = np.bincount(labels, minlength=k)
@@ -305,7 +202,7 @@ def evaluate_clustering(
     }
 
 
-def scoring_values(sample: SearchSample, settings: dict[str, Any]) -> np.ndarray | None:
+def scoring_values(sample: SearchSample, params: ModelSelectionParams) -> np.ndarray | None:
     """The space every trial is scored in: ``None`` = each trial's own scaled space.
 
     ``scoring_space: standardized`` scores all trials on the z-scored search sample, one
@@ -313,9 +210,9 @@ def scoring_values(sample: SearchSample, settings: dict[str, Any]) -> np.ndarray
     stretches one feature (robust on a mostly-zero ``return_rate``) makes the data nearly
     one-dimensional and earns a high but meaningless silhouette.
     """
-    if settings["scoring_space"] == "scaled":
+    if params.scoring_space == "scaled":
         return None
-    return _scaled_sample(sample, "standard", settings)
+    return _scaled_sample(sample, "standard", params)
 
 
 def find_knee(k_values: list[int], inertia: list[float]) -> int | None:
@@ -340,28 +237,26 @@ def find_knee(k_values: list[int], inertia: list[float]) -> int | None:
     return int(k_values[best]) if gap[best] > 1e-12 else None
 
 
-def score_k_grid(sample: SearchSample, settings: dict[str, Any]) -> pd.DataFrame:
+def score_k_grid(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFrame:
     """Scores of every K in the grid with the default scaler, and the inertia knee."""
-    with threadpool_limits(limits=settings["n_threads"]):
-        scaled = _scaled_sample(sample, settings["default_scaler"], settings)
-        reference = scoring_values(sample, settings)
+    with threadpool_limits(limits=params.n_threads):
+        scaled = _scaled_sample(sample, params.default_scaler, params)
+        reference = scoring_values(sample, params)
         rows = [
             {
                 "k": k,
-                **evaluate_clustering(
-                    scaled, sample.silhouette_rows, k, settings["kmeans"], reference
-                ),
+                **evaluate_clustering(scaled, sample.silhouette_rows, k, params.kmeans, reference),
             }
-            for k in settings["k_values"]
+            for k in params.k_values
         ]
     grid = pd.DataFrame(rows)[["k", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin"]]
     knee = find_knee(grid["k"].tolist(), grid["inertia"].tolist())
     grid["is_knee"] = grid["k"] == knee
-    logger.info("K grid (%s scaler): knee at K=%s", settings["default_scaler"], knee)
+    logger.info("K grid (%s scaler): knee at K=%s", params.default_scaler, knee)
     return grid
 
 
-def _scaled_sample(sample: SearchSample, scaler: str, settings: dict[str, Any]) -> np.ndarray:
+def _scaled_sample(sample: SearchSample, scaler: str, params: ModelSelectionParams) -> np.ndarray:
     """The search sample as the model sees it with ``scaler`` fitted on it.
 
     The scaler transforms the numeric features; the encoded categorical columns (mixed input)
@@ -369,13 +264,13 @@ def _scaled_sample(sample: SearchSample, scaler: str, settings: dict[str, Any]) 
     """
     scaled = sample.values
     if sample.values.shape[1]:
-        _, scaled = fit_transform_scaler(scaler, sample.values, settings["kmeans"]["random_state"])
+        _, scaled = fit_transform_scaler(scaler, sample.values, params.kmeans.random_state)
     if sample.encoded.shape[1]:
         scaled = np.hstack([np.asarray(scaled, dtype="float64"), sample.encoded])
     return np.ascontiguousarray(scaled, dtype="float64")
 
 
-def sample_fingerprint(sample: SearchSample, settings: dict[str, Any]) -> str:
+def sample_fingerprint(sample: SearchSample, params: ModelSelectionParams) -> str:
     """Hash of the search sample and of every setting that changes a trial's result.
 
     ``n_trials``, ``timeout_s``, the storage and study name are left out: changing them
@@ -385,18 +280,7 @@ def sample_fingerprint(sample: SearchSample, settings: dict[str, Any]) -> str:
     digest.update(np.ascontiguousarray(sample.values).tobytes())
     digest.update("\n".join(sample.customer_ids.tolist()).encode())
     digest.update(np.asarray(sample.silhouette_rows, dtype="int64").tobytes())
-    relevant = {
-        key: settings[key]
-        for key in (
-            "k_values",
-            "forced_k",
-            "scalers",
-            "scoring_space",
-            "min_segment_share",
-            "kmeans",
-            "sampling",
-        )
-    }
+    relevant = params.search_settings()
     if sample.spec is not None and sample.spec.mixed:
         # Only on mixed input, so numeric-only studies keep their stored names.
         digest.update(np.ascontiguousarray(sample.encoded).tobytes())
@@ -405,9 +289,9 @@ def sample_fingerprint(sample: SearchSample, settings: dict[str, Any]) -> str:
     return digest.hexdigest()[:16]
 
 
-def stored_study_name(sample: SearchSample, settings: dict[str, Any]) -> str:
+def stored_study_name(sample: SearchSample, params: ModelSelectionParams) -> str:
     """``<study_name>-<fingerprint>``: one stored study per sample and search settings."""
-    return f"{settings['study']['study_name']}-{sample_fingerprint(sample, settings)}"
+    return f"{params.study.study_name}-{sample_fingerprint(sample, params)}"
 
 
 def prepare_storage(storage: str | None) -> str | None:
@@ -420,7 +304,7 @@ def prepare_storage(storage: str | None) -> str | None:
     return storage
 
 
-def run_study(sample: SearchSample, settings: dict[str, Any]) -> pd.DataFrame:
+def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFrame:
     """Run (or continue) the Optuna study over scaler and K; return every trial.
 
     Objective: silhouette (maximised), in the ``scoring_space`` (see
@@ -437,21 +321,21 @@ def run_study(sample: SearchSample, settings: dict[str, Any]) -> pd.DataFrame:
     continuation is reproducible too. Next month's data gets a study of its own in the
     same storage, never mixed with this one.
     """
-    study_cfg = settings["study"]
+    study_cfg = params.study
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
-        storage=prepare_storage(study_cfg["storage"]),
-        study_name=stored_study_name(sample, settings),
+        storage=prepare_storage(study_cfg.storage),
+        study_name=stored_study_name(sample, params),
         direction="maximize",
         load_if_exists=True,
     )
     stored = study.get_trials(deepcopy=False)
     study.sampler = optuna.samplers.TPESampler(
-        seed=study_cfg["sampler_seed"] + len(stored),
-        n_startup_trials=study_cfg["n_startup_trials"],
+        seed=study_cfg.sampler_seed + len(stored),
+        n_startup_trials=study_cfg.n_startup_trials,
     )
     n_complete = sum(trial.state == optuna.trial.TrialState.COMPLETE for trial in stored)
-    missing = max(study_cfg["n_trials"] - n_complete, 0)
+    missing = max(study_cfg.n_trials - n_complete, 0)
     results = [
         trial.user_attrs[RESULT_ATTR]
         for trial in stored
@@ -461,11 +345,11 @@ def run_study(sample: SearchSample, settings: dict[str, Any]) -> pd.DataFrame:
         (result["scaler"], result["k"]): {name: result[name] for name in _METRICS}
         for result in results
     }
-    objective = _make_objective(sample, settings, cache)
+    objective = _make_objective(sample, params, cache)
     if missing:
-        with threadpool_limits(limits=settings["n_threads"]):
+        with threadpool_limits(limits=params.n_threads):
             study.optimize(
-                objective, n_trials=missing, timeout=study_cfg["timeout_s"], catch=(ValueError,)
+                objective, n_trials=missing, timeout=study_cfg.timeout_s, catch=(ValueError,)
             )
     trials = trials_table(study.get_trials(deepcopy=False))
     logger.info(
@@ -480,7 +364,9 @@ def run_study(sample: SearchSample, settings: dict[str, Any]) -> pd.DataFrame:
 
 
 def _make_objective(
-    sample: SearchSample, settings: dict[str, Any], cache: dict[tuple[str, int], dict[str, float]]
+    sample: SearchSample,
+    params: ModelSelectionParams,
+    cache: dict[tuple[str, int], dict[str, float]],
 ) -> Any:
     """Objective for ``study.optimize``; scaled samples and (scaler, K) scores are cached.
 
@@ -488,13 +374,14 @@ def _make_objective(
     stored scores (``cached=True``) instead of refitting.
     """
     scaled: dict[str, np.ndarray] = {}
-    reference = scoring_values(sample, settings)
-    k_values, forced_k = settings["k_values"], settings["forced_k"]
-    min_share = settings["min_segment_share"]
+    reference = scoring_values(sample, params)
+    k_values, forced_k = params.k_values, params.forced_k
+    min_share = params.min_segment_share
+    scalers = list(params.scalers)
 
     def objective(trial: optuna.Trial) -> float:
         start = time.perf_counter()
-        scaler = trial.suggest_categorical("scaler", settings["scalers"])
+        scaler = trial.suggest_categorical("scaler", scalers)
         if forced_k is None:
             k = trial.suggest_int("k", min(k_values), max(k_values))
         else:
@@ -502,9 +389,9 @@ def _make_objective(
         cached = (scaler, k) in cache
         if not cached:
             if scaler not in scaled:
-                scaled[scaler] = _scaled_sample(sample, scaler, settings)
+                scaled[scaler] = _scaled_sample(sample, scaler, params)
             cache[(scaler, k)] = evaluate_clustering(
-                scaled[scaler], sample.silhouette_rows, k, settings["kmeans"], reference
+                scaled[scaler], sample.silhouette_rows, k, params.kmeans, reference
             )
         scores = cache[(scaler, k)]
         trial.set_constraint("min_segment_share", min_share - scores["min_cluster_share"])
@@ -547,7 +434,7 @@ def trials_table(trials: list[optuna.trial.FrozenTrial]) -> pd.DataFrame:
 
 
 def select_best_params(
-    optuna_trials: pd.DataFrame, sample: SearchSample, settings: dict[str, Any]
+    optuna_trials: pd.DataFrame, sample: SearchSample, params: ModelSelectionParams
 ) -> dict[str, Any]:
     """The winning scaler and K: best silhouette among COMPLETE, feasible trials.
 
@@ -555,7 +442,7 @@ def select_best_params(
     Raises when no trial meets ``min_segment_share``.
     """
     complete = optuna_trials[optuna_trials["state"] == "COMPLETE"]
-    forced_k = settings["forced_k"]
+    forced_k = params.forced_k
     if forced_k is not None:
         complete = complete[complete["k"] == forced_k]
     feasible = complete[complete["feasible"].astype(bool)]
@@ -563,7 +450,7 @@ def select_best_params(
         best_seen = complete["min_cluster_share"].max()
         raise InputValidationError(
             f"none of the {len(complete)} completed trials gives every cluster at least "
-            f"{settings['min_segment_share']:.1%} of customers (best: {best_seen:.1%})",
+            f"{params.min_segment_share:.1%} of customers (best: {best_seen:.1%})",
             "lower min_segment_share or k_range.max",
             parameter=f"{ROOT}.min_segment_share",
         )
@@ -586,10 +473,10 @@ def select_best_params(
         "min_cluster_share": round(float(best["min_cluster_share"]), 6),
         "trial_number": int(best["number"]),
         "reason": reason,
-        "study_name": stored_study_name(sample, settings),
+        "study_name": stored_study_name(sample, params),
         "n_complete_trials": len(complete),
         "n_feasible_trials": len(feasible),
-        "min_segment_share": settings["min_segment_share"],
+        "min_segment_share": params.min_segment_share,
         "features": list(sample.features),
         **_mixed_description(sample),
         "n_customers": sample.n_customers,

@@ -1,4 +1,4 @@
-"""Wiring of ``model_selection``: parameters -> sample -> K grid and Optuna study -> best."""
+"""Wiring of ``model_selection``: sample -> K grid and Optuna study -> best scaler and K."""
 
 from __future__ import annotations
 
@@ -6,47 +6,39 @@ from typing import Any
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import (
-    draw_search_sample,
-    run_study,
-    score_k_grid,
-    select_best_params,
-    validate_parameters,
-)
+from .nodes import draw_search_sample, run_study, score_k_grid, select_best_params
 
 
 def create_pipeline(**kwargs: Any) -> Pipeline:
-    """Validate parameters first, so nothing runs on a bad configuration."""
+    """Every node reads ``params:model_selection`` as a validated ``ModelSelectionParams``.
+
+    The parameters are checked before any node runs (Kedro validates the typed inputs, and
+    ``ParameterCheckHook`` every group), so nothing runs on a bad configuration.
+    """
     return Pipeline(
         [
             Node(
-                validate_parameters,
-                inputs="params:model_selection",
-                outputs="model_selection_settings",
-                name="validate_model_selection_parameters",
-            ),
-            Node(
                 draw_search_sample,
                 # feature_transforms tells numeric from categorical features (customer table)
-                inputs=["model_input", "model_selection_settings", "feature_transforms"],
+                inputs=["model_input", "params:model_selection", "feature_transforms"],
                 outputs="model_selection_sample",
                 name="draw_search_sample",
             ),
             Node(
                 score_k_grid,
-                inputs=["model_selection_sample", "model_selection_settings"],
+                inputs=["model_selection_sample", "params:model_selection"],
                 outputs="k_grid_scores",
                 name="score_k_grid",
             ),
             Node(
                 run_study,
-                inputs=["model_selection_sample", "model_selection_settings"],
+                inputs=["model_selection_sample", "params:model_selection"],
                 outputs="optuna_trials",
                 name="run_optuna_study",
             ),
             Node(
                 select_best_params,
-                inputs=["optuna_trials", "model_selection_sample", "model_selection_settings"],
+                inputs=["optuna_trials", "model_selection_sample", "params:model_selection"],
                 outputs="best_params",
                 name="select_best_params",
             ),

@@ -1,10 +1,11 @@
-"""Checks shared by ``model_selection`` and ``clustering``: parameter readers and the
-``model_input`` contract. Every failure is one :class:`InputValidationError` line.
+"""The ``model_input`` contract, shared by ``model_selection`` and ``clustering``.
+
+Every failure is one :class:`InputValidationError` line. Parameters are checked by the
+parameter models (``params.py`` of each pipeline), not here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -14,104 +15,6 @@ from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.model_selection.preprocessing import FeatureSpec, feature_spec
 
 ID_COLUMN = "customer_id"
-
-_MISSING = object()
-
-
-def get_param(params: Mapping[str, Any], path: str, root: str) -> Any:
-    """Return ``params[a][b]...`` for ``path="a.b"``; a missing key names ``root.path``."""
-    value: Any = params
-    for key in path.split("."):
-        value = value.get(key, _MISSING) if isinstance(value, Mapping) else _MISSING
-        if value is _MISSING:
-            raise InputValidationError(
-                "is missing",
-                f"add it to conf/base/parameters_{root}.yml",
-                parameter=f"{root}.{path}",
-            )
-    return value
-
-
-def require_int(
-    params: Mapping[str, Any],
-    path: str,
-    root: str,
-    *,
-    minimum: int | None = None,
-    maximum: int | None = None,
-    optional: bool = False,
-) -> int | None:
-    """An integer parameter within ``[minimum, maximum]`` (``None`` allowed if ``optional``)."""
-    value = get_param(params, path, root)
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise InputValidationError(
-            f"must be an integer{' or null' if optional else ''}, got {value!r}",
-            "set a whole number",
-            parameter=f"{root}.{path}",
-        )
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
-        raise InputValidationError(
-            f"is {value}, must be {bounds}", f"set a value {bounds}", parameter=f"{root}.{path}"
-        )
-    return int(value)
-
-
-def require_float(
-    params: Mapping[str, Any],
-    path: str,
-    root: str,
-    *,
-    low: float,
-    high: float,
-    optional: bool = False,
-) -> float | None:
-    """A number strictly inside ``(low, high)`` (``None`` allowed if ``optional``)."""
-    value = get_param(params, path, root)
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise InputValidationError(
-            f"must be a number{' or null' if optional else ''}, got {value!r}",
-            f"set a number between {low} and {high} (exclusive)",
-            parameter=f"{root}.{path}",
-        )
-    if not low < float(value) < high:
-        raise InputValidationError(
-            f"is {value}, must be strictly between {low} and {high}",
-            f"set a number between {low} and {high} (exclusive)",
-            parameter=f"{root}.{path}",
-        )
-    return float(value)
-
-
-def require_str(
-    params: Mapping[str, Any],
-    path: str,
-    root: str,
-    *,
-    choices: tuple[str, ...] | None = None,
-    optional: bool = False,
-) -> str | None:
-    """A non-empty string parameter, one of ``choices`` when given."""
-    value = get_param(params, path, root)
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise InputValidationError(
-            f"must be a non-empty string{' or null' if optional else ''}, got {value!r}",
-            "set a text value",
-            parameter=f"{root}.{path}",
-        )
-    if choices is not None and value not in choices:
-        raise InputValidationError(
-            f"is {value!r}, not one of {', '.join(choices)}",
-            f"use one of {', '.join(choices)}",
-            parameter=f"{root}.{path}",
-        )
-    return value
 
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:

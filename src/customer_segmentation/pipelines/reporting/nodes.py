@@ -20,14 +20,8 @@ from sklearn.pipeline import Pipeline
 from customer_segmentation.errors import InputValidationError
 
 from . import plots
-from ._common import (
-    ReportingParams,
-    figure_to_base64,
-    join_segments,
-    require_columns,
-    require_keys,
-    segment_index,
-)
+from ._common import figure_to_base64, join_segments, require_columns, require_keys, segment_index
+from .params import ReportingParams
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +63,7 @@ def _category_order(categories: pd.Series) -> list[str]:
 
 
 def build_segment_profiles(
-    customer_features: pd.DataFrame, customer_segments: pd.DataFrame, params: dict[str, Any]
+    customer_features: pd.DataFrame, customer_segments: pd.DataFrame, params: ReportingParams
 ) -> pd.DataFrame:
     """One row per segment: size, revenue, mean/median of each raw feature, RFM mix.
 
@@ -82,11 +76,10 @@ def build_segment_profiles(
     ``customer_features`` are skipped (with a log line saying why), so a customer table
     without revenue or RFM scores works.
     """
-    config = ReportingParams.from_dict(params)
     segments = segment_index(customer_segments)
     merged = join_segments(customer_features, customer_segments, "customer_features")
-    features = [f for f in config.profile_features if f in customer_features.columns]
-    skipped = [f for f in config.profile_features if f not in features]
+    features = [f for f in params.profile_features if f in customer_features.columns]
+    skipped = [f for f in params.profile_features if f not in features]
     if skipped:
         logger.info(
             "Profile features %s are not columns of customer_features (transaction features "
@@ -99,8 +92,8 @@ def build_segment_profiles(
     profiles = segments[["cluster", "segment"]].set_index("cluster")
     profiles["customers"] = merged.groupby("cluster").size()
     profiles["customer_share"] = profiles["customers"] / profiles["customers"].sum()
-    if config.revenue_column in merged.columns:
-        revenue = merged[config.revenue_column].astype("float64")
+    if params.revenue_column in merged.columns:
+        revenue = merged[params.revenue_column].astype("float64")
         profiles["revenue"] = revenue.groupby(merged["cluster"]).sum()
         total = profiles["revenue"].sum()
         profiles["revenue_share"] = profiles["revenue"] / total if total != 0 else np.nan
@@ -108,7 +101,7 @@ def build_segment_profiles(
         logger.info(
             "customer_features has no revenue column %r (reporting.revenue_column): revenue "
             "and revenue share are left out of the profiles, summary, plots and report",
-            config.revenue_column,
+            params.revenue_column,
         )
     numeric = merged[numeric_features].astype("float64")
     means = numeric.groupby(merged["cluster"]).mean()
@@ -133,15 +126,14 @@ def build_segment_profiles(
 
 
 def build_overall_profile(
-    customer_features: pd.DataFrame, customer_segments: pd.DataFrame, params: dict[str, Any]
+    customer_features: pd.DataFrame, customer_segments: pd.DataFrame, params: ReportingParams
 ) -> dict[str, dict[str, Any]]:
     """Each profiled feature over all segmented customers (original units).
 
     Numeric: ``{"mean": x, "median": y}``; categorical: ``{"shares": {category: share}}``.
     """
-    config = ReportingParams.from_dict(params)
     merged = join_segments(customer_features, customer_segments, "customer_features")
-    features = [f for f in config.profile_features if f in merged.columns]
+    features = [f for f in params.profile_features if f in merged.columns]
     overall: dict[str, dict[str, Any]] = {}
     for feature in features:
         if is_numeric_column(merged[feature]):
@@ -172,7 +164,7 @@ def compute_feature_tests(
     model_input: pd.DataFrame,
     customer_segments: pd.DataFrame,
     feature_transforms: dict[str, Any],
-    params: dict[str, Any],
+    params: ReportingParams,
 ) -> pd.DataFrame:
     """ANOVA, Kruskal-Wallis and eta squared of each model feature across segments.
 
@@ -187,7 +179,6 @@ def compute_feature_tests(
     these features, so the tests describe the separation; they do not confirm it. Sorted by
     eta squared, largest first.
     """
-    config = ReportingParams.from_dict(params)
     require_keys(feature_transforms, ["model_features"], "feature_transforms")
     features = list(feature_transforms["model_features"])
     categorical = set(feature_transforms.get("categorical_features") or [])
@@ -202,11 +193,11 @@ def compute_feature_tests(
             dataset="customer_segments",
             column="cluster",
         )
-    threshold = config.significance_level / len(features)
+    threshold = params.significance_level / len(features)
     rows = []
     for feature in features:
         if feature in categorical:
-            rows.append(_categorical_test(merged[feature], labels, threshold, config))
+            rows.append(_categorical_test(merged[feature], labels, threshold, params))
             continue
         values = merged[feature].to_numpy(dtype="float64")
         keep = np.isfinite(values)
@@ -226,7 +217,7 @@ def compute_feature_tests(
         row["separates"] = bool(
             row["anova_p"] < threshold
             and row["kruskal_p"] < threshold
-            and row["eta_squared"] >= config.min_effect_size
+            and row["eta_squared"] >= params.min_effect_size
         )
         rows.append(row)
     tests = pd.DataFrame(rows)
@@ -236,7 +227,7 @@ def compute_feature_tests(
 
 
 def _categorical_test(
-    values: pd.Series, labels: np.ndarray, threshold: float, config: ReportingParams
+    values: pd.Series, labels: np.ndarray, threshold: float, params: ReportingParams
 ) -> dict[str, Any]:
     """Chi-square test of category x segment and Cramér's V squared (missing values dropped)."""
     keep = values.notna().to_numpy()
@@ -257,7 +248,7 @@ def _categorical_test(
         row["chi2"], row["chi2_p"] = float(result.statistic), float(result.pvalue)
         row["eta_squared"] = row["chi2"] / (n * (min(table.shape) - 1))
     row["separates"] = bool(
-        row["chi2_p"] < threshold and row["eta_squared"] >= config.min_effect_size
+        row["chi2_p"] < threshold and row["eta_squared"] >= params.min_effect_size
     )
     return row
 
@@ -413,25 +404,24 @@ def _numeric_model_features(
     return features
 
 
-def _model_label(feature: str, transforms: dict[str, Any], config: ReportingParams) -> str:
+def _model_label(feature: str, transforms: dict[str, Any], params: ReportingParams) -> str:
     if feature in transforms["log1p_features"]:
-        return f"signed log1p({config.unit(feature)}), capped"
-    return f"{config.unit(feature)}, capped"
+        return f"signed log1p({params.unit(feature)}), capped"
+    return f"{params.unit(feature)}, capped"
 
 
 def plot_raw_feature_distributions(
-    customer_features: pd.DataFrame, feature_transforms: dict[str, Any], params: dict[str, Any]
+    customer_features: pd.DataFrame, feature_transforms: dict[str, Any], params: ReportingParams
 ) -> FeaturePlot:
     """Histograms of the numeric model features in original units, outlier caps dashed."""
-    config = ReportingParams.from_dict(params)
     features = _numeric_model_features(feature_transforms, customer_features, "customer_features")
     fig = plots.plot_feature_distributions(
         customer_features,
         features,
-        {f: config.raw_label(f) for f in features},
+        {f: params.raw_label(f) for f in features},
         title="Feature distributions before the transform (original units)",
-        style=config.style,
-        bins=config.histogram_bins,
+        style=params.style,
+        bins=params.histogram_bins,
         caps=feature_transforms.get("caps"),
         log_counts=True,
     )
@@ -439,30 +429,28 @@ def plot_raw_feature_distributions(
 
 
 def plot_model_feature_distributions(
-    model_input: pd.DataFrame, feature_transforms: dict[str, Any], params: dict[str, Any]
+    model_input: pd.DataFrame, feature_transforms: dict[str, Any], params: ReportingParams
 ) -> FeaturePlot:
     """Histograms of the numeric model features after caps and signed log1p."""
-    config = ReportingParams.from_dict(params)
     features = _numeric_model_features(feature_transforms, model_input, "model_input")
-    labels = {f: _model_label(f, feature_transforms, config) for f in features}
+    labels = {f: _model_label(f, feature_transforms, params) for f in features}
     fig = plots.plot_feature_distributions(
         model_input,
         features,
         labels,
         title="Feature distributions after the transform (model input)",
-        style=config.style,
-        bins=config.histogram_bins,
+        style=params.style,
+        bins=params.histogram_bins,
     )
     return _with_png(fig)
 
 
 def plot_feature_correlation(
-    model_input: pd.DataFrame, feature_transforms: dict[str, Any], params: dict[str, Any]
+    model_input: pd.DataFrame, feature_transforms: dict[str, Any], params: ReportingParams
 ) -> FeaturePlot:
     """Correlation matrix of the numeric model features."""
-    config = ReportingParams.from_dict(params)
     features = _numeric_model_features(feature_transforms, model_input, "model_input")
-    return _with_png(plots.plot_correlation_matrix(model_input, features, style=config.style))
+    return _with_png(plots.plot_correlation_matrix(model_input, features, style=params.style))
 
 
 def _k_grid(k_grid_scores: pd.DataFrame) -> pd.DataFrame:
@@ -475,56 +463,52 @@ def _k_grid(k_grid_scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_elbow_curve(
-    k_grid_scores: pd.DataFrame, best_params: dict[str, Any], params: dict[str, Any]
+    k_grid_scores: pd.DataFrame, best_params: dict[str, Any], params: ReportingParams
 ) -> FeaturePlot:
     """Elbow curve with the knee and the selected K."""
-    config = ReportingParams.from_dict(params)
     fig = plots.plot_elbow(
-        _k_grid(k_grid_scores), selected_k=best_params.get("k"), style=config.style
+        _k_grid(k_grid_scores), selected_k=best_params.get("k"), style=params.style
     )
     return _with_png(fig)
 
 
 def plot_k_metrics(
-    k_grid_scores: pd.DataFrame, best_params: dict[str, Any], params: dict[str, Any]
+    k_grid_scores: pd.DataFrame, best_params: dict[str, Any], params: ReportingParams
 ) -> FeaturePlot:
     """Silhouette, Calinski-Harabasz and Davies-Bouldin against K."""
-    config = ReportingParams.from_dict(params)
     fig = plots.plot_k_metrics(
-        _k_grid(k_grid_scores), selected_k=best_params.get("k"), style=config.style
+        _k_grid(k_grid_scores), selected_k=best_params.get("k"), style=params.style
     )
     return _with_png(fig)
 
 
-def _trials(optuna_trials: pd.DataFrame, config: ReportingParams) -> pd.DataFrame:
+def _trials(optuna_trials: pd.DataFrame, params: ReportingParams) -> pd.DataFrame:
     require_columns(
         optuna_trials,
-        ["number", "scaler", "k", "state", "feasible", config.optuna_objective],
+        ["number", "scaler", "k", "state", "feasible", params.optuna_objective],
         "optuna_trials",
     )
     return optuna_trials
 
 
-def plot_optuna_history(optuna_trials: pd.DataFrame, params: dict[str, Any]) -> FeaturePlot:
+def plot_optuna_history(optuna_trials: pd.DataFrame, params: ReportingParams) -> FeaturePlot:
     """Optuna objective per trial with the best-so-far line."""
-    config = ReportingParams.from_dict(params)
     fig = plots.plot_optuna_history(
-        _trials(optuna_trials, config),
-        objective=config.optuna_objective,
-        direction=config.optuna_direction,
-        style=config.style,
+        _trials(optuna_trials, params),
+        objective=params.optuna_objective,
+        direction=params.optuna_direction,
+        style=params.style,
     )
     return _with_png(fig)
 
 
-def plot_optuna_landscape(optuna_trials: pd.DataFrame, params: dict[str, Any]) -> FeaturePlot:
+def plot_optuna_landscape(optuna_trials: pd.DataFrame, params: ReportingParams) -> FeaturePlot:
     """Best objective per scaler x K cell."""
-    config = ReportingParams.from_dict(params)
     fig = plots.plot_optuna_landscape(
-        _trials(optuna_trials, config),
-        objective=config.optuna_objective,
-        direction=config.optuna_direction,
-        style=config.style,
+        _trials(optuna_trials, params),
+        objective=params.optuna_objective,
+        direction=params.optuna_direction,
+        style=params.style,
     )
     return _with_png(fig)
 
@@ -554,10 +538,9 @@ def plot_silhouette(
     customer_segments: pd.DataFrame,
     segmentation_model: Pipeline,
     feature_transforms: dict[str, Any],
-    params: dict[str, Any],
+    params: ReportingParams,
 ) -> FeaturePlot:
     """Per-customer silhouette of the final model on a fixed-seed sample."""
-    config = ReportingParams.from_dict(params)
     scaled, clusters = scaled_model_input(
         model_input, customer_segments, segmentation_model, feature_transforms
     )
@@ -565,9 +548,9 @@ def plot_silhouette(
         scaled,
         clusters,
         segment_index(customer_segments),
-        sample_size=config.silhouette_sample_size,
-        seed=config.random_seed,
-        style=config.style,
+        sample_size=params.silhouette_sample_size,
+        seed=params.random_seed,
+        style=params.style,
     )
     return _with_png(fig)
 
@@ -577,10 +560,9 @@ def plot_pca_scatter(
     customer_segments: pd.DataFrame,
     segmentation_model: Pipeline,
     feature_transforms: dict[str, Any],
-    params: dict[str, Any],
+    params: ReportingParams,
 ) -> FeaturePlot:
     """PCA 2-D scatter coloured by segment."""
-    config = ReportingParams.from_dict(params)
     scaled, clusters = scaled_model_input(
         model_input, customer_segments, segmentation_model, feature_transforms
     )
@@ -588,9 +570,9 @@ def plot_pca_scatter(
         scaled,
         clusters,
         segment_index(customer_segments),
-        sample_size=config.pca_sample_size,
-        seed=config.random_seed,
-        style=config.style,
+        sample_size=params.pca_sample_size,
+        seed=params.random_seed,
+        style=params.style,
     )
     return _with_png(fig)
 
@@ -599,10 +581,9 @@ def plot_centroid_heatmap(
     segment_centroids: pd.DataFrame,
     customer_segments: pd.DataFrame,
     feature_transforms: dict[str, Any],
-    params: dict[str, Any],
+    params: ReportingParams,
 ) -> FeaturePlot:
     """Heatmap of the standardized centroids of the numeric model features."""
-    config = ReportingParams.from_dict(params)
     require_columns(segment_centroids, ["cluster", "units"], "segment_centroids")
     features = _numeric_model_features(feature_transforms, segment_centroids, "segment_centroids")
     segments = segment_index(customer_segments)
@@ -615,24 +596,23 @@ def plot_centroid_heatmap(
             dataset="segment_centroids",
         )
     fig = plots.plot_centroid_heatmap(
-        ordered, features, ordered["label"].tolist(), style=config.style
+        ordered, features, ordered["label"].tolist(), style=params.style
     )
     return _with_png(fig)
 
 
 def plot_feature_boxplots(
-    customer_features: pd.DataFrame, customer_segments: pd.DataFrame, params: dict[str, Any]
+    customer_features: pd.DataFrame, customer_segments: pd.DataFrame, params: ReportingParams
 ) -> FeaturePlot:
     """Box plots of the configured raw numeric features by segment."""
-    config = ReportingParams.from_dict(params)
     features = [
         f
-        for f in config.boxplot_features
+        for f in params.boxplot_features
         if f in customer_features.columns and is_numeric_column(customer_features[f])
     ]
     if not features:
         raise InputValidationError(
-            f"none of {list(config.boxplot_features)} is a numeric column of customer_features",
+            f"none of {list(params.boxplot_features)} is a numeric column of customer_features",
             "list existing numeric raw feature columns",
             parameter="reporting.boxplot_features",
         )
@@ -641,21 +621,20 @@ def plot_feature_boxplots(
         merged,
         features,
         segment_index(customer_segments),
-        {f: config.raw_label(f) for f in features},
-        show_outliers=config.boxplot_show_outliers,
-        style=config.style,
+        {f: params.raw_label(f) for f in features},
+        show_outliers=params.boxplot_show_outliers,
+        style=params.style,
     )
     return _with_png(fig)
 
 
-def plot_segment_shares(segment_profiles: pd.DataFrame, params: dict[str, Any]) -> FeaturePlot:
+def plot_segment_shares(segment_profiles: pd.DataFrame, params: ReportingParams) -> FeaturePlot:
     """Segment size and share of customers vs revenue."""
-    config = ReportingParams.from_dict(params)
     require_columns(
         segment_profiles, ["cluster", "segment", "customers", "customer_share"], "segment_profiles"
     )
     labels = segment_index(segment_profiles, "segment_profiles").set_index("cluster")["label"]
     fig = plots.plot_segment_shares(
-        segment_profiles, labels.loc[segment_profiles["cluster"]].tolist(), style=config.style
+        segment_profiles, labels.loc[segment_profiles["cluster"]].tolist(), style=params.style
     )
     return _with_png(fig)

@@ -22,7 +22,7 @@ from sklearn.metrics import silhouette_samples
 
 from customer_segmentation.errors import InputValidationError
 
-from ._common import PlotStyle
+from .params import PlotStyle
 
 GRID_COLUMNS = 3
 METRIC_LABELS = {

@@ -18,8 +18,9 @@ import pandas as pd
 
 from customer_segmentation.errors import InputValidationError
 
-from ._common import ReportingParams, require_columns, require_keys, segment_index
+from ._common import require_columns, require_keys, segment_index
 from .nodes import CATEGORY_SEPARATOR, CATEGORY_SHARE_SUFFIX, RFM_MIX_PREFIX
+from .params import ReportingParams
 
 TEMPLATE = "report.html.j2"
 REPORT_FIGURES = (
@@ -116,11 +117,11 @@ def _segment_sections(
     actions: pd.DataFrame,
     stability: pd.DataFrame,
     overall: dict[str, dict[str, float]],
-    config: ReportingParams,
+    params: ReportingParams,
 ) -> list[dict[str, Any]]:
     labels = segment_index(profiles, "segment_profiles").set_index("cluster")["label"]
-    features = [f for f in config.profile_features if f"{f}_mean" in profiles]
-    share_columns = _category_share_columns(profiles, config)
+    features = [f for f in params.profile_features if f"{f}_mean" in profiles]
+    share_columns = _category_share_columns(profiles, params)
     mix_columns = [c for c in profiles.columns if str(c).startswith(RFM_MIX_PREFIX)]
     actions_by_cluster = actions.set_index("cluster")
     stability_by_cluster = stability.set_index("cluster")
@@ -149,7 +150,7 @@ def _segment_sections(
                 "profile": [
                     [
                         f,
-                        config.unit(f),
+                        params.unit(f),
                         fmt_value(row[f"{f}_mean"]),
                         fmt_value(row[f"{f}_median"]),
                         fmt_value(overall.get(f, {}).get("median")),
@@ -172,11 +173,11 @@ def _segment_sections(
 
 
 def _category_share_columns(
-    profiles: pd.DataFrame, config: ReportingParams
+    profiles: pd.DataFrame, params: ReportingParams
 ) -> list[tuple[str, str, str]]:
     """(feature, category, column) of every category-share column, in profile order."""
     found = []
-    for feature in config.profile_features:
+    for feature in params.profile_features:
         prefix = f"{feature}{CATEGORY_SEPARATOR}"
         for column in profiles.columns:
             name = str(column)
@@ -266,7 +267,7 @@ def render_html_report(
     segment_actions: pd.DataFrame,
     segment_stability: pd.DataFrame,
     k_grid_scores: pd.DataFrame,
-    params: dict[str, Any],
+    params: ReportingParams,
     **figures: str,
 ) -> str:
     """The report as one HTML string; ``figures`` are base64 PNGs named as in REPORT_FIGURES.
@@ -277,7 +278,6 @@ def render_html_report(
         raise TypeError(
             f"render_html_report needs figures {sorted(REPORT_FIGURES)}, got {sorted(figures)}"
         )
-    config = ReportingParams.from_dict(params)
     require_keys(segment_summary, ["k", "scaler", "stability", "data_quality"], "segment_summary")
     require_columns(segment_actions, ["cluster", "goal", "actions"], "segment_actions")
     require_columns(segment_stability, ["cluster", "jaccard_mean", "unstable"], "segment_stability")
@@ -288,9 +288,9 @@ def render_html_report(
     require_columns(k_grid_scores, ["k"], "k_grid_scores")
     require_columns(feature_tests, ["separates", "anova_p", "kruskal_p"], "feature_tests")
     grid = k_grid_scores.sort_values("k").assign(selected=lambda g: g["k"] == segment_summary["k"])
-    threshold = config.significance_level / max(len(feature_tests), 1)
+    threshold = params.significance_level / max(len(feature_tests), 1)
     context = {
-        "title": config.title,
+        "title": params.title,
         "summary": segment_summary,
         "headline": _headline(segment_summary),
         "segments": _segment_sections(
@@ -298,7 +298,7 @@ def render_html_report(
             segment_actions,
             segment_stability,
             segment_summary.get("overall_profile") or {},
-            config,
+            params,
         ),
         "model": [
             [name, fmt_value(segment_summary.get(key))]
@@ -324,8 +324,8 @@ def render_html_report(
         "tests_separating": int(feature_tests["separates"].sum()),
         "tests_categorical": "chi2_p" in feature_tests,
         "tests_threshold": f"{threshold:.2g}",
-        "significance_level": f"{config.significance_level:g}",
-        "min_effect_size": f"{config.min_effect_size:g}",
+        "significance_level": f"{params.significance_level:g}",
+        "min_effect_size": f"{params.min_effect_size:g}",
         "quality": _data_quality(segment_summary["data_quality"]),
         "figures": figures,
         "fmt_value": fmt_value,

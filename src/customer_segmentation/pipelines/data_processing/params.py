@@ -1,0 +1,128 @@
+"""The ``data_processing`` parameter group (conf/base/parameters_data_processing.yml), typed.
+
+The nodes take the three parts separately (``params:data_processing.column_mapping``,
+``.parsing``, ``.cleaning``), so the group is typed at that granularity: no node may take
+``params:data_processing`` as a whole model.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from customer_segmentation.errors import config_file
+from customer_segmentation.parameters import Parameters, invalid
+
+PARAMS_FILE = "parameters_data_processing.yml"
+
+#: strftime directives a date format may use, with the field and the most digits of each.
+STRFTIME_FIELDS = {
+    "Y": ("year", 4),
+    "m": ("month", 2),
+    "d": ("day", 2),
+    "H": ("hour", 2),
+    "M": ("minute", 2),
+    "S": ("second", 2),
+}
+#: A date format split into directives (``%Y``) and literal text.
+STRFTIME_TOKEN = re.compile(r"%[A-Za-z%]|[^%]+")
+
+
+class ColumnMapping(Parameters):
+    """Canonical column -> the column's name in the export (null: an optional column lacking).
+
+    ``quantity``, ``invoice_date``, ``price`` and ``customer_id`` are required: without them
+    a line cannot be used at all.
+    """
+
+    invoice: str | None
+    stock_code: str | None
+    description: str | None
+    quantity: str
+    invoice_date: str
+    price: str
+    customer_id: str
+    country: str | None
+
+    @field_validator("quantity", "invoice_date", "price", "customer_id", mode="before")
+    @classmethod
+    def _required_is_mapped(cls, value: Any) -> Any:
+        # before the type check: "not mapped" says more than "Input should be a valid string"
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise invalid(
+                "a required column is not mapped",
+                f"set it in {config_file(PARAMS_FILE)} to the name of that column in your export",
+            )
+        return value
+
+    @field_validator("invoice", "stock_code", "description", "country")
+    @classmethod
+    def _optional_is_named(cls, value: str | None) -> str | None:
+        # an empty name is no column of any export; null is the way to say "not there"
+        if value is not None and not value.strip():
+            raise invalid(
+                "is an empty column name",
+                f"set it in {config_file(PARAMS_FILE)} to the name of that column in your "
+                "export, or null if the export has none",
+            )
+        return value
+
+
+class ParsingParams(Parameters):
+    """How the text of dates and numbers is read, and how much of it may fail to parse."""
+
+    #: strftime format of the invoice date (numeric directives only); null = ISO 8601
+    date_format: str | None
+    decimal_separator: str = Field(min_length=1)
+    thousands_separator: str | None
+    strip_customer_id_decimals: bool
+    #: share of a column's values that may fail to parse; 1 would accept a wrong format
+    max_unparseable_share: float = Field(ge=0, lt=1)
+
+    @field_validator("date_format")
+    @classmethod
+    def _supported_directives(cls, value: str | None) -> str | None:
+        # dates are parsed by regex (same result on every engine): numeric fields only
+        for token in STRFTIME_TOKEN.findall(value or ""):
+            if token.startswith("%") and token != "%%" and token[1] not in STRFTIME_FIELDS:
+                raise invalid(
+                    f"unsupported directive {token} in date format '{value}'",
+                    "use only %Y %m %d %H %M %S and literal separators, or null for ISO dates",
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _distinct_separators(self) -> ParsingParams:
+        # removing the thousands separator first would also remove every decimal point
+        if self.thousands_separator and self.thousands_separator == self.decimal_separator:
+            raise invalid(
+                f"is the decimal separator too ('{self.decimal_separator}')",
+                f"set a different thousands_separator (or null) in {config_file(PARAMS_FILE)}",
+                key="thousands_separator",
+            )
+        return self
+
+
+class CleaningParams(Parameters):
+    """Line-level cleaning rules; each ``drop_*`` switch turns one rule on or off."""
+
+    #: invoices starting with this are cancellations (returns); null = none are
+    cancellation_prefix: str | None
+    drop_missing_customer: bool
+    drop_duplicates: bool
+    drop_zero_quantity: bool
+    drop_non_positive_price: bool
+    #: |quantity| above this is a data-entry error; null = no limit
+    max_abs_quantity: float | None = Field(gt=0)
+    #: stock codes that are fees, postage or adjustments (matched case-insensitively)
+    non_product_codes: tuple[str, ...]
+
+
+class DataProcessingParams(Parameters):
+    """The whole ``data_processing:`` group: column mapping, parsing and cleaning."""
+
+    column_mapping: ColumnMapping
+    parsing: ParsingParams
+    cleaning: CleaningParams

@@ -1,0 +1,189 @@
+"""The ``feature_engineering`` parameter group (conf/base/parameters_feature_engineering.yml).
+
+The nodes take the parts separately (``params:feature_engineering.rfm`` and ``.model`` as
+models, ``.snapshot_date`` as a plain value), so the group is typed at that granularity: no
+node may take ``params:feature_engineering`` as a whole model. ``snapshot_date`` stays a
+plain value because data_processing reads it too (see :func:`as_snapshot_date`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from customer_segmentation.errors import InputValidationError, config_file
+from customer_segmentation.parameters import Parameters, invalid
+
+PARAMS_FILE = "parameters_feature_engineering.yml"
+
+#: Every feature ``aggregate_customers`` makes, in output order (besides ``customer_id``).
+CUSTOMER_FEATURES = (
+    "recency",
+    "frequency",
+    "monetary",
+    "avg_order_value",
+    "tenure",
+    "mean_days_between_purchases",
+    "return_rate",
+    "distinct_products",
+    "units_per_order",
+)
+
+
+def _iso_date(value: Any) -> Any:
+    """Text must be an ISO date: pydantic alone would also take other forms (timestamps)."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise invalid(
+                f"'{value}' is not an ISO date (YYYY-MM-DD)",
+                f"set feature_engineering.snapshot_date in {config_file(PARAMS_FILE)} to "
+                "YYYY-MM-DD or null",
+            ) from None
+    return value
+
+
+#: A day given as a date (unquoted in YAML) or as ISO text; null where allowed.
+SnapshotDate = Annotated[dt.date | None, BeforeValidator(_iso_date)]
+
+#: A score range ``[low, high]`` of a segment rule.
+ScoreRange = tuple[int, int]
+
+
+class SegmentRule(Parameters):
+    """A named RFM segment: the recency scores ``r`` and FM scores ``fm`` it covers."""
+
+    name: str = Field(min_length=1)
+    r: ScoreRange
+    fm: ScoreRange
+
+    @model_validator(mode="after")
+    def _ordered_ranges(self) -> SegmentRule:
+        for key in ("r", "fm"):
+            low, high = getattr(self, key)
+            if not 1 <= low <= high:
+                raise invalid(
+                    f"range [{low}, {high}] of segment '{self.name}' must satisfy 1 <= low <= high",
+                    f"edit it under feature_engineering.rfm.segments in {config_file(PARAMS_FILE)}",
+                    key=key,
+                )
+        return self
+
+
+class RfmParams(Parameters):
+    """RFM scoring: ``n_bins`` quantile scores per letter, and the named segment rules."""
+
+    #: scores are written side by side as digits in ``rfm_score`` ("555"): 2 to 9
+    n_bins: int = Field(ge=2, le=9)
+    segments: tuple[SegmentRule, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cells_covered_once(self) -> RfmParams:
+        # every customer gets a (R, FM) cell: each cell needs exactly one name
+        for recency_score in range(1, self.n_bins + 1):
+            for fm_score in range(1, self.n_bins + 1):
+                matches = [
+                    rule.name
+                    for rule in self.segments
+                    if rule.r[0] <= recency_score <= rule.r[1]
+                    and rule.fm[0] <= fm_score <= rule.fm[1]
+                ]
+                if len(matches) != 1:
+                    raise invalid(
+                        f"score cell R={recency_score}, FM={fm_score} matches {len(matches)} "
+                        f"segments {matches}; every cell must match exactly one",
+                        f"edit the r/fm ranges under feature_engineering.rfm.segments in "
+                        f"{config_file(PARAMS_FILE)}",
+                        key="segments",
+                    )
+        # a range past n_bins covers no customer: a rule written for other settings
+        for rule in self.segments:
+            if max(rule.r[1], rule.fm[1]) > self.n_bins:
+                raise invalid(
+                    f"segment '{rule.name}' has a score above n_bins ({self.n_bins}): "
+                    f"r={list(rule.r)}, fm={list(rule.fm)}",
+                    f"edit the r/fm ranges under feature_engineering.rfm.segments in "
+                    f"{config_file(PARAMS_FILE)}",
+                    key="segments",
+                )
+        return self
+
+
+class ModelParams(Parameters):
+    """Which customer features the clustering model sees, and how they are transformed."""
+
+    features: tuple[str, ...] = Field(min_length=1)
+    #: features given a signed log1p after capping (others in this list are ignored)
+    log1p_features: tuple[str, ...]
+    #: values outside these quantiles are clipped to them
+    cap_quantiles: tuple[float, float]
+
+    @field_validator("features", "log1p_features")
+    @classmethod
+    def _known_features(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in names if name not in CUSTOMER_FEATURES]
+        if unknown:
+            raise invalid(
+                f"feature(s) {unknown} are not in the customer table; available: "
+                f"{list(CUSTOMER_FEATURES)}",
+                "edit feature_engineering.model.features / log1p_features in "
+                f"{config_file(PARAMS_FILE)}",
+            )
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise invalid(
+                f"feature(s) {repeated} are listed more than once",
+                f"list each feature once in {config_file(PARAMS_FILE)}",
+            )
+        return names
+
+    @model_validator(mode="after")
+    def _ordered_quantiles(self) -> ModelParams:
+        lower_q, upper_q = self.cap_quantiles
+        if not 0 <= lower_q < upper_q <= 1:
+            raise invalid(
+                f"cap quantiles {list(self.cap_quantiles)} must satisfy 0 <= lower < upper <= 1",
+                f"edit feature_engineering.model.cap_quantiles in {config_file(PARAMS_FILE)}",
+                key="cap_quantiles",
+            )
+        return self
+
+
+class FeatureEngineeringParams(Parameters):
+    """The whole ``feature_engineering:`` group."""
+
+    #: the day features are measured at; null = the day after the last invoice
+    snapshot_date: SnapshotDate
+    rfm: RfmParams
+    model: ModelParams
+
+
+_SNAPSHOT_DATE: TypeAdapter[dt.date | None] = TypeAdapter(SnapshotDate)
+
+
+def as_snapshot_date(value: Any) -> dt.date | None:
+    """``feature_engineering.snapshot_date`` as a date (YAML may give a date or ISO text).
+
+    The parameter reaches nodes as a plain value (not a model field): this reads it the
+    way :class:`FeatureEngineeringParams` does, which has already checked it in a run.
+    """
+    try:
+        return _SNAPSHOT_DATE.validate_python(value)
+    except ValidationError as error:  # only outside a run: the run checked it already
+        first = error.errors()[0]
+        fix = (first.get("ctx") or {}).get("fix") or (
+            f"set it in {config_file(PARAMS_FILE)} to YYYY-MM-DD or null"
+        )
+        raise InputValidationError(
+            first["msg"], fix, parameter="feature_engineering.snapshot_date"
+        ) from None
