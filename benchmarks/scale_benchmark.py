@@ -278,7 +278,8 @@ class Population:
 
 def chosen(project: Path) -> tuple[str, int]:
     """The scaler and K in ``best_params``."""
-    best = json.loads((project / BEST_PARAMS).read_text())
+    versions = sorted((project / BEST_PARAMS).iterdir())  # versioned: one folder per run
+    best = json.loads((versions[-1] / BEST_PARAMS.name).read_text())
     return str(best["scaler"]), int(best["k"])
 
 

@@ -21,6 +21,7 @@ from kedro.framework.hooks import hook_impl
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from measure import print_result
+from omegaconf import OmegaConf
 
 
 class RunTimings:
@@ -62,19 +63,9 @@ class RunTimings:
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
-    """``key=value`` pairs (dotted keys) as Kedro runtime parameters; numbers stay numbers."""
-    params: dict[str, Any] = {}
-    for pair in pairs:
-        key, _, text = pair.partition("=")
-        value: Any = text
-        for convert in (int, float):
-            try:
-                value = convert(text)
-                break
-            except ValueError:
-                continue
-        params[key] = value
-    return params
+    """``key=value`` pairs as Kedro runtime parameters, nested the way ``kedro run --params``
+    nests them (``a.b=1`` -> ``{"a": {"b": 1}}``); numbers stay numbers."""
+    return OmegaConf.to_container(OmegaConf.from_dotlist(pairs))
 
 
 def main() -> None:

@@ -41,6 +41,13 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def latest(path: Path) -> Path:
+    """The newest version of a versioned dataset (a folder of timestamped versions)."""
+    if path.is_file():
+        return path
+    return sorted(path.iterdir())[-1] / path.name
+
+
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Callable[[], Path]:
     """A factory returning a fresh copy of the project under ``tmp_path``."""

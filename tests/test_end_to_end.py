@@ -10,16 +10,9 @@ import pytest
 from markupsafe import escape
 from sklearn.metrics import adjusted_rand_score
 
-from tests.conftest import copy_project, run_kedro
+from tests.conftest import copy_project, latest, run_kedro
 
 pytestmark = pytest.mark.slow
-
-
-def latest(path: Path) -> Path:
-    """The newest version of a versioned dataset (a folder of timestamped versions)."""
-    if path.is_file():
-        return path
-    return sorted(path.iterdir())[-1] / path.name
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -36,7 +29,7 @@ def finished_run(tmp_path_factory) -> Path:
 
 def test_transaction_stages_conserve_lines_and_cover_every_planted_customer(finished_run):
     data = finished_run / "data"
-    summary = json.loads((data / "08_reporting/data_quality_summary.json").read_text())
+    summary = json.loads(latest(data / "08_reporting/data_quality_summary.json").read_text())
     clean = pd.read_parquet(data / "02_intermediate/clean_transactions.parquet")
     rejected = pd.read_parquet(data / "02_intermediate/rejected_transactions.parquet")
     raw_lines = sum(1 for _ in (data / "01_raw/transactions.csv").open()) - 1

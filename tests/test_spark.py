@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import PROJECT_ROOT, copy_project
+from tests.conftest import PROJECT_ROOT, copy_project, latest
 
 pytestmark = [
     pytest.mark.slow,
@@ -99,6 +99,6 @@ def test_every_line_gets_the_same_outcome_on_spark(runs):
             check_dtype=False,  # Spark stores timestamps in ns (INT96), DuckDB in us
         )
     summary = "08_reporting/data_quality_summary.json"
-    spark_summary = json.loads((spark_data / summary).read_text())
-    assert spark_summary == json.loads((duckdb_data / summary).read_text())
+    spark_summary = json.loads(latest(spark_data / summary).read_text())
+    assert spark_summary == json.loads(latest(duckdb_data / summary).read_text())
     assert spark_summary["raw_lines"] == SLICE_LINES

@@ -254,7 +254,11 @@ CASES += [
     Case(
         "constant feature",
         lambda p: rewrite_customers(p, "spending_score", "50"),
-        ("column 'spending_score'", "constant"),
+        (
+            "column 'spending_score'",
+            "one value",
+            "conf/customer_table/parameters_customer_table.yml",
+        ),
         run_args=CUSTOMER_TABLE,
     ),
     Case(

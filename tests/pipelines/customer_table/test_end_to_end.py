@@ -18,8 +18,8 @@ import pytest
 from markupsafe import escape
 from sklearn.metrics import adjusted_rand_score
 
-from tests.conftest import copy_project, run_kedro
-from tests.test_end_to_end import latest, read_table
+from tests.conftest import copy_project, latest, run_kedro
+from tests.test_end_to_end import read_table
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def test_segments_recover_the_planted_groups_with_the_environment_names(finished
     print(f"ARI against the planted groups: {ari:.3f}")  # noqa: T201
     assert ari >= 0.9
     assert set(segments["segment"]) == NAMES
-    best = json.loads((data / "06_models/best_params.json").read_text())
+    best = json.loads(latest(data / "06_models/best_params.json").read_text())
     assert best["k"] == 5 and best["categorical_features"] == ["gender", "city", "occupation"]
 
 
@@ -62,7 +62,7 @@ def test_every_row_is_kept_or_rejected_with_a_reason(finished_run):
     raw_rows = len(pd.read_csv(data / "01_raw/customers.csv", dtype=str))
     kept = pd.read_parquet(data / "04_feature/customer_features.parquet")
     rejected = pd.read_parquet(data / "02_intermediate/rejected_customers.parquet")
-    summary = json.loads((data / "08_reporting/data_quality_summary.json").read_text())
+    summary = json.loads(latest(data / "08_reporting/data_quality_summary.json").read_text())
     assert raw_rows == len(kept) + len(rejected) == summary["raw_rows"]
     assert set(rejected["reason"]) == {"missing_customer_id", "unparseable_age"}
     assert summary["rejected_by_reason"] == rejected["reason"].value_counts().to_dict()

@@ -12,6 +12,7 @@ from kedro.runner import SequentialRunner
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.model_selection import create_pipeline
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
+from tests.conftest import latest
 from tests.pipelines.pipeline_helpers import catalog_config, run_pipeline
 
 from .conftest import FEATURES, blobs_frame, small_settings
@@ -142,8 +143,8 @@ def test_catalog_entries_save_and_load(tmp_path: Path):
     catalog["feature_transforms"] = NUMERIC_TRANSFORMS
     catalog["params:model_selection"] = small_settings(study__n_trials=3)
     run(catalog)
-    assert (tmp_path / "data/08_reporting/k_grid_scores.csv").is_file()
-    trials = pd.read_csv(tmp_path / "data/08_reporting/optuna_trials.csv")
+    assert latest(tmp_path / "data/08_reporting/k_grid_scores.csv").is_file()
+    trials = pd.read_csv(latest(tmp_path / "data/08_reporting/optuna_trials.csv"))
     assert list(trials.columns[:3]) == ["number", "scaler", "k"] and len(trials) == 3
     best = catalog.load("best_params")
     winner = trials.sort_values("silhouette", ascending=False).iloc[0]

@@ -228,6 +228,12 @@ def build_inputs() -> dict[str, Any]:
 FAST = {"pca_sample_size": 120, "silhouette_sample_size": 150, "style": {"dpi": 40}}
 
 
+def profiling_without(params: ReportingParams, *dropped: str) -> ReportingParams:
+    """``params`` with ``dropped`` left out of the profile features (as a customer table)."""
+    kept = [feature for feature in params.profile_features if feature not in dropped]
+    return reporting_params({"profile_features": kept})
+
+
 def reporting_params(overrides: dict[str, Any] | None = None) -> ReportingParams:
     """The shipped ``reporting`` parameters with :data:`FAST` and ``overrides`` merged in."""
     return typed_parameters("reporting", merged(FAST, overrides or {}))

@@ -16,7 +16,7 @@ from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.pipeline import FIGURE_NODES
 from customer_segmentation.pipelines.reporting.report import REPORT_FIGURES
 
-from .conftest import reporting_params
+from .conftest import profiling_without, reporting_params
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -117,7 +117,7 @@ def test_centroid_heatmap_names_segments(inputs, params):
 
 def test_segment_shares_without_revenue(inputs, params):
     inputs["customer_features"] = inputs["customer_features"].drop(columns=["monetary"])
-    fig, _ = _call("segment_shares", inputs, params)
+    fig, _ = _call("segment_shares", inputs, profiling_without(params, "monetary"))
     assert_labelled(fig)
     assert fig.axes[1].get_title() == "Share of customers"
 

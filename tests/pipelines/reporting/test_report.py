@@ -18,7 +18,7 @@ from customer_segmentation.pipelines.reporting.report import (
     template_environment,
 )
 
-from .conftest import reporting_params
+from .conftest import profiling_without, reporting_params
 
 SCRIPT = "<script>alert('x')</script>"
 ONE_PIXEL_PNG = base64.b64encode(
@@ -115,7 +115,7 @@ def test_report_escapes_names_from_data(inputs, params):
 
 def test_report_without_revenue(inputs, params):
     inputs["customer_features"] = inputs["customer_features"].drop(columns=["monetary"])
-    html = _render(inputs, params)
+    html = _render(inputs, profiling_without(params, "monetary"))
     assert "% of revenue" not in html and "Net revenue" not in html
     assert html.count('<section class="segment"') == 4
 

@@ -23,7 +23,7 @@ from customer_segmentation.pipelines.reporting.nodes import (
 )
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 
-from .conftest import MODEL_FEATURES, NOISE_FEATURE, reporting_params
+from .conftest import MODEL_FEATURES, NOISE_FEATURE, profiling_without, reporting_params
 
 
 def _profiles(inputs: dict[str, Any], params: ReportingParams) -> pd.DataFrame:
@@ -78,11 +78,19 @@ def test_profiles_rfm_mix_rows_sum_to_one(inputs, params):
 
 def test_profiles_without_revenue_column(inputs, params):
     features = inputs["customer_features"].drop(columns=["monetary", "avg_order_value"])
+    params = profiling_without(params, "monetary", "avg_order_value")
     profiles = build_segment_profiles(features, inputs["customer_segments"], params)
     assert "revenue" not in profiles and "revenue_share" not in profiles
     assert "monetary_mean" not in profiles
     assert profiles["customer_share"].sum() == pytest.approx(1.0)
     assert "recency_median" in profiles
+
+
+def test_profiles_name_a_profile_feature_that_is_not_a_column(inputs, params):
+    features = inputs["customer_features"].drop(columns=["avg_order_value"])
+    with pytest.raises(InputValidationError, match=r"\['avg_order_value'\]") as error:
+        build_segment_profiles(features, inputs["customer_segments"], params)
+    assert error.value.parameter == "reporting.profile_features"
 
 
 def test_profiles_reject_segmented_customers_without_features(inputs, params):

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from customer_segmentation.errors import InputValidationError
+from customer_segmentation.errors import InputValidationError, config_file
 from customer_segmentation.pipelines.customer_table.params import (
     PARAMS_FILE,
     CustomerTableParams,
@@ -98,7 +98,7 @@ def _check_columns(raw: pd.DataFrame, params: CustomerTableParams) -> None:
         shown = present[:30] + (["..."] if len(present) > 30 else [])
         raise InputValidationError(
             f"declared column(s) {[c for _, c in missing]} not found; columns present: {shown}",
-            f"set customer_table.{key} in {PARAMS_FILE} to the names of columns present",
+            f"set customer_table.{key} in {config_file(PARAMS_FILE)} to the names of columns present",
             dataset=RAW_DATASET,
             column=column,
         )
@@ -113,7 +113,7 @@ def _check_duplicates(ids: pd.Series, id_column: str) -> None:
             f"{duplicated.nunique()} customer id(s) appear on more than one row "
             f"({len(duplicated)} rows), e.g. {examples}",
             "keep one row per customer (aggregate the table first), or set "
-            f"customer_table.id_column in {PARAMS_FILE} to the column that identifies customers",
+            f"customer_table.id_column in {config_file(PARAMS_FILE)} to the column that identifies customers",
             dataset=RAW_DATASET,
             column=id_column,
         )
@@ -133,7 +133,7 @@ def _check_parse_failures(
             f"{n_failed} of {n_rows} values ({share:.1%}) are not numbers, e.g. {examples}; at "
             f"most {limit:.1%} may be (customer_table.parsing.max_unparseable_share)",
             f"fix the values, set customer_table.parsing.decimal_separator / "
-            f"thousands_separator, or move the column to categorical_columns in {PARAMS_FILE}",
+            f"thousands_separator, or move the column to categorical_columns in {config_file(PARAMS_FILE)}",
             dataset=RAW_DATASET,
             column=column,
         )
@@ -164,7 +164,7 @@ def _check_usable(features: pd.DataFrame, params: CustomerTableParams) -> None:
                 continue
             raise InputValidationError(
                 f"{problem} and cannot separate customers",
-                f"fill the column, or remove it from customer_table.{key} in {PARAMS_FILE}",
+                f"fill the column, or remove it from customer_table.{key} in {config_file(PARAMS_FILE)}",
                 dataset=RAW_DATASET,
                 column=column,
             )
@@ -213,7 +213,7 @@ def prepare_customers(
     if not kept.any():
         raise InputValidationError(
             f"every row was rejected ({reason.value_counts().to_dict()})",
-            f"check customer_table.id_column and the column lists in {PARAMS_FILE}",
+            f"check customer_table.id_column and the column lists in {config_file(PARAMS_FILE)}",
             dataset=RAW_DATASET,
         )
     features = pd.DataFrame({ID_COLUMN: ids[kept].astype("str")})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
+from customer_segmentation.errors import config_file
 from customer_segmentation.parameters import Parameters, invalid
 from customer_segmentation.pipelines.model_selection.preprocessing import (
     CATEGORICAL_IMPUTERS,
@@ -11,11 +12,11 @@ from customer_segmentation.pipelines.model_selection.preprocessing import (
 )
 
 #: The file users edit; every fix names it (an environment may override the base values).
-PARAMS_FILE = "conf/<env>/parameters_customer_table.yml"
+PARAMS_FILE = "parameters_customer_table.yml"
 
 
 def _fix(text: str) -> str:
-    return f"{text} in {PARAMS_FILE}"
+    return f"{text} in {config_file(PARAMS_FILE)}"
 
 
 def _column_names(value: tuple[str, ...] | None) -> tuple[str, ...]:

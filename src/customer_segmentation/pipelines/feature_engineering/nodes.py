@@ -20,7 +20,7 @@ import pandas as pd
 from customer_segmentation.errors import InputValidationError, config_file
 from customer_segmentation.transforms import apply_feature_transforms
 
-from .params import CUSTOMER_FEATURES, ModelParams, RfmParams, as_snapshot_date
+from .params import CUSTOMER_FEATURES, PARAMS_FILE, ModelParams, RfmParams, as_snapshot_date
 
 __all__ = [
     "CUSTOMER_FEATURES",
@@ -33,7 +33,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PARAMS_FILE = "parameters_feature_engineering.yml"
 SECONDS_PER_DAY = 86_400
 #: Exact type for summing money and units (4 decimals: sub-cent unit prices survive).
 REVENUE_TYPE = dt_ibis.Decimal(18, 4)

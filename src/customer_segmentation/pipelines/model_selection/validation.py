@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from customer_segmentation.errors import InputValidationError
+from customer_segmentation.errors import InputValidationError, config_file
 from customer_segmentation.pipelines.model_selection.preprocessing import FeatureSpec, feature_spec
 
 ID_COLUMN = "customer_id"
@@ -150,7 +150,7 @@ def _check_present_and_varied(values: pd.Series, dataset: str, kind: str) -> Non
         raise InputValidationError(
             "is entirely missing",
             f"fill the column in the source data or drop it from the {kind} columns "
-            "in conf/<env>/parameters_customer_table.yml",
+            f"in {config_file('parameters_customer_table.yml')}",
             dataset=dataset,
             column=column,
         )
@@ -159,7 +159,7 @@ def _check_present_and_varied(values: pd.Series, dataset: str, kind: str) -> Non
         shown = f"{value:g}" if isinstance(value, float) else repr(str(value))
         raise InputValidationError(
             f"is constant ({shown}) and cannot separate customers",
-            f"drop it from the {kind} columns in conf/<env>/parameters_customer_table.yml",
+            f"drop it from the {kind} columns in {config_file('parameters_customer_table.yml')}",
             dataset=dataset,
             column=column,
         )

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 from sklearn.pipeline import Pipeline
 
-from customer_segmentation.errors import InputValidationError
+from customer_segmentation.errors import InputValidationError, config_file
 
 from . import plots
 from ._common import figure_to_base64, join_segments, require_columns, require_keys, segment_index
@@ -72,20 +72,23 @@ def build_segment_profiles(
     ...``. Numeric features get mean and median, categorical (text) ones the share of the
     segment's customers in each category (missing values as ``(missing)``; each feature's
     shares sum to 1 per segment). Wide RFM mix: share of the segment's customers in each RFM
-    named segment. Revenue columns, the RFM mix and features missing from
-    ``customer_features`` are skipped (with a log line saying why), so a customer table
-    without revenue or RFM scores works.
+    named segment. Revenue columns and the RFM mix are skipped when
+    ``customer_features`` lacks them (a customer table); a profile feature it lacks is an
+    error.
     """
     segments = segment_index(customer_segments)
     merged = join_segments(customer_features, customer_segments, "customer_features")
-    features = [f for f in params.profile_features if f in customer_features.columns]
-    skipped = [f for f in params.profile_features if f not in features]
-    if skipped:
-        logger.info(
-            "Profile features %s are not columns of customer_features (transaction features "
-            "are not computed for a customer table); left out of the segment profiles",
-            skipped,
+    missing = [f for f in params.profile_features if f not in customer_features.columns]
+    if missing:
+        # a misspelled feature would otherwise vanish from the report without a word
+        raise InputValidationError(
+            f"lists {missing}, not columns of customer_features "
+            f"(columns: {[c for c in customer_features.columns if c != 'customer_id']})",
+            f"use column names in reporting.profile_features in "
+            f"{config_file('parameters_reporting.yml')}",
+            parameter="reporting.profile_features",
         )
+    features = list(params.profile_features)
     numeric_features = [f for f in features if is_numeric_column(merged[f])]
     categorical_features = [f for f in features if f not in numeric_features]
 
