@@ -32,6 +32,10 @@ NAMES = {
 }
 
 
+#: Where the customer_table environment writes (its globals.yml data_root).
+OUTPUTS = "data/customer_table"
+
+
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     project = copy_project(tmp_path_factory.mktemp("customer_table") / "project")
@@ -41,9 +45,9 @@ def finished_run(tmp_path_factory):
 
 def test_segments_recover_the_planted_groups_with_the_environment_names(finished_run):
     project = finished_run
-    data = project / "data"
+    data = project / OUTPUTS
     segments = read_table(data / "07_model_output/customer_segments.parquet")
-    planted = pd.read_csv(data / "01_raw/customers_planted.csv", dtype=str)
+    planted = pd.read_csv(project / "data/01_raw/customers_planted.csv", dtype=str)
     features = pd.read_parquet(data / "04_feature/customer_features.parquet")
     assert set(segments["customer_id"]) == set(features["customer_id"])
     merged = segments.merge(planted, on="customer_id", suffixes=("", "_planted"))
@@ -58,20 +62,20 @@ def test_segments_recover_the_planted_groups_with_the_environment_names(finished
 
 def test_every_row_is_kept_or_rejected_with_a_reason(finished_run):
     project = finished_run
-    data = project / "data"
-    raw_rows = len(pd.read_csv(data / "01_raw/customers.csv", dtype=str))
+    data = project / OUTPUTS
+    raw_rows = len(pd.read_csv(project / "data/01_raw/customers.csv", dtype=str))
     kept = pd.read_parquet(data / "04_feature/customer_features.parquet")
     rejected = pd.read_parquet(data / "02_intermediate/rejected_customers.parquet")
     summary = json.loads(latest(data / "08_reporting/data_quality_summary.json").read_text())
     assert raw_rows == len(kept) + len(rejected) == summary["raw_rows"]
     assert set(rejected["reason"]) == {"missing_customer_id", "unparseable_age"}
     assert summary["rejected_by_reason"] == rejected["reason"].value_counts().to_dict()
-    assert not (data / "02_intermediate/clean_transactions.parquet").exists()  # not __default__
+    assert not (project / "data/02_intermediate").exists()  # nothing of the invoice-line path
 
 
 def test_report_shows_category_shares_and_skips_revenue_and_rfm_with_a_reason(finished_run):
     project = finished_run
-    reporting = project / "data/08_reporting"
+    reporting = project / OUTPUTS / "08_reporting"
     html = latest(reporting / "segment_report.html").read_text(encoding="utf-8")
     for name in NAMES:
         assert str(escape(name)) in html
@@ -92,7 +96,7 @@ def test_report_shows_category_shares_and_skips_revenue_and_rfm_with_a_reason(fi
 
 def test_the_saved_model_scores_next_month_with_an_unseen_category(finished_run):
     project = finished_run
-    data = project / "data"
+    data = project / OUTPUTS
     model = pickle.loads(latest(data / "06_models/segmentation_model.pkl").read_bytes())
     model_input = pd.read_parquet(data / "05_model_input/model_input.parquet")
     segments = read_table(data / "07_model_output/customer_segments.parquet")
@@ -115,7 +119,7 @@ def test_same_table_config_and_seed_give_identical_segments(finished_run, tmp_pa
         "--to-outputs",
         "customer_segments",
     )
-    assert not (second / "data/08_reporting/segment_report.html").exists()  # stopped early
+    assert not (second / OUTPUTS / "08_reporting/segment_report.html").exists()  # stopped early
     for relative in ("07_model_output/customer_segments.parquet", "06_models/best_params.json"):
-        first_bytes = latest(finished_run / "data" / relative).read_bytes()
-        assert latest(second / "data" / relative).read_bytes() == first_bytes, relative
+        first_bytes = latest(finished_run / OUTPUTS / relative).read_bytes()
+        assert latest(second / OUTPUTS / relative).read_bytes() == first_bytes, relative
