@@ -87,6 +87,11 @@ CASES = [
         ("column 'quantity'", "do not parse"),
     ),
     Case(
+        "infinite prices",
+        lambda p: rewrite_raw(p, replace_column(5, "inf")),
+        ("column 'price'", "do not parse"),
+    ),
+    Case(
         "unparseable dates",
         lambda p: set_parameter(p, "data_processing.parsing.date_format", "%d/%m/%Y %H:%M"),
         ("column 'invoice_date'", "date_format"),

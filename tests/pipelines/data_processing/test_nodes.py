@@ -412,6 +412,20 @@ class TestLargeInputShortcuts:
         assert reasons[0] is None or pd.isna(reasons[0])
         assert reasons[1] in {"missing_quantity_or_price", "unparseable_price"}
 
+    def test_infinite_numbers_are_rejected_as_unparseable(self):
+        rows = [GOOD, line(invoice="2", price="inf"), line(invoice="3", quantity="-Infinity")]
+        labels = run_to_labels(rows)
+        reasons = labels["reason"].fillna("kept").tolist()
+        assert reasons.count("unparseable_price") == reasons.count("unparseable_quantity") == 1
+        frame = pd.DataFrame([GOOD, line(invoice="2")], columns=HEADER)
+        frame["Quantity"] = 6
+        frame["Price"] = [2.5, float("inf")]
+        labelled = label_transactions(
+            parse_transactions(map_columns(frame, MAPPING), PARSING), CLEANING
+        )
+        reasons = labelled.execute().sort_values("invoice")["reason"].tolist()
+        assert pd.isna(reasons[0]) and reasons[1] is not None and not pd.isna(reasons[1])
+
     def test_customer_check_counts_every_line_when_the_first_ones_do_not_settle_it(
         self, monkeypatch
     ):

@@ -254,12 +254,15 @@ def _typed_sources(columns: dict[str, ir.Value], parsing: ParsingParams) -> dict
 
 
 def _missing(value: ir.Value) -> ir.BooleanValue:
-    """No usable value: null, or NaN for a number ("nan" text, a NaN in a Parquet file).
+    """No usable value: null, or a NaN or infinite number ("nan"/"inf" text, or in a Parquet file).
 
     Spark's ``isnull`` already counts NaN as missing, DuckDB's does not: testing NaN here
-    gives every line the same outcome on both engines.
+    gives every line the same outcome on both engines. An infinite price or quantity would
+    make every sum it enters infinite, so it is no more usable than text.
     """
-    return value.isnull() | value.isnan() if value.type().is_floating() else value.isnull()
+    if not value.type().is_floating():
+        return value.isnull()
+    return value.isnull() | value.isnan() | value.isinf()
 
 
 def _unparseable(parsed: ir.Table, column: str) -> ir.BooleanValue:
