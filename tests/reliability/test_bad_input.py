@@ -153,7 +153,26 @@ def use_raw_file(project: Path, name: str, content: bytes, file_format: str) -> 
     catalog_path.write_text(yaml.safe_dump(catalog))
 
 
+def use_excel_file(project: Path, content: bytes) -> None:
+    """Point the test environment's raw_transactions at an Excel workbook (read by pandas)."""
+    (project / "data/01_raw/export.xlsx").write_bytes(content)
+    catalog_path = project / "conf/test/catalog.yml"
+    catalog = yaml.safe_load(catalog_path.read_text())
+    catalog["raw_transactions"] = {
+        "type": "pandas.ExcelDataset",
+        "filepath": "data/01_raw/export.xlsx",
+        "load_args": {"sheet_name": None, "dtype": "str"},
+    }
+    catalog_path.write_text(yaml.safe_dump(catalog))
+
+
 CASES += [
+    Case(
+        "corrupt Excel workbook",
+        # a zip header and nothing after it: what a truncated download looks like
+        lambda p: use_excel_file(p, b"PK\x03\x04 truncated"),
+        ("dataset 'raw_transactions'", "could not be read", "conf/test/catalog.yml"),
+    ),
     Case(
         "corrupt parquet",
         lambda p: use_raw_file(p, "export.parquet", b"PAR1 not really parquet", "parquet"),

@@ -77,7 +77,7 @@ class ReportingParams(Parameters):
     title: str
     #: Unit text per raw feature, e.g. ``recency: days``; other features show ``value``.
     feature_units: dict[str, str]
-    #: Raw features profiled per segment; columns missing from customer_features are skipped.
+    #: Raw features profiled per segment; each must be a column of customer_features.
     profile_features: tuple[str, ...]
     #: Column summed as revenue; revenue columns are left out when it is missing.
     revenue_column: str
