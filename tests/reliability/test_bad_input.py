@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -240,6 +241,14 @@ CASES += [
 ]
 
 
+def rewrite_stock_codes(project: Path, code: str) -> None:
+    """Give every invoice line the same stock code."""
+    path = project / RAW
+    lines = pd.read_csv(path, dtype=str, keep_default_na=False)
+    lines["StockCode"] = code
+    lines.to_csv(path, index=False)
+
+
 def rewrite_customers(project: Path, column: str, value: str) -> None:
     """Set one column of every row of the customer-table example to ``value``."""
     path = project / "data/01_raw/customers.csv"
@@ -284,6 +293,14 @@ CASES += [
             "conf/customer_table/parameters_customer_table.yml",
         ),
         run_args=CUSTOMER_TABLE,
+    ),
+    Case(
+        "constant feature in invoice lines (one product for everyone)",
+        lambda p: rewrite_stock_codes(p, "85123A"),
+        ("dataset 'customer_features', column 'distinct_products'", "every customer"),
+        # known only once customers are aggregated: the lines, the customer table and this
+        # run's data-quality summary are written, no model, segment or report
+        may_write=("02_intermediate", "03_primary", "04_feature", "data_quality_summary.json"),
     ),
     Case(
         "all-missing feature",

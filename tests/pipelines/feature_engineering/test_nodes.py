@@ -176,6 +176,21 @@ class TestModelInput:
             features["recency"].quantile(0.1)
         )
 
+    def test_a_constant_feature_is_refused_in_raw_units(self):
+        frame = metrics(50)
+        frame["distinct_products"] = 1.0
+        with pytest.raises(InputValidationError, match="is 1 for every customer") as error:
+            build_model_input(frame, PARAMS.model)
+        assert error.value.column == "distinct_products"
+
+    def test_a_feature_that_capping_makes_constant_is_refused(self):
+        frame = metrics(200)
+        frame["distinct_products"] = 3.0
+        frame.loc[0, "distinct_products"] = 40.0  # one customer above the 0.99 cap
+        with pytest.raises(InputValidationError, match="once capped") as error:
+            build_model_input(frame, PARAMS.model)
+        assert "cap_quantiles" in error.value.fix
+
     # unknown features and bad quantiles are parameter rules: test_params.py
 
 

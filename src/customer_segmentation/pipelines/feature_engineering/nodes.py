@@ -219,5 +219,32 @@ def build_model_input(
         },
     }
     model_input = apply_feature_transforms(customer_features, transforms)
+    _check_not_constant(model_input, raw, model)
     model_input.insert(0, "customer_id", customer_features["customer_id"].to_numpy())
     return model_input.reset_index(drop=True), transforms
+
+
+def _check_not_constant(model_input: pd.DataFrame, raw: pd.DataFrame, model: ModelParams) -> None:
+    """A model feature with one value for every customer cannot separate them: stop here,
+    in the user's units, before anything downstream reads ``model_input``."""
+    for feature in model_input.columns:
+        if model_input[feature].nunique() > 1:
+            continue
+        values = raw[feature].dropna()
+        if values.nunique() <= 1:
+            problem = f"is {values.iloc[0]:g} for every customer and cannot separate them"
+            fix = "remove it from feature_engineering.model.features"
+        else:
+            lower, upper = model.cap_quantiles
+            problem = (
+                f"is the same for every customer once capped at its {lower:g}-{upper:g} "
+                f"quantiles (both caps are {values.quantile(upper):g}): almost every customer "
+                "has that value"
+            )
+            fix = "remove it from feature_engineering.model.features or widen cap_quantiles"
+        raise InputValidationError(
+            problem,
+            f"{fix} in {config_file(PARAMS_FILE)}",
+            dataset="customer_features",
+            column=feature,
+        )
