@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import copy_project, run_kedro
+from tests.conftest import copy_project, kedro_env, run_kedro
 
 pytestmark = pytest.mark.slow
 
@@ -331,3 +331,31 @@ def test_bad_input_stops_the_run_with_one_clear_line(case: Case, tmp_path: Path)
         assert expected in error_lines[0]
     assert "Traceback" not in result.stderr
     assert written_outputs(project, case.may_write) == []
+
+
+def test_a_few_bad_lines_are_rejected_with_reasons_and_a_warning(tmp_path: Path):
+    """Below the unparseable share the run goes on: the lines are kept aside, and counted."""
+    project = copy_project(tmp_path / "project")
+    path = project / RAW
+    lines = pd.read_csv(path, dtype=str, keep_default_na=False)
+    lines.loc[0:29, "Price"] = "n/a"  # 30 of 6,000: 0.5%, under the 1% that stops the run
+    lines.loc[30:39, "Quantity"] = "80995"  # absurd quantities (above max_abs_quantity)
+    lines.to_csv(path, index=False)
+    # wide log lines: Rich wraps them at the terminal width otherwise
+    result = run_kedro(
+        project,
+        "run",
+        "--env",
+        "test",
+        "--pipelines",
+        "data_processing",
+        env=kedro_env(COLUMNS="300"),
+    )
+    warning = "WARNING  raw_transactions: 30 line(s) with an unparseable price go to rejected_transactions"
+    assert warning in result.stdout + result.stderr
+    rejected = pd.read_parquet(project / "data/02_intermediate/rejected_transactions.parquet")
+    clean = pd.read_parquet(project / "data/02_intermediate/clean_transactions.parquet")
+    assert len(clean) + len(rejected) == len(lines)
+    reasons = rejected["reason"].value_counts()
+    assert reasons["unparseable_price"] == 30
+    assert reasons["quantity_above_max"] == 10
