@@ -53,6 +53,11 @@ def test_customer_table_environment_is_valid():
         ({"significance_level": 1.5}, "significance_level", "is 1.5. Fix: use a value between 0"),
         ({"significance_level": 0}, "significance_level", "is 0. Fix: use a value between 0"),
         ({"histogram_bins": 0}, "histogram_bins", "is 0. Fix: use a positive integer"),
+        (
+            {"workbook_max_customers": 2_000_000},
+            "workbook_max_customers",
+            "less than or equal to 1048575",
+        ),
         ({"histogram_bins": True}, "histogram_bins", "is True. Fix: use a positive integer"),
         ({"pca_sample_size": -5}, "pca_sample_size", "is -5. Fix: use a positive integer"),
         ({"silhouette_sample_size": "many"}, "silhouette_sample_size", "positive integer"),

@@ -204,7 +204,9 @@ def test_segment_summary_requires_model_keys(inputs, params):
 def test_excel_workbook_has_three_sheets(inputs, params, tmp_path):
     segments = inputs["customer_segments"]
     segments.loc[segments["cluster"] == 0, "segment"] = '=HYPERLINK("http://evil.example","x")'
-    workbook = build_excel_workbook(_profiles(inputs, params), _tests(inputs, params), segments)
+    workbook = build_excel_workbook(
+        _profiles(inputs, params), _tests(inputs, params), segments, params
+    )
     path = tmp_path / "segments.xlsx"
     ExcelDataset(filepath=str(path)).save(workbook)
 
@@ -219,3 +221,16 @@ def test_excel_workbook_has_three_sheets(inputs, params, tmp_path):
     assert any(str(cell.value).startswith("'=HYPERLINK") for cell in segment_cells)
     assert book["feature_tests"].max_row == len(MODEL_FEATURES) + 1
     assert book["segment_profiles"].max_row == 5
+
+
+def test_excel_workbook_points_to_the_dataset_above_the_customer_limit(inputs, params):
+    segments = inputs["customer_segments"]
+    small = reporting_params({"workbook_max_customers": len(segments) - 1})
+    workbook = build_excel_workbook(
+        _profiles(inputs, params), _tests(inputs, params), segments, small
+    )
+    assert list(workbook) == list(EXCEL_SHEETS)
+    note = workbook["customer_segments"]
+    assert list(note.columns) == ["note"] and len(note) == 1
+    assert f"{len(segments):,} customers" in note["note"].iloc[0]
+    assert "customer_segments dataset" in note["note"].iloc[0]

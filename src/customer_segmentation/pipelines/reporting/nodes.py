@@ -31,7 +31,6 @@ CATEGORY_SEPARATOR = "="
 CATEGORY_SHARE_SUFFIX = "_share"
 #: Category label of a missing value in category shares.
 MISSING_CATEGORY = "(missing)"
-EXCEL_MAX_ROWS = 1_048_575  # data rows below the header
 EXCEL_SHEETS = ("segment_profiles", "feature_tests", "customer_segments")
 ASSIGNMENT_COLUMNS = ["customer_id", "cluster", "segment", "distance_to_centroid", "margin"]
 FeaturePlot = tuple[Figure, str]
@@ -358,17 +357,29 @@ def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_excel_workbook(
-    segment_profiles: pd.DataFrame, feature_tests: pd.DataFrame, customer_segments: pd.DataFrame
+    segment_profiles: pd.DataFrame,
+    feature_tests: pd.DataFrame,
+    customer_segments: pd.DataFrame,
+    params: ReportingParams,
 ) -> dict[str, pd.DataFrame]:
-    """Sheets for ``pandas.ExcelDataset``: profiles, feature tests, customer-to-segment map."""
+    """Sheets for ``pandas.ExcelDataset``: profiles, feature tests, customer-to-segment map.
+
+    Above ``workbook_max_customers`` customers the map is replaced by a note: a sheet holds
+    at most 1,048,575 rows, and the full map is the ``customer_segments`` dataset.
+    """
     require_columns(customer_segments, ASSIGNMENT_COLUMNS, "customer_segments")
-    assignment = customer_segments[ASSIGNMENT_COLUMNS].sort_values(["cluster", "customer_id"])
-    if len(assignment) > EXCEL_MAX_ROWS:
-        raise InputValidationError(
-            f"has {len(assignment):,} customers, more than an Excel sheet holds",
-            "use the customer_segments dataset itself for the full assignment",
-            dataset="customer_segments",
+    if len(customer_segments) > params.workbook_max_customers:
+        assignment = pd.DataFrame(
+            {
+                "note": [
+                    f"{len(customer_segments):,} customers, more than "
+                    f"reporting.workbook_max_customers ({params.workbook_max_customers:,}): "
+                    "the assignment of every customer is the customer_segments dataset"
+                ]
+            }
         )
+    else:
+        assignment = customer_segments[ASSIGNMENT_COLUMNS].sort_values(["cluster", "customer_id"])
     sheets = (segment_profiles, feature_tests, assignment)
     return {
         name: _excel_safe(sheet.reset_index(drop=True))

@@ -15,6 +15,9 @@ from pydantic import Field, ValidatorFunctionWrapHandler, field_validator
 
 from customer_segmentation.parameters import Parameters, invalid
 
+#: Data rows an Excel sheet holds below its header row.
+EXCEL_MAX_ROWS = 1_048_575
+
 
 class PlotStyle(Parameters):
     """Colours and sizes every reporting figure shares (``reporting.style``)."""
@@ -92,6 +95,8 @@ class ReportingParams(Parameters):
     significance_level: float = Field(gt=0, lt=1)
     #: Smallest eta squared that counts as a separating feature (a share, 0-1).
     min_effect_size: float = Field(ge=0, le=1)
+    #: Customers listed in the workbook's customer_segments sheet at most (Excel's row limit).
+    workbook_max_customers: int = Field(ge=0, le=EXCEL_MAX_ROWS)
     #: Column of optuna_trials that the study optimised, and its direction.
     optuna_objective: str
     optuna_direction: Literal["maximize", "minimize"]

@@ -90,7 +90,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
         ),
         node(
             nodes.build_excel_workbook,
-            ["segment_profiles", "feature_tests", "customer_segments"],
+            ["segment_profiles", "feature_tests", "customer_segments", "params:reporting"],
             "segment_workbook",
             name="build_excel_workbook",
         ),
