@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from kedro.config import OmegaConfigLoader
 from kedro.io import DataCatalog
 from kedro.pipeline import Pipeline
 from kedro.runner import SequentialRunner
 
+from customer_segmentation.errors import InputValidationError
 from customer_segmentation.parameters import Parameters, check_parameters
 from customer_segmentation.pipeline_registry import PARAMETER_GROUPS
 from tests.conftest import PROJECT_ROOT
@@ -71,6 +74,28 @@ def project_catalog(root: Path, overrides: dict[str, Any] | None = None) -> Data
             entry["filepath"] = str(root / entry["filepath"])
     config.update(overrides or {})
     return DataCatalog.from_config(config)
+
+
+def rejected_parameters(group: str, overrides: dict[str, Any]) -> str:
+    """The error for ``group`` of conf/base with ``overrides`` merged in: one line, with a fix."""
+    with pytest.raises(InputValidationError) as error:
+        project_parameters({group: overrides})
+    return one_line(error.value)
+
+
+def rejected_raw_parameters(group: str, edit: Callable[[dict[str, Any]], None]) -> str:
+    """The error when ``edit`` changes the raw ``group`` of conf/base (e.g. removes a key)."""
+    raw = {name: load_parameters(name) for name in PARAMETER_GROUPS}
+    edit(raw[group])
+    with pytest.raises(InputValidationError) as error:
+        check_parameters(raw, PARAMETER_GROUPS)
+    return one_line(error.value)
+
+
+def one_line(error: InputValidationError) -> str:
+    message = str(error)
+    assert "\n" not in message and "Fix:" in message, message
+    return message
 
 
 def run_pipeline(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 import pytest
@@ -11,7 +12,11 @@ from customer_segmentation.errors import InputValidationError
 from customer_segmentation.parameters import check_parameters
 from customer_segmentation.pipeline_registry import PARAMETER_GROUPS
 from customer_segmentation.pipelines.clustering.params import ClusteringParams
-from tests.pipelines.pipeline_helpers import load_parameters, project_parameters
+from tests.pipelines.pipeline_helpers import (
+    load_parameters,
+    project_parameters,
+    rejected_parameters,
+)
 
 
 def rules(**changes: Any) -> list[dict[str, Any]]:
@@ -21,13 +26,7 @@ def rules(**changes: Any) -> list[dict[str, Any]]:
     return result
 
 
-def check(clustering: dict[str, Any]) -> str:
-    """The one-line error for the base parameters with ``clustering`` merged in."""
-    with pytest.raises(InputValidationError) as error:
-        project_parameters({"clustering": clustering})
-    message = str(error.value)
-    assert "\n" not in message
-    return message
+check = functools.partial(rejected_parameters, "clustering")
 
 
 def test_base_parameters_are_valid():

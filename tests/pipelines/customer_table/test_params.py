@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
 
 import pytest
 
@@ -10,20 +10,18 @@ from customer_segmentation.errors import InputValidationError
 from customer_segmentation.parameters import check_parameters
 from customer_segmentation.pipeline_registry import PARAMETER_GROUPS
 from customer_segmentation.pipelines.customer_table.params import CustomerTableParams
-from tests.pipelines.pipeline_helpers import load_parameters, project_parameters
+from tests.pipelines.pipeline_helpers import (
+    load_parameters,
+    project_parameters,
+    rejected_parameters,
+)
 
 from .conftest import CATEGORICAL, NUMERIC, ROOT, params
 
 PARAMS_FILE = "conf/<env>/parameters_customer_table.yml"
 
 
-def check(table: dict[str, Any]) -> str:
-    """The one-line error for the base parameters with ``customer_table: table``."""
-    with pytest.raises(InputValidationError) as error:
-        project_parameters({ROOT: table})
-    message = str(error.value)
-    assert "\n" not in message
-    return message
+check = functools.partial(rejected_parameters, ROOT)
 
 
 def test_example_parameters_are_valid_and_declare_the_example_columns():

@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
 from typing import Any
 
 import pytest
 import yaml
 
-from customer_segmentation.errors import InputValidationError
-from customer_segmentation.parameters import check_parameters
-from customer_segmentation.pipeline_registry import PARAMETER_GROUPS
 from customer_segmentation.pipelines.data_processing.params import DataProcessingParams
 from tests.conftest import PROJECT_ROOT
-from tests.pipelines.pipeline_helpers import load_parameters, typed_parameters
+from tests.pipelines.pipeline_helpers import (
+    rejected_parameters,
+    rejected_raw_parameters,
+    typed_parameters,
+)
 
-
-def rejected(overrides: dict[str, Any]) -> str:
-    """The one-line message for ``data_processing`` with ``overrides`` merged in."""
-    with pytest.raises(InputValidationError) as error:
-        typed_parameters("data_processing", overrides)
-    return one_line(error.value)
-
-
-def rejected_raw(edit: Callable[[dict[str, Any]], None]) -> str:
-    """The message when the raw ``data_processing`` group is edited (e.g. a key removed)."""
-    raw = {group: load_parameters(group) for group in PARAMETER_GROUPS}
-    edit(raw["data_processing"])
-    with pytest.raises(InputValidationError) as error:
-        check_parameters(raw, PARAMETER_GROUPS)
-    return one_line(error.value)
-
-
-def one_line(error: InputValidationError) -> str:
-    message = str(error)
-    assert "\n" not in message and "Fix:" in message
-    return message
+rejected = functools.partial(rejected_parameters, "data_processing")
+rejected_raw = functools.partial(rejected_raw_parameters, "data_processing")
 
 
 def test_base_parameters_are_valid():

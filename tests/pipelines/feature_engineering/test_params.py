@@ -3,45 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import functools
 from typing import Any
 
 import pytest
 import yaml
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.parameters import check_parameters
-from customer_segmentation.pipeline_registry import PARAMETER_GROUPS
 from customer_segmentation.pipelines.feature_engineering.params import (
     FeatureEngineeringParams,
     as_snapshot_date,
 )
 from tests.conftest import PROJECT_ROOT
-from tests.pipelines.pipeline_helpers import load_parameters, typed_parameters
+from tests.pipelines.pipeline_helpers import (
+    load_parameters,
+    one_line,
+    rejected_parameters,
+    rejected_raw_parameters,
+    typed_parameters,
+)
 
 SEGMENTS = load_parameters("feature_engineering")["rfm"]["segments"]
 
 
-def rejected(overrides: dict[str, Any]) -> str:
-    """The one-line message for ``feature_engineering`` with ``overrides`` merged in."""
-    with pytest.raises(InputValidationError) as error:
-        typed_parameters("feature_engineering", overrides)
-    return one_line(error.value)
-
-
-def rejected_raw(edit: Callable[[dict[str, Any]], None]) -> str:
-    """The message when the raw ``feature_engineering`` group is edited (e.g. a key removed)."""
-    raw = {group: load_parameters(group) for group in PARAMETER_GROUPS}
-    edit(raw["feature_engineering"])
-    with pytest.raises(InputValidationError) as error:
-        check_parameters(raw, PARAMETER_GROUPS)
-    return one_line(error.value)
-
-
-def one_line(error: InputValidationError) -> str:
-    message = str(error)
-    assert "\n" not in message and "Fix:" in message
-    return message
+rejected = functools.partial(rejected_parameters, "feature_engineering")
+rejected_raw = functools.partial(rejected_raw_parameters, "feature_engineering")
 
 
 def test_base_parameters_are_valid():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -13,18 +14,15 @@ from customer_segmentation.parameters import check_parameters
 from customer_segmentation.pipeline_registry import PARAMETER_GROUPS
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
 from customer_segmentation.scalers import SCALER_NAMES, make_scaler
-from tests.pipelines.pipeline_helpers import load_parameters, project_parameters
+from tests.pipelines.pipeline_helpers import (
+    load_parameters,
+    project_parameters,
+    rejected_parameters,
+)
 
 from .conftest import PROJECT_ROOT, small_params, small_settings
 
-
-def rejected(overrides: dict[str, Any]) -> str:
-    """The one-line message for the ``model_selection`` group with ``overrides`` merged in."""
-    with pytest.raises(InputValidationError) as error:
-        project_parameters({"model_selection": overrides})
-    message = str(error.value)
-    assert "\n" not in message and "Fix:" in message
-    return message
+rejected = functools.partial(rejected_parameters, "model_selection")
 
 
 def test_default_parameters_are_valid_and_match_the_issue():

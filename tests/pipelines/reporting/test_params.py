@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
 
 import pytest
 import yaml
@@ -18,16 +18,11 @@ from tests.conftest import PROJECT_ROOT
 from tests.pipelines.pipeline_helpers import (
     load_parameters,
     merged,
-    project_parameters,
+    rejected_parameters,
     typed_parameters,
 )
 
-
-def _error(overrides: dict[str, Any]) -> str:
-    """The one-line message for the base parameters with ``overrides`` in ``reporting``."""
-    with pytest.raises(InputValidationError) as error:
-        project_parameters({"reporting": overrides})
-    return str(error.value)
+_error = functools.partial(rejected_parameters, "reporting")
 
 
 def test_shipped_base_parameters_are_valid():
