@@ -15,7 +15,6 @@ from typing import Any
 import click
 from kedro.framework.cli.project import run as kedro_run
 from kedro.io import DatasetError
-from kedro.validation import ParameterValidationError
 
 from customer_segmentation.errors import InputValidationError, config_file, set_config_env
 
@@ -55,15 +54,6 @@ def _one_line_errors(callback: Callable[..., Any]) -> Callable[..., Any]:
             if verbose:
                 raise
             raise click.ClickException(dataset_error_line(error)) from None
-        except ParameterValidationError as error:
-            # Kedro's own check of the typed node inputs: one "- Parameter ..." line per problem
-            if verbose:
-                raise
-            problems = [line[2:] for line in str(error).splitlines() if line.startswith("- ")]
-            raise click.ClickException(
-                f"{(problems or [str(error)])[0]}. Fix: the parameter in "
-                f"{config_file('parameters_<group>.yml')}"
-            ) from None
 
     return run
 
