@@ -24,20 +24,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from customer_segmentation.pipelines.feature_engineering.params import CUSTOMER_FEATURES
 from customer_segmentation.pipelines.model_selection import nodes
+from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-FEATURES = [
-    "recency",
-    "frequency",
-    "monetary",
-    "avg_order_value",
-    "tenure",
-    "mean_days_between_purchases",
-    "return_rate",
-    "distinct_products",
-    "units_per_order",
-]
+FEATURES = list(CUSTOMER_FEATURES)
 
 
 def synthetic_model_input(n_customers: int, n_groups: int, seed: int) -> pd.DataFrame:
@@ -99,7 +91,7 @@ def main() -> None:
         args.seed,
     )
     steps: list[float] = []
-    settings, elapsed = timed("validate_parameters", nodes.validate_parameters, params)
+    settings, elapsed = timed("validate parameters", ModelSelectionParams.model_validate, params)
     steps.append(elapsed)
     sample, elapsed = timed("draw_search_sample", nodes.draw_search_sample, model_input, settings)
     steps.append(elapsed)

@@ -1,4 +1,5 @@
-"""The scale benchmark runs end to end at its smallest settings (`--quick`, 20,000 lines).
+"""The benchmarks run end to end at their smallest settings (the scale benchmark with
+`--quick` on 20,000 lines, the model-selection benchmark on 3,000 customers).
 
 Only that it runs and reports every section is checked: its figures depend on the machine
 and are never asserted. `make bench` runs the real sizes.
@@ -56,3 +57,19 @@ def test_benchmark_reports_every_stage_and_target(tmp_path: Path):
     # the hand-tuned query computes the pipeline's customer table exactly
     assert figures["transaction_stages_vs_query"][0]["reference_result"] == "identical"
     assert figures["sampled_vs_full"][0]["sampled"] and figures["notebook"]["notebook_k"] >= 2
+
+
+def test_model_selection_benchmark_runs_every_node(tmp_path: Path):
+    command = [
+        sys.executable,
+        str(PROJECT_ROOT / "benchmarks" / "model_selection_benchmark.py"),
+        "3000",
+    ]
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"}
+    result = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for step in ("draw_search_sample", "score_k_grid", "run_study", "select_best_params"):
+        assert step in result.stdout
+    assert "customers 3,000" in result.stdout
