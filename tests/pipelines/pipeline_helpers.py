@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,19 @@ def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, dict) and isinstance(result.get(key), dict):
             result[key] = merged(result[key], value)
         else:
-            result[key] = value
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def with_changes(params: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A copy of raw ``params`` with ``changes`` set, ``__`` for nesting (``study__n_trials=3``)."""
+    result = copy.deepcopy(params)
+    for dotted, value in changes.items():
+        *parents, leaf = dotted.split("__")
+        target = result
+        for key in parents:
+            target = target[key]
+        target[leaf] = value
     return result
 
 

@@ -13,7 +13,7 @@ import yaml
 from customer_segmentation.pipelines.clustering.params import ClusteringParams
 from customer_segmentation.pipelines.feature_engineering.nodes import CUSTOMER_FEATURES
 from tests.conftest import PROJECT_ROOT
-from tests.pipelines.pipeline_helpers import typed_parameters
+from tests.pipelines.pipeline_helpers import typed_parameters, with_changes
 
 FEATURES = list(CUSTOMER_FEATURES)
 LOG1P_FEATURES = [
@@ -66,13 +66,7 @@ def small_params(**overrides: Any) -> dict[str, Any]:
     params = copy.deepcopy(DEFAULT_PARAMS)
     params["kmeans"]["n_init"] = 3
     params["stability"].update(n_bootstrap=8, sample_size=400)
-    for dotted, value in overrides.items():
-        *parents, leaf = dotted.split("__")
-        target = params
-        for key in parents:
-            target = target[key]
-        target[leaf] = value
-    return params
+    return with_changes(params, **overrides)
 
 
 def typed_params(**overrides: Any) -> ClusteringParams:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pandas as pd
@@ -11,7 +10,7 @@ import yaml
 from customer_segmentation.customer_table_generator import generate_customer_table
 from customer_segmentation.pipelines.customer_table.params import CustomerTableParams
 from tests.conftest import PROJECT_ROOT
-from tests.pipelines.pipeline_helpers import typed_parameters
+from tests.pipelines.pipeline_helpers import merged, typed_parameters, with_changes
 
 ROOT = "customer_table"
 NUMERIC = ["age", "annual_income", "spending_score"]
@@ -24,27 +23,9 @@ ENV_PARAMS = yaml.safe_load(
 )["customer_table"]
 
 
-def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """``override`` merged into ``base`` like Kedro's soft merge (mappings deep, lists replaced)."""
-    result = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merged(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
-
-
 def params(**overrides: Any) -> dict[str, Any]:
     """The customer_table parameters of the example environment, with ``a__b=value`` changes."""
-    result = merged(BASE_PARAMS, ENV_PARAMS)
-    for dotted, value in overrides.items():
-        *parents, leaf = dotted.split("__")
-        target = result
-        for key in parents:
-            target = target[key]
-        target[leaf] = value
-    return result
+    return with_changes(merged(BASE_PARAMS, ENV_PARAMS), **overrides)
 
 
 def typed_params(**overrides: Any) -> CustomerTableParams:

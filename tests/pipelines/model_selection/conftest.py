@@ -14,7 +14,7 @@ from sklearn.datasets import make_blobs
 from customer_segmentation.pipelines.feature_engineering.nodes import CUSTOMER_FEATURES
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
 from tests.conftest import PROJECT_ROOT
-from tests.pipelines.pipeline_helpers import typed_parameters
+from tests.pipelines.pipeline_helpers import typed_parameters, with_changes
 
 FEATURES = list(CUSTOMER_FEATURES)
 DEFAULT_PARAMS = yaml.safe_load(
@@ -48,13 +48,7 @@ def small_params(**overrides: Any) -> dict[str, Any]:
     params["k_range"] = {"min": 2, "max": 6}
     params["kmeans"]["n_init"] = 2
     params["study"].update(storage=None, n_trials=8, n_startup_trials=4)
-    for dotted, value in overrides.items():
-        *parents, leaf = dotted.split("__")
-        target = params
-        for key in parents:
-            target = target[key]
-        target[leaf] = value
-    return params
+    return with_changes(params, **overrides)
 
 
 def small_settings(**overrides: Any) -> ModelSelectionParams:

@@ -37,35 +37,6 @@ class StabilityParams(Parameters):
     threshold: float = Field(gt=0.0, lt=1.0)
 
 
-class NamingRule(Parameters):
-    """A named segment: all ``when`` conditions must hold on the standardized centroid."""
-
-    name: str
-    when: dict[str, Direction]
-    goal: str
-    actions: tuple[str, ...]
-
-    @field_validator("name", "goal")
-    @classmethod
-    def _has_text(cls, value: str, info: ValidationInfo) -> str:
-        return _text(value, str(info.field_name))
-
-    @field_validator("when")
-    @classmethod
-    def _has_conditions(cls, value: dict[str, Direction]) -> dict[str, Direction]:
-        # a rule without conditions would match every cluster
-        if not value:
-            raise invalid(
-                "has no 'when' conditions", "add e.g. when: {recency: low, frequency: high}"
-            )
-        return value
-
-    @field_validator("actions")
-    @classmethod
-    def _has_actions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return _actions(value)
-
-
 class AverageParams(Parameters):
     """Name, goal and actions of a cluster whose features are all within ``mid_band``."""
 
@@ -82,6 +53,22 @@ class AverageParams(Parameters):
     @classmethod
     def _has_actions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _actions(value)
+
+
+class NamingRule(AverageParams):
+    """A named segment: all ``when`` conditions must hold on the standardized centroid."""
+
+    when: dict[str, Direction]
+
+    @field_validator("when")
+    @classmethod
+    def _has_conditions(cls, value: dict[str, Direction]) -> dict[str, Direction]:
+        # a rule without conditions would match every cluster
+        if not value:
+            raise invalid(
+                "has no 'when' conditions", "add e.g. when: {recency: low, frequency: high}"
+            )
+        return value
 
 
 class FeatureLabels(Parameters):
