@@ -70,6 +70,7 @@ def test_model_selection_benchmark_runs_every_node(tmp_path: Path):
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    for step in ("draw_search_sample", "score_k_grid", "run_study", "select_best_params"):
+    steps = ("draw_search_sample", "score_k_grid", "run_study", "assess_candidates")
+    for step in (*steps, "select_best_params"):
         assert step in result.stdout
     assert "customers 3,000" in result.stdout

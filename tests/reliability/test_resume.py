@@ -34,11 +34,21 @@ def complete_trials(project: Path) -> int:
     return sum(summary.n_trials for summary in summaries)
 
 
-def test_killed_study_resumes_with_the_trials_already_done(tmp_path: Path):
+# TPE: 300 trials at the test environment's forced K; grid: every scaler x K 2..10 pair once.
+SEARCHES = {
+    "tpe": ({"sampler": "tpe", "n_trials": N_TRIALS}, {}, N_TRIALS),
+    "grid": ({"sampler": "grid"}, {"forced_k": None}, 6 * 9),
+}
+
+
+@pytest.mark.parametrize("sampler", list(SEARCHES))
+def test_killed_study_resumes_with_the_trials_already_done(tmp_path: Path, sampler: str):
+    study_settings, other_settings, expected = SEARCHES[sampler]
     project = copy_project(tmp_path / "project")
     parameters = project / "conf/test/parameters.yml"
     config = yaml.safe_load(parameters.read_text())
-    config["model_selection"]["study"].update(n_trials=N_TRIALS, storage=STORAGE)
+    config["model_selection"]["study"].update(storage=STORAGE, **study_settings)
+    config["model_selection"].update(other_settings)
     parameters.write_text(yaml.safe_dump(config))
     run_kedro(project, "run", "--env", "test", "--pipelines", "data_processing,feature_engineering")
 
@@ -56,7 +66,7 @@ def test_killed_study_resumes_with_the_trials_already_done(tmp_path: Path):
     search.send_signal(signal.SIGKILL)
     search.wait(timeout=30)
     done_before = complete_trials(project)
-    assert 10 <= done_before < N_TRIALS
+    assert 10 <= done_before < expected
 
     resumed = run_kedro(
         project, "run", "--env", "test", "--pipelines", "model_selection", check=False
@@ -69,6 +79,10 @@ def test_killed_study_resumes_with_the_trials_already_done(tmp_path: Path):
     complete = states.count(optuna.trial.TrialState.COMPLETE)
     # the study went on from the stored trials: no second study, none started over, and
     # only the missing trials were run (a trial cut by the kill stays as it was left)
-    assert complete == N_TRIALS
-    assert len(study.trials) <= N_TRIALS + 1
+    assert complete == expected
+    assert len(study.trials) <= expected + 1
     assert [trial.number for trial in study.trials] == list(range(len(study.trials)))
+    if sampler == "grid":  # each pair scored once, across the kill
+        done = optuna.trial.TrialState.COMPLETE
+        pairs = [(t.params["scaler"], t.params["k"]) for t in study.trials if t.state == done]
+        assert len(set(pairs)) == len(pairs) == expected

@@ -104,7 +104,7 @@ def test_the_environment_overrides_only_what_differs_and_is_valid():
     assert settings.naming.fallback.labels["age"].low == "Younger"
     assert [rule.name for rule in settings.naming.rules][0] == "Affluent Spenders"
     selection = checked["model_selection"]
-    assert isinstance(selection, ModelSelectionParams) and selection.study.n_trials == 50
+    assert isinstance(selection, ModelSelectionParams) and selection.study.n_trials == 100
     assert env["reporting"]["revenue_column"] == base["reporting"]["revenue_column"]
     for group in ("data_processing", "feature_engineering"):
         assert env[group] == base[group]

@@ -39,6 +39,26 @@ def blobs_frame(
     return frame, planted
 
 
+def pairs_frame(seed: int = 0, per_group: int = 150) -> tuple[pd.DataFrame, np.ndarray]:
+    """Four groups in two well-separated pairs: K=2 and K=4 score the same silhouette.
+
+    The pairs lie 2 x 5.75 apart along one direction, the groups of a pair 2 x 3.9 apart
+    along another (unit noise): K=2 scores about 0.52 and the planted K=4 about 0.51.
+    """
+    rng = np.random.default_rng(seed)
+    across = np.ones(len(FEATURES)) / np.sqrt(len(FEATURES))
+    within = np.array([1.0, -1.0] * (len(FEATURES) // 2) + [0.0] * (len(FEATURES) % 2))
+    within /= np.linalg.norm(within)
+    centres = np.array(
+        [side * 5.75 * across + half * 3.9 * within for side in (-1, 1) for half in (-1, 1)]
+    )
+    planted = np.repeat(np.arange(4), per_group)
+    values = centres[planted] + rng.normal(size=(len(planted), len(FEATURES)))
+    frame = pd.DataFrame(values, columns=FEATURES)
+    frame.insert(0, "customer_id", [f"C{i:05d}" for i in range(len(frame))])
+    return frame, planted
+
+
 def small_params(**overrides: Any) -> dict[str, Any]:
     """The project's parameters, shrunk for fast tests (in-memory study, few trials), raw.
 

@@ -21,6 +21,13 @@ from .conftest import small_settings as settings_for
 DURATION = ["duration_s"]
 
 
+def choose(trials: pd.DataFrame, sample: nodes.SearchSample, settings) -> dict:
+    """The rest of the pipeline after the study: K grid knee, candidates, best parameters."""
+    grid = nodes.score_k_grid(sample, settings)
+    candidates = nodes.assess_candidates(trials, grid, sample, settings)
+    return nodes.select_best_params(candidates, sample, settings)
+
+
 # ---- knee ---------------------------------------------------------------------------------
 
 
@@ -41,38 +48,18 @@ def test_no_knee_on_a_straight_line_or_too_few_points():
     assert nodes.find_knee([2, 3], [40.0, 10.0]) is None
 
 
-# ---- sampling and silhouette ------------------------------------------------------------
+# ---- search sample ----------------------------------------------------------------------
 
 
-def test_sampled_silhouette_equals_sklearn_on_all_rows_and_on_a_fixed_sample(blobs):
+def test_search_sample_is_fixed_and_independent_of_row_order(blobs):
     frame, _ = blobs
-    values = frame.drop(columns="customer_id").to_numpy()
-    labels = KMeans(5, n_init=1, random_state=0).fit_predict(values)
-    everyone = np.arange(len(values))
-    assert nodes.sampled_silhouette(values, labels, everyone) == pytest.approx(
-        silhouette_score(values, labels), abs=1e-10
-    )
-    rows = np.sort(np.random.default_rng(3).choice(len(values), 150, replace=False))
-    assert nodes.sampled_silhouette(values, labels, rows) == pytest.approx(
-        silhouette_score(values[rows], labels[rows]), abs=1e-10
-    )
-
-
-def test_sampled_silhouette_of_a_single_cluster_is_worst():
-    values = np.random.default_rng(0).normal(size=(20, 3))
-    assert nodes.sampled_silhouette(values, np.zeros(20, dtype=int), np.arange(20)) == -1.0
-
-
-def test_search_sample_is_fixed_nested_and_independent_of_row_order(blobs):
-    frame, _ = blobs
-    settings = settings_for(sampling__search_sample_size=300, sampling__silhouette_sample_size=120)
+    settings = settings_for(sampling__search_sample_size=300)
     sample = nodes.draw_search_sample(frame, settings)
     again = nodes.draw_search_sample(frame.sample(frac=1.0, random_state=1), settings)
-    assert len(sample.values) == 300 and len(sample.silhouette_rows) == 120
+    assert len(sample.values) == 300
     assert sample.n_customers == len(frame)
     np.testing.assert_array_equal(sample.customer_ids, again.customer_ids)
     np.testing.assert_array_equal(sample.values, again.values)
-    np.testing.assert_array_equal(sample.silhouette_rows, again.silhouette_rows)
     other = nodes.draw_search_sample(
         frame, settings_for(sampling__search_sample_size=300, sampling__seed=7)
     )
@@ -83,23 +70,19 @@ def test_small_data_uses_every_customer(blobs):
     frame, _ = blobs
     sample = nodes.draw_search_sample(frame, settings_for())
     assert len(sample.values) == len(frame)
-    np.testing.assert_array_equal(sample.silhouette_rows, np.arange(len(frame)))
 
 
-def test_every_k_scores_silhouette_on_the_same_fixed_rows(blobs):
+def test_silhouette_is_exact_when_every_row_fits_one_sample(blobs):
     frame, _ = blobs
-    settings = settings_for(sampling__silhouette_sample_size=200)
+    settings = settings_for()
     sample = nodes.draw_search_sample(frame, settings)
-    rows = sample.silhouette_rows
-    assert len(rows) == 200
     for k in (3, 4, 5):
-        scores = nodes.evaluate_clustering(sample.values, rows, k, settings.kmeans)
+        scores = nodes.evaluate_clustering(sample.values, k, settings.kmeans, settings.sampling)
         labels = KMeans(n_clusters=k, **settings.kmeans.model_dump()).fit_predict(sample.values)
         assert scores["silhouette"] == pytest.approx(
-            silhouette_score(sample.values[rows], labels[rows]), abs=1e-10
+            silhouette_score(sample.values, labels), abs=1e-10
         )
-        full = silhouette_score(sample.values, labels)
-        assert abs(scores["silhouette"] - full) < 0.03
+        assert scores["silhouette_std"] == 0.0
 
 
 def with_stretched_return_rate(frame: pd.DataFrame) -> pd.DataFrame:
@@ -118,27 +101,22 @@ def test_scoring_space_keeps_a_stretched_feature_from_winning(blobs):
             scoring_space=space, scalers=["robust", "standard"], study__n_trials=12
         )
         sample = nodes.draw_search_sample(frame, settings)
-        best = nodes.select_best_params(nodes.run_study(sample, settings), sample, settings)
+        best = choose(nodes.run_study(sample, settings), sample, settings)
         chosen[space] = (best["scaler"], best["k"])
-    assert chosen["scaled"] == ("robust", 2)  # one stretched feature, near-perfect silhouette
+    assert chosen["scaled"][0] == "robust"  # one stretched feature, near-perfect silhouette
     assert chosen["standardized"][0] == "standard"
 
 
 def test_trials_are_scored_in_the_common_standardized_space(blobs):
     frame = with_stretched_return_rate(blobs[0])
-    settings = settings_for(sampling__silhouette_sample_size=250)
+    settings = settings_for()
     sample = nodes.draw_search_sample(frame, settings)
     reference = nodes.scoring_values(sample, settings)
     np.testing.assert_allclose(reference, StandardScaler().fit_transform(sample.values))
     robust = RobustScaler().fit_transform(sample.values)
-    scores = nodes.evaluate_clustering(
-        robust, sample.silhouette_rows, 3, settings.kmeans, reference
-    )
+    scores = nodes.evaluate_clustering(robust, 3, settings.kmeans, settings.sampling, reference)
     labels = KMeans(n_clusters=3, **settings.kmeans.model_dump()).fit_predict(robust)
-    rows = sample.silhouette_rows
-    assert scores["silhouette"] == pytest.approx(
-        silhouette_score(reference[rows], labels[rows]), abs=1e-10
-    )
+    assert scores["silhouette"] == pytest.approx(silhouette_score(reference, labels), abs=1e-10)
     assert nodes.scoring_values(sample, settings_for(scoring_space="scaled")) is None
 
 
@@ -153,6 +131,7 @@ def test_k_grid_finds_the_planted_k(blobs):
         "k",
         "inertia",
         "silhouette",
+        "silhouette_std",
         "calinski_harabasz",
         "davies_bouldin",
         "is_knee",
@@ -197,11 +176,12 @@ def test_study_resumes_from_sqlite_and_runs_only_the_missing_trials(blobs, tmp_p
     again = nodes.run_study(sample, more)
     pd.testing.assert_frame_equal(again, resumed)
 
-    best = nodes.select_best_params(resumed, sample, more)
+    best = choose(resumed, sample, more)
     assert best["study_name"].startswith("resume-")
     stored = optuna.load_study(study_name=best["study_name"], storage=url)
     assert len(stored.trials) == 7
-    assert stored.best_trial.number == best["trial_number"]
+    named = stored.trials[best["trial_number"]]
+    assert (named.params["scaler"], named.params["k"]) == (best["scaler"], best["k"])
 
 
 def test_other_data_gets_its_own_study_in_the_same_storage(blobs, tmp_path):
@@ -228,9 +208,9 @@ def test_min_share_makes_trials_infeasible_and_they_never_win():
     trials = nodes.run_study(sample, settings)
     assert (trials["feasible"] == (trials["min_cluster_share"] >= 0.05)).all()
     assert (~trials["feasible"]).any() and trials["feasible"].any()
-    best = nodes.select_best_params(trials, sample, settings)
+    best = choose(trials, sample, settings)
     assert best["min_cluster_share"] >= 0.05
-    assert best["reason"] == "best silhouette among feasible trials"
+    assert "policy largest_stable_k" in best["reason"]
 
 
 def _table(rows):
@@ -260,7 +240,7 @@ def test_best_params_skips_an_infeasible_trial_with_a_higher_silhouette(blobs):
             [3, "none", 4, 0.70, 8.0, 0.4, 0.20, "COMPLETE", True],
         ]
     )
-    best = nodes.select_best_params(trials, sample, settings)
+    best = choose(trials, sample, settings)
     assert (best["scaler"], best["k"], best["trial_number"]) == ("robust", 4, 1)
     assert best["features"] == list(frame.columns[1:])
 
@@ -271,7 +251,7 @@ def test_no_feasible_trial_names_min_segment_share(blobs):
     sample = nodes.draw_search_sample(frame, settings)
     trials = _table([[0, "standard", 5, 0.9, 10.0, 0.2, 0.01, "COMPLETE", False]])
     with pytest.raises(InputValidationError, match=r"model_selection\.min_segment_share"):
-        nodes.select_best_params(trials, sample, settings)
+        choose(trials, sample, settings)
 
 
 def test_forced_k_searches_only_the_scaler(blobs):
@@ -281,14 +261,16 @@ def test_forced_k_searches_only_the_scaler(blobs):
     trials = nodes.run_study(sample, settings)
     assert set(trials["k"]) == {3}
     assert trials["scaler"].nunique() > 1
-    best = nodes.select_best_params(trials, sample, settings)
+    best = choose(trials, sample, settings)
     assert best["k"] == 3
-    assert best["reason"].startswith("forced K=3 by parameter forced_k")
+    assert "forced K=3 by parameter forced_k" in best["reason"]
 
 
 def test_repeated_suggestions_reuse_the_scores(blobs):
     frame, _ = blobs
-    settings = settings_for(forced_k=4, scalers=["standard", "none"], study__n_trials=6)
+    settings = settings_for(
+        forced_k=4, scalers=["standard", "none"], study__n_trials=6, study__sampler="tpe"
+    )
     trials = nodes.run_study(nodes.draw_search_sample(frame, settings), settings)
     assert trials["cached"].sum() == 6 - trials[["scaler", "k"]].drop_duplicates().shape[0]
     for _, group in trials.groupby("scaler"):
@@ -358,8 +340,9 @@ def test_numeric_only_input_keeps_its_sample_and_stored_study_name(blobs):
         nodes._scaled_sample(declared, "robust", settings),
         RobustScaler().fit_transform(frame[FEATURES].to_numpy()),
     )
-    # Computed with the code before categorical support: stored studies continue.
-    assert nodes.stored_study_name(declared, settings) == "customer_segmentation-0c805598b22407bd"
+    # Fixed by the numeric values and the settings alone (the name changed once, when
+    # silhouette became a stratified estimate: studies scored the old way are not continued).
+    assert nodes.stored_study_name(declared, settings) == "customer_segmentation-e4e85d5c3cefb98f"
 
 
 def mixed(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -391,7 +374,7 @@ def test_mixed_input_is_imputed_encoded_and_scaled_on_its_numeric_part(blobs):
     scaled = nodes._scaled_sample(sample, "standard", settings)
     np.testing.assert_allclose(scaled[:, : len(FEATURES)].std(axis=0), 1.0)
     np.testing.assert_array_equal(scaled[:, len(FEATURES) :], sample.encoded)
-    best = nodes.select_best_params(nodes.run_study(sample, settings), sample, settings)
+    best = choose(nodes.run_study(sample, settings), sample, settings)
     assert best["categorical_features"] == ["region"] and best["k"] == 4
 
 

@@ -31,10 +31,13 @@ def test_default_parameters_are_valid_and_match_the_issue():
     params = ModelSelectionParams.model_validate(raw["model_selection"])
     assert params.k_values == list(range(2, 11))
     assert params.forced_k is None and params.largest_k == 10
-    assert params.study.n_trials == 50
+    assert params.study.n_trials == 100 and params.study.sampler == "auto"
+    assert params.uses_grid and params.search_space_size == 54  # 6 scalers x K 2..10
     assert params.study.storage == "sqlite:///data/06_models/optuna_study.db"
     assert params.study.timeout_s == 600.0
-    assert params.sampling.silhouette_sample_size == 5000
+    assert params.sampling.silhouette_sample_size == 2000
+    assert params.sampling.silhouette_samples == 5
+    assert params.selection.policy == "largest_stable_k"
     assert params.scalers == tuple(SCALER_NAMES)
 
 
@@ -68,6 +71,14 @@ def test_derived_values():
             "sampling.search_sample_size",
             "is 5, below the largest K 10",
         ),
+        (
+            {"sampling": {"min_rows_per_cluster": 300}},
+            "sampling.min_rows_per_cluster",
+            "10 clusters of that many rows need 3000 rows",
+        ),
+        ({"selection": {"policy": "best"}}, "selection.policy", "'largest_stable_k' or"),
+        ({"selection": {"tolerance": 1.5}}, "selection.tolerance", "less than 1"),
+        ({"study": {"sampler": "random"}}, "study.sampler", "'auto', 'grid' or 'tpe'"),
         ({"n_threads": 0}, "n_threads", "greater than or equal to 1"),
         ({"kmeans": {"n_init": 0}}, "kmeans.n_init", "greater than or equal to 1"),
         ({"kmeans": {"algorithm": "auto"}}, "kmeans.algorithm", "'lloyd' or 'elkan'"),

@@ -17,7 +17,7 @@ from tests.pipelines.pipeline_helpers import catalog_config, run_pipeline
 
 from .conftest import FEATURES, blobs_frame, small_settings
 
-OUTPUTS = {"k_grid_scores", "optuna_trials", "best_params"}
+OUTPUTS = {"k_grid_scores", "optuna_trials", "selection_candidates", "best_params"}
 # feature_transforms of the transaction path: no imputation key, every feature numeric.
 NUMERIC_TRANSFORMS = {"model_features": list(FEATURES), "log1p_features": [], "caps": {}}
 
@@ -49,12 +49,14 @@ def test_pipeline_wiring():
     pipeline = create_pipeline()
     assert pipeline.inputs() == {"model_input", "feature_transforms", "params:model_selection"}
     assert pipeline.all_outputs() >= OUTPUTS
-    assert pipeline.outputs() == OUTPUTS - {"optuna_trials"}  # read by select_best_params
+    # the trials and the K grid feed the candidates, which feed best_params
+    assert pipeline.outputs() == {"best_params"}
     # no parameter-checking node: every node reads the validated model itself
     assert {node.name for node in pipeline.nodes} == {
         "draw_search_sample",
         "score_k_grid",
         "run_optuna_study",
+        "assess_candidates",
         "select_best_params",
     }
     for node in pipeline.nodes:
@@ -65,7 +67,10 @@ def test_pipeline_wiring():
 def test_pipeline_runs_on_memory_datasets_with_sampling():
     frame, _ = blobs_frame(n=800)
     params = small_settings(
-        sampling__search_sample_size=500, sampling__silhouette_sample_size=200, study__n_trials=10
+        sampling__search_sample_size=500,
+        sampling__silhouette_sample_size=200,
+        sampling__min_rows_per_cluster=20,
+        study__n_trials=10,
     )
     catalog = run(memory_catalog(frame, params))
     grid = catalog.load("k_grid_scores")
@@ -128,7 +133,7 @@ def test_base_parameters_run_through_the_project_helper():
         }
     }
     best = run_pipeline(create_pipeline(), catalog, overrides).load("best_params")
-    assert 2 <= best["k"] <= 5 and best["n_complete_trials"] == 4
+    assert 2 <= best["k"] <= 5 and 1 <= best["n_candidates"] <= 4
 
 
 def test_catalog_entries_save_and_load(tmp_path: Path):
@@ -147,5 +152,7 @@ def test_catalog_entries_save_and_load(tmp_path: Path):
     trials = pd.read_csv(latest(tmp_path / "data/08_reporting/optuna_trials.csv"))
     assert list(trials.columns[:3]) == ["number", "scaler", "k"] and len(trials) == 3
     best = catalog.load("best_params")
-    winner = trials.sort_values("silhouette", ascending=False).iloc[0]
-    assert (best["trial_number"], best["k"]) == (winner["number"], winner["k"])
+    winner = trials.set_index("number").loc[best["trial_number"]]
+    assert (winner["scaler"], winner["k"]) == (best["scaler"], best["k"])
+    candidates = pd.read_csv(latest(tmp_path / "data/08_reporting/selection_candidates.csv"))
+    assert candidates["verdict"].tolist().count("chosen") == 1

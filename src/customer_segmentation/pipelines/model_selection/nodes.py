@@ -1,9 +1,10 @@
 """Nodes of ``model_selection``: choose the scaler and the number of clusters K.
 
 Scale rule: everything here is linear in customers. The search fits on one fixed-seed
-``search_sample`` (at most ``search_sample_size`` customers) and computes silhouette on a
-fixed-seed subset of it (``silhouette_sample_size``), the same rows for every K and trial,
-so scores are comparable. ``clustering`` then fits the chosen model on everyone.
+``search_sample`` (at most ``search_sample_size`` customers), the same rows for every K and
+trial, and estimates silhouette on stratified samples of it (:mod:`.scoring`); stability
+re-fits run on parts of it. ``clustering`` then fits the chosen model on everyone. The
+choice among the scored candidates is the selection policy (:mod:`.policy`).
 """
 
 from __future__ import annotations
@@ -19,19 +20,19 @@ from typing import Any
 import numpy as np
 import optuna
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from threadpoolctl import threadpool_limits
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.model_selection.params import (
-    KMeansParams,
-    ModelSelectionParams,
-)
+from customer_segmentation.pipelines.model_selection import policy
+from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
 from customer_segmentation.pipelines.model_selection.preprocessing import (
     NUMERIC,
     FeatureSpec,
     build_preprocessor,
+)
+from customer_segmentation.pipelines.model_selection.scoring import (
+    evaluate_clustering,
+    refit_stability,
 )
 from customer_segmentation.pipelines.model_selection.validation import ID_COLUMN, model_input_spec
 from customer_segmentation.scalers import PASSTHROUGH, fit_transform_scaler
@@ -44,6 +45,7 @@ TRIAL_COLUMNS = [
     "scaler",
     "k",
     "silhouette",
+    "silhouette_std",
     "calinski_harabasz",
     "davies_bouldin",
     "min_cluster_share",
@@ -54,7 +56,14 @@ TRIAL_COLUMNS = [
     "cached",
 ]
 RESULT_ATTR = "result"
-_METRICS = ("silhouette", "calinski_harabasz", "davies_bouldin", "min_cluster_share", "inertia")
+_METRICS = (
+    "silhouette",
+    "silhouette_std",
+    "calinski_harabasz",
+    "davies_bouldin",
+    "min_cluster_share",
+    "inertia",
+)
 
 
 @dataclass(frozen=True)
@@ -64,14 +73,12 @@ class SearchSample:
     ``values`` holds the numeric features of the search sample (model-input units; imputed
     on mixed input), the part every trial's scaler transforms; ``encoded`` the one-hot
     categorical columns (times ``categorical_weight``; no columns on the numeric-only path),
-    appended unscaled. ``features`` are all model features in ``model_input`` order;
-    ``silhouette_rows`` are positions inside the sample where silhouette is computed.
+    appended unscaled. ``features`` are all model features in ``model_input`` order.
     """
 
     features: list[str]
     customer_ids: np.ndarray
     values: np.ndarray
-    silhouette_rows: np.ndarray
     n_customers: int
     encoded: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     spec: FeatureSpec | None = None
@@ -82,12 +89,11 @@ def draw_search_sample(
     params: ModelSelectionParams,
     feature_transforms: dict[str, Any] | None = None,
 ) -> SearchSample:
-    """Validate ``model_input`` and draw the fixed-seed search and silhouette samples.
+    """Validate ``model_input`` and draw the fixed-seed search sample.
 
     With ``sampling.seed`` fixed, the same customers give the same rows whatever their
     order. At most ``search_sample_size`` customers are kept (all when fewer; the parameter
-    model makes it at least ``k_range.max``), and silhouette rows are a subset of those (all
-    when fewer than ``silhouette_sample_size``). Raises when ``model_input`` holds fewer
+    model makes it at least ``k_range.max``). Raises when ``model_input`` holds fewer
     customers than ``k_range.max`` (the K grid fits every K of the range).
 
     ``feature_transforms`` tells numeric from categorical features (see
@@ -120,7 +126,6 @@ def draw_search_sample(
         features=features,
         customer_ids=frame[ID_COLUMN].to_numpy(dtype=str)[search_rows],
         values=np.ascontiguousarray(values),
-        silhouette_rows=_sample_positions(rng, len(values), sampling.silhouette_sample_size),
         n_customers=len(frame),
         encoded=np.ascontiguousarray(encoded),
         spec=spec,
@@ -132,74 +137,6 @@ def _sample_positions(rng: np.random.Generator, n: int, size: int) -> np.ndarray
     if n <= size:
         return np.arange(n)
     return np.sort(rng.choice(n, size=size, replace=False))
-
-
-def sampled_silhouette(values: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> float:
-    """Mean silhouette (euclidean) of ``values[rows]`` with ``labels[rows]``.
-
-    Same definition as ``sklearn.metrics.silhouette_score`` (singletons score 0), computed
-    in row blocks with one matrix product per block: O(len(rows)^2) time, O(block * n)
-    memory. Returns -1 (worst) when the sample holds fewer than two clusters.
-    """
-    x = values[rows]
-    _, codes = np.unique(labels[rows], return_inverse=True)
-    n, n_clusters = len(x), int(codes.max()) + 1
-    if n_clusters < 2:
-        return -1.0
-    onehot = np.zeros((n, n_clusters))
-    onehot[np.arange(n), codes] = 1.0
-    counts = onehot.sum(axis=0)
-    squared_norms = np.einsum("ij,ij->i", x, x)
-    scores = np.empty(n)
-    block = 1024
-    for start in range(0, n, block):
-        stop = min(start + block, n)
-        local = np.arange(stop - start)
-        distances = squared_norms[start:stop, None] + squared_norms[None, :]
-        distances -= 2.0 * (x[start:stop] @ x.T)
-        np.maximum(distances, 0.0, out=distances)
-        distances[local, local + start] = 0.0
-        sums = np.sqrt(distances, out=distances) @ onehot
-        own = codes[start:stop]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            intra = sums[local, own] / (counts[own] - 1)
-            means = sums / counts
-            means[local, own] = np.inf
-            inter = means.min(axis=1)
-            scores[start:stop] = (inter - intra) / np.maximum(intra, inter)
-    return float(np.nan_to_num(scores).mean())
-
-
-def evaluate_clustering(
-    scaled: np.ndarray,
-    silhouette_rows: np.ndarray,
-    k: int,
-    kmeans: KMeansParams,
-    scoring_values: np.ndarray | None = None,
-) -> dict[str, float]:
-    """Fit KMeans with ``k`` clusters on ``scaled``; return its quality scores.
-
-    The labels are scored on ``scoring_values`` (same rows; default ``scaled`` itself):
-    Calinski-Harabasz and Davies-Bouldin on all rows (the search sample), silhouette on
-    ``silhouette_rows``. inertia (the KMeans objective) and the smallest cluster share
-    come from the fit.
-    """
-    model = KMeans(n_clusters=k, **kmeans.model_dump()).fit(scaled)
-    labels = model.labels_
-    values = scaled if scoring_values is None else scoring_values
-    counts = np.bincount(labels, minlength=k)
-    separable = int((counts > 0).sum()) >= 2
-    return {
-        "silhouette": sampled_silhouette(values, labels, silhouette_rows),
-        "calinski_harabasz": float(calinski_harabasz_score(values, labels))
-        if separable
-        else float("nan"),
-        "davies_bouldin": float(davies_bouldin_score(values, labels))
-        if separable
-        else float("nan"),
-        "min_cluster_share": float(counts.min() / len(labels)),
-        "inertia": float(model.inertia_),
-    }
 
 
 def scoring_values(sample: SearchSample, params: ModelSelectionParams) -> np.ndarray | None:
@@ -245,11 +182,13 @@ def score_k_grid(sample: SearchSample, params: ModelSelectionParams) -> pd.DataF
         rows = [
             {
                 "k": k,
-                **evaluate_clustering(scaled, sample.silhouette_rows, k, params.kmeans, reference),
+                **evaluate_clustering(scaled, k, params.kmeans, params.sampling, reference),
             }
             for k in params.k_values
         ]
-    grid = pd.DataFrame(rows)[["k", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin"]]
+    grid = pd.DataFrame(rows)[
+        ["k", "inertia", "silhouette", "silhouette_std", "calinski_harabasz", "davies_bouldin"]
+    ]
     knee = find_knee(grid["k"].tolist(), grid["inertia"].tolist())
     grid["is_knee"] = grid["k"] == knee
     logger.info("K grid (%s scaler): knee at K=%s", params.default_scaler, knee)
@@ -279,7 +218,6 @@ def sample_fingerprint(sample: SearchSample, params: ModelSelectionParams) -> st
     digest = hashlib.sha256()
     digest.update(np.ascontiguousarray(sample.values).tobytes())
     digest.update("\n".join(sample.customer_ids.tolist()).encode())
-    digest.update(np.asarray(sample.silhouette_rows, dtype="int64").tobytes())
     relevant = params.search_settings()
     if sample.spec is not None and sample.spec.mixed:
         # Only on mixed input, so numeric-only studies keep their stored names.
@@ -313,10 +251,16 @@ def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFram
     constraint (``trial.set_constraint``), so it is never the best and TPE learns to avoid
     it. With ``forced_k`` only the scaler is searched.
 
+    Sampler: when the space is small enough (``study.sampler``, see
+    ``ModelSelectionParams.uses_grid``) Optuna's ``GridSampler`` enumerates it, each
+    (scaler, K) pair once, in an order shuffled by ``sampler_seed`` (the same seed on
+    resume, so the stored pairs are recognised); otherwise TPE runs
+    ``n_trials`` trials and a repeated pair reuses its scores (``cached``).
+
     Resume rule: the stored study is named ``<study_name>-<fingerprint>``, the fingerprint
     hashing the search sample and every setting that changes a trial. The same data and
-    settings continue the same study (e.g. after an interrupted run): only ``n_trials``
-    minus its COMPLETE trials are run (failed or interrupted trials do not count), with
+    settings continue the same study (e.g. after an interrupted run): only the pairs (grid)
+    or ``n_trials`` minus the COMPLETE trials (TPE) still missing are run (failed or interrupted trials do not count), with
     the sampler seeded by ``sampler_seed + number of trials already stored`` so the
     continuation is reproducible too. Next month's data gets a study of its own in the
     same storage, never mixed with this one.
@@ -330,12 +274,8 @@ def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFram
         load_if_exists=True,
     )
     stored = study.get_trials(deepcopy=False)
-    study.sampler = optuna.samplers.TPESampler(
-        seed=study_cfg.sampler_seed + len(stored),
-        n_startup_trials=study_cfg.n_startup_trials,
-    )
+    seed = study_cfg.sampler_seed + len(stored)
     n_complete = sum(trial.state == optuna.trial.TrialState.COMPLETE for trial in stored)
-    missing = max(study_cfg.n_trials - n_complete, 0)
     results = [
         trial.user_attrs[RESULT_ATTR]
         for trial in stored
@@ -345,6 +285,19 @@ def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFram
         (result["scaler"], result["k"]): {name: result[name] for name in _METRICS}
         for result in results
     }
+    if params.uses_grid:
+        space: dict[str, list[Any]] = {"scaler": list(params.scalers)}
+        if params.forced_k is None:
+            space["k"] = list(params.k_values)
+        # The grid is shuffled by the seed and its ids index the shuffled grid, so a resumed
+        # study must use the seed it started with (a new one revisits pairs).
+        study.sampler = optuna.samplers.GridSampler(space, seed=study_cfg.sampler_seed)
+        missing = max(params.search_space_size - len(cache), 0)
+    else:
+        study.sampler = optuna.samplers.TPESampler(
+            seed=seed, n_startup_trials=study_cfg.n_startup_trials
+        )
+        missing = max(study_cfg.n_trials - n_complete, 0)
     objective = _make_objective(sample, params, cache)
     if missing:
         with threadpool_limits(limits=params.n_threads):
@@ -391,7 +344,7 @@ def _make_objective(
             if scaler not in scaled:
                 scaled[scaler] = _scaled_sample(sample, scaler, params)
             cache[(scaler, k)] = evaluate_clustering(
-                scaled[scaler], sample.silhouette_rows, k, params.kmeans, reference
+                scaled[scaler], k, params.kmeans, params.sampling, reference
             )
         scores = cache[(scaler, k)]
         trial.set_constraint("min_segment_share", min_share - scores["min_cluster_share"])
@@ -433,55 +386,86 @@ def trials_table(trials: list[optuna.trial.FrozenTrial]) -> pd.DataFrame:
     return table.sort_values("number", kind="stable").reset_index(drop=True)
 
 
-def select_best_params(
-    optuna_trials: pd.DataFrame, sample: SearchSample, params: ModelSelectionParams
-) -> dict[str, Any]:
-    """The winning scaler and K: best silhouette among COMPLETE, feasible trials.
+def assess_candidates(
+    optuna_trials: pd.DataFrame,
+    k_grid_scores: pd.DataFrame,
+    sample: SearchSample,
+    params: ModelSelectionParams,
+) -> pd.DataFrame:
+    """The candidates table: every scored (scaler, K) pair, its evidence and the verdict.
 
-    Ties go to the lower trial number. With ``forced_k`` only trials at that K count.
-    Raises when no trial meets ``min_segment_share``.
+    One row per pair (see :func:`.policy.candidate_table`), the inertia knee of the K grid
+    marked, stability measured by re-fits on resamples for the best scaler of each K that
+    cannot be told apart from the best silhouette (:func:`.scoring.refit_stability`; the
+    others cannot win, so their re-fits are skipped), and a verdict per row saying why it
+    was or was not chosen. Raises when no trial meets ``min_segment_share``.
     """
-    complete = optuna_trials[optuna_trials["state"] == "COMPLETE"]
-    forced_k = params.forced_k
-    if forced_k is not None:
-        complete = complete[complete["k"] == forced_k]
-    feasible = complete[complete["feasible"].astype(bool)]
-    if feasible.empty:
-        best_seen = complete["min_cluster_share"].max()
+    knee = k_grid_scores.loc[k_grid_scores["is_knee"].astype(bool), "k"]
+    table = policy.candidate_table(optuna_trials, int(knee.iloc[0]) if len(knee) else None, params)
+    if not table["feasible"].any():
         raise InputValidationError(
-            f"none of the {len(complete)} completed trials gives every cluster at least "
-            f"{params.min_segment_share:.1%} of customers (best: {best_seen:.1%})",
+            f"none of the {len(table)} scored candidates gives every cluster at least "
+            f"{params.min_segment_share:.1%} of customers (best: "
+            f"{table['min_cluster_share'].max():.1%})",
             "lower min_segment_share or k_range.max",
             parameter=f"{ROOT}.min_segment_share",
         )
-    best = feasible.sort_values(
-        ["silhouette", "number"], ascending=[False, True], kind="stable"
-    ).iloc[0]
-    if forced_k is not None:
-        reason = (
-            f"forced K={forced_k} by parameter forced_k; best silhouette among feasible "
-            "scalers at that K"
-        )
-    else:
-        reason = "best silhouette among feasible trials"
+    selection = params.selection
+    scaled: dict[str, np.ndarray] = {}
+    with threadpool_limits(limits=params.n_threads):
+        for i in table.index[table["within_tolerance"]]:
+            scaler, k = str(table.at[i, "scaler"]), int(table.at[i, "k"])
+            if scaler not in scaled:
+                scaled[scaler] = _scaled_sample(sample, scaler, params)
+            mean, spread = refit_stability(
+                scaled[scaler], k, params.kmeans, selection, params.sampling.seed
+            )
+            table.loc[i, ["stability", "stability_std"]] = [mean, spread]
+    table["stable"] = table["stability"].fillna(-np.inf) >= selection.min_stability
+    chosen, runner_up = policy.decide(table, params)
+    table["verdict"] = policy.verdicts(table, chosen, runner_up, params)
+    logger.info(
+        "Selection (%s): K=%d with %s; %s",
+        selection.policy,
+        table.at[chosen, "k"],
+        table.at[chosen, "scaler"],
+        "no runner-up" if runner_up is None else table.at[runner_up, "verdict"],
+    )
+    return table
+
+
+def select_best_params(
+    selection_candidates: pd.DataFrame, sample: SearchSample, params: ModelSelectionParams
+) -> dict[str, Any]:
+    """The chosen scaler and K with their scores, the rule applied and the runner-up."""
+    table = selection_candidates
+    chosen = table.index[table["verdict"] == policy.CHOSEN][0]
+    runner = table.index[table["verdict"].str.startswith("runner-up")]
+    runner_up = runner[0] if len(runner) else None
+    best = table.loc[chosen]
     return {
-        "scaler": str(best["scaler"]),
-        "k": int(best["k"]),
-        "silhouette": round(float(best["silhouette"]), 6),
-        "calinski_harabasz": round(float(best["calinski_harabasz"]), 6),
-        "davies_bouldin": round(float(best["davies_bouldin"]), 6),
-        "min_cluster_share": round(float(best["min_cluster_share"]), 6),
-        "trial_number": int(best["number"]),
-        "reason": reason,
+        **policy.describe(best),
+        "trial_number": int(best["trial_number"]),
+        "reason": policy.explain(table, chosen, runner_up, params),
+        "policy": params.selection.policy,
+        "forced_k": params.forced_k,
+        "runner_up": None
+        if runner_up is None
+        else {
+            **policy.describe(table.loc[runner_up]),
+            "why_not": str(table.at[runner_up, "verdict"]),
+        },
         "study_name": stored_study_name(sample, params),
-        "n_complete_trials": len(complete),
-        "n_feasible_trials": len(feasible),
+        "n_candidates": len(table),
+        "n_feasible_candidates": int(table["feasible"].sum()),
         "min_segment_share": params.min_segment_share,
+        "scoring_space": params.scoring_space,
         "features": list(sample.features),
         **_mixed_description(sample),
         "n_customers": sample.n_customers,
         "search_sample_size": len(sample.values),
-        "silhouette_sample_size": len(sample.silhouette_rows),
+        "silhouette_sample_size": min(len(sample.values), params.sampling.silhouette_sample_size),
+        "silhouette_samples": params.sampling.silhouette_samples,
     }
 
 

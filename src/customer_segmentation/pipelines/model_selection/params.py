@@ -46,11 +46,23 @@ class KRange(Parameters):
 
 
 class SamplingParams(Parameters):
-    """Fixed-seed rows of the search: the fit sample and its silhouette subset."""
+    """Fixed-seed rows of the search: the fit sample and the silhouette samples drawn from it."""
 
     seed: int = Field(ge=0)
     search_sample_size: int = Field(ge=2)
-    silhouette_sample_size: int = Field(ge=2)
+    silhouette_sample_size: int = Field(ge=2)  # rows in each silhouette sample
+    silhouette_samples: int = Field(ge=1)  # independent samples: mean and spread
+    min_rows_per_cluster: int = Field(ge=1)  # stratified: every cluster at least this many
+
+
+class SelectionParams(Parameters):
+    """The policy that turns the scored candidates into one scaler and K."""
+
+    policy: Literal["largest_stable_k", "max_silhouette"]
+    tolerance: float = Field(ge=0, lt=1)  # relative to the best mean silhouette
+    min_stability: float = Field(ge=-1, le=1)  # mean ARI of re-fits on resamples
+    stability_resamples: int = Field(ge=1)
+    stability_sample_fraction: float = Field(gt=0, le=1)
 
 
 class StudyParams(Parameters):
@@ -58,6 +70,7 @@ class StudyParams(Parameters):
 
     study_name: str = Field(min_length=1)
     storage: str | None = Field(min_length=1)  # null: in memory
+    sampler: Literal["auto", "grid", "tpe"]
     n_trials: int = Field(ge=1)
     timeout_s: float | None = Field(gt=0)  # null: no limit
     sampler_seed: int = Field(ge=0)
@@ -74,6 +87,7 @@ class ModelSelectionParams(Parameters):
     forced_k: int | None
     min_segment_share: float = Field(gt=0, lt=1)
     sampling: SamplingParams
+    selection: SelectionParams
     n_threads: int | None = Field(ge=1)  # null: the library default (all cores)
     kmeans: KMeansParams
     study: StudyParams
@@ -123,6 +137,16 @@ class ModelSelectionParams(Parameters):
                 f"set search_sample_size >= {k_max}",
                 key="sampling.search_sample_size",
             )
+        floor = self.sampling.min_rows_per_cluster * k_max
+        if floor > self.sampling.silhouette_sample_size:
+            raise invalid(
+                f"is {self.sampling.min_rows_per_cluster}, but {k_max} clusters of that many "
+                f"rows need {floor} rows, more than silhouette_sample_size "
+                f"{self.sampling.silhouette_sample_size}",
+                f"set min_rows_per_cluster <= {self.sampling.silhouette_sample_size // k_max} "
+                "or raise silhouette_sample_size",
+                key="sampling.min_rows_per_cluster",
+            )
         share, largest_k = self.min_segment_share, self.largest_k
         if share * largest_k > 1:
             # no solution with largest_k clusters can give each of them that share
@@ -144,12 +168,25 @@ class ModelSelectionParams(Parameters):
         """The largest K a solution can have: ``forced_k`` when set, else ``k_range.max``."""
         return self.forced_k if self.forced_k is not None else self.k_range.max
 
+    @property
+    def search_space_size(self) -> int:
+        """Number of (scaler, K) pairs the study can try."""
+        return len(self.scalers) * (1 if self.forced_k is not None else len(self.k_values))
+
+    @property
+    def uses_grid(self) -> bool:
+        """Whether the study enumerates the space (``sampler: grid``, or ``auto`` and the
+        space has at most ``n_trials`` pairs) instead of sampling it with TPE."""
+        if self.study.sampler == "auto":
+            return self.search_space_size <= self.study.n_trials
+        return self.study.sampler == "grid"
+
     def search_settings(self) -> dict[str, Any]:
         """The settings that change a trial's result, as plain JSON values.
 
-        Hashed into the stored study's name (``sample_fingerprint``); the keys and values
-        are those of the settings dict the pipeline used before typed parameters, so
-        existing stored studies keep their names.
+        Hashed into the stored study's name (``sample_fingerprint``). The selection policy
+        is left out: it is applied to the stored trials afterwards, so changing it reuses
+        them.
         """
         return {
             "k_values": self.k_values,

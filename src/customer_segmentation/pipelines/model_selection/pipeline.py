@@ -1,4 +1,4 @@
-"""Wiring of ``model_selection``: sample -> K grid and Optuna study -> best scaler and K."""
+"""Wiring of ``model_selection``: sample -> K grid and study -> candidates -> scaler and K."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ from typing import Any
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import draw_search_sample, run_study, score_k_grid, select_best_params
+from .nodes import (
+    assess_candidates,
+    draw_search_sample,
+    run_study,
+    score_k_grid,
+    select_best_params,
+)
 
 
 def create_pipeline(**kwargs: Any) -> Pipeline:
@@ -37,8 +43,19 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                 name="run_optuna_study",
             ),
             Node(
+                assess_candidates,
+                inputs=[
+                    "optuna_trials",
+                    "k_grid_scores",
+                    "model_selection_sample",
+                    "params:model_selection",
+                ],
+                outputs="selection_candidates",
+                name="assess_candidates",
+            ),
+            Node(
                 select_best_params,
-                inputs=["optuna_trials", "model_selection_sample", "params:model_selection"],
+                inputs=["selection_candidates", "model_selection_sample", "params:model_selection"],
                 outputs="best_params",
                 name="select_best_params",
             ),

@@ -1,0 +1,200 @@
+"""How one candidate clustering (a scaler and K) is scored, with its uncertainty.
+
+Silhouette is quadratic in rows, so it is estimated on samples. A uniform sample can miss a
+small cluster (scikit-learn issue 11676), so every sample here is *stratified per cluster*:
+each cluster gets at least ``min_rows_per_cluster`` rows (all of them when it is smaller),
+the rest is shared in proportion to size, and the score is the per-cluster mean silhouette
+weighted by cluster size: the same quantity as ``sklearn.metrics.silhouette_score`` on
+every row (exactly equal when the sample holds every row), estimated with every cluster
+present. Several independent samples give a mean and a spread.
+
+Stability is the agreement (adjusted Rand index) between the candidate's labels and those of
+re-fits on random halves of the rows (Ben-Hur, Elisseeff and Guyon 2002; Lange et al. 2004):
+a K that describes real structure is found again on resamples.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score
+
+from customer_segmentation.pipelines.model_selection.params import (
+    KMeansParams,
+    SamplingParams,
+    SelectionParams,
+)
+
+_SILHOUETTE_STREAM, _STABILITY_STREAM = 1, 2
+_BLOCK_ROWS = 1024
+
+
+def silhouette_values(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Silhouette of every row of ``values`` (euclidean) against the other rows given.
+
+    Same definition as ``sklearn.metrics.silhouette_samples`` (a row alone in its cluster
+    scores 0), computed in row blocks with one matrix product per block: O(n^2) time,
+    O(block * n) memory. All zeros when fewer than two clusters are present.
+    """
+    _, codes = np.unique(labels, return_inverse=True)
+    n, n_clusters = len(values), int(codes.max()) + 1 if len(codes) else 0
+    if n_clusters < 2:
+        return np.zeros(n)
+    onehot = np.zeros((n, n_clusters))
+    onehot[np.arange(n), codes] = 1.0
+    counts = onehot.sum(axis=0)
+    squared_norms = np.einsum("ij,ij->i", values, values)
+    scores = np.empty(n)
+    for start in range(0, n, _BLOCK_ROWS):
+        stop = min(start + _BLOCK_ROWS, n)
+        local = np.arange(stop - start)
+        distances = squared_norms[start:stop, None] + squared_norms[None, :]
+        distances -= 2.0 * (values[start:stop] @ values.T)
+        np.maximum(distances, 0.0, out=distances)
+        distances[local, local + start] = 0.0
+        sums = np.sqrt(distances, out=distances) @ onehot
+        own = codes[start:stop]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            intra = sums[local, own] / (counts[own] - 1)
+            means = sums / counts
+            means[local, own] = np.inf
+            inter = means.min(axis=1)
+            scores[start:stop] = (inter - intra) / np.maximum(intra, inter)
+    return np.nan_to_num(scores)
+
+
+def stratified_rows(
+    labels: np.ndarray, size: int, min_per_cluster: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Sorted positions of at most ``size`` rows, every cluster represented.
+
+    Each cluster first gets ``min(its size, min_per_cluster)`` rows; the rest of ``size`` is
+    shared in proportion to the rows each cluster still has (largest remainder). All rows
+    when ``len(labels) <= size``.
+    """
+    n = len(labels)
+    if n <= size:
+        return np.arange(n)
+    clusters, codes = np.unique(labels, return_inverse=True)
+    counts = np.bincount(codes, minlength=len(clusters))
+    take = np.minimum(counts, min_per_cluster)
+    left = max(size - int(take.sum()), 0)
+    spare = counts - take
+    if left and spare.sum():
+        quota = spare * (left / spare.sum())
+        extra = np.floor(quota).astype(np.int64)
+        short = left - int(extra.sum())
+        extra[np.argsort(extra - quota, kind="stable")[:short]] += 1
+        take += np.minimum(extra, spare)
+    rows = [
+        rng.choice(np.flatnonzero(codes == c), size=int(take[c]), replace=False)
+        for c in range(len(clusters))
+    ]
+    return np.sort(np.concatenate(rows))
+
+
+def weighted_silhouette(values: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> float:
+    """Silhouette of ``rows``, each cluster's mean weighted by the cluster's share of all rows.
+
+    Returns -1 (worst) when fewer than two clusters are present.
+    """
+    clusters, counts = np.unique(labels, return_counts=True)
+    if len(clusters) < 2:
+        return -1.0
+    scores = silhouette_values(values[rows], labels[rows])
+    sampled = labels[rows]
+    means = np.array(
+        [scores[sampled == c].mean() if (sampled == c).any() else 0.0 for c in clusters]
+    )
+    return float(np.dot(means, counts / counts.sum()))
+
+
+def silhouette_estimate(
+    values: np.ndarray, labels: np.ndarray, sampling: SamplingParams
+) -> tuple[float, float]:
+    """Mean and spread (standard deviation) of the silhouette over independent samples.
+
+    Sample ``r`` is drawn with ``numpy.random.default_rng([seed, 1, r])``: the same draws
+    for every candidate, given its labels. When every row fits in one sample the estimate
+    is exact and the spread 0.
+    """
+    if len(values) <= sampling.silhouette_sample_size:
+        return weighted_silhouette(values, labels, np.arange(len(values))), 0.0
+    scores = [
+        weighted_silhouette(
+            values,
+            labels,
+            stratified_rows(
+                labels,
+                sampling.silhouette_sample_size,
+                sampling.min_rows_per_cluster,
+                np.random.default_rng([sampling.seed, _SILHOUETTE_STREAM, r]),
+            ),
+        )
+        for r in range(sampling.silhouette_samples)
+    ]
+    spread = float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
+    return float(np.mean(scores)), spread
+
+
+def fit_kmeans(scaled: np.ndarray, k: int, kmeans: KMeansParams) -> KMeans:
+    """KMeans with ``k`` clusters and the search settings, fitted on ``scaled``."""
+    return KMeans(n_clusters=k, **kmeans.model_dump()).fit(scaled)
+
+
+def evaluate_clustering(
+    scaled: np.ndarray,
+    k: int,
+    kmeans: KMeansParams,
+    sampling: SamplingParams,
+    scoring_values: np.ndarray | None = None,
+) -> dict[str, float]:
+    """Fit KMeans with ``k`` clusters on ``scaled``; return its quality scores.
+
+    The labels are scored on ``scoring_values`` (same rows; default ``scaled`` itself):
+    silhouette (mean and spread over stratified samples, :func:`silhouette_estimate`),
+    Calinski-Harabasz and Davies-Bouldin on every row. inertia (the KMeans objective) and
+    the smallest cluster share come from the fit.
+    """
+    model = fit_kmeans(scaled, k, kmeans)
+    labels = model.labels_
+    values = scaled if scoring_values is None else scoring_values
+    counts = np.bincount(labels, minlength=k)
+    separable = int((counts > 0).sum()) >= 2
+    silhouette, spread = silhouette_estimate(values, labels, sampling)
+    return {
+        "silhouette": silhouette,
+        "silhouette_std": spread,
+        "calinski_harabasz": float(calinski_harabasz_score(values, labels))
+        if separable
+        else float("nan"),
+        "davies_bouldin": float(davies_bouldin_score(values, labels))
+        if separable
+        else float("nan"),
+        "min_cluster_share": float(counts.min() / len(labels)),
+        "inertia": float(model.inertia_),
+    }
+
+
+def refit_stability(
+    scaled: np.ndarray, k: int, kmeans: KMeansParams, selection: SelectionParams, seed: int
+) -> tuple[float, float]:
+    """Mean and spread of the ARI between the fit on every row and re-fits on random subsets.
+
+    Re-fit ``b`` (``selection.stability_resamples`` of them) uses
+    ``selection.stability_sample_fraction`` of the rows drawn with
+    ``numpy.random.default_rng([seed, 2, b])`` and its own KMeans seed; its model labels
+    every row, which is compared with the labels of the fit on all rows.
+    """
+    reference = fit_kmeans(scaled, k, kmeans).labels_
+    n = len(scaled)
+    size = max(k, int(round(selection.stability_sample_fraction * n)))
+    scores = []
+    for b in range(selection.stability_resamples):
+        rng = np.random.default_rng([seed, _STABILITY_STREAM, b])
+        rows = np.sort(rng.choice(n, size=min(size, n), replace=False))
+        settings = kmeans.model_copy(update={"random_state": kmeans.random_state + 1 + b})
+        refit = fit_kmeans(scaled[rows], k, settings)
+        scores.append(adjusted_rand_score(reference, refit.predict(scaled)))
+    spread = float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
+    return float(np.mean(scores)), spread
