@@ -82,7 +82,7 @@ def test_silhouette_is_exact_when_every_row_fits_one_sample(blobs):
         assert scores["silhouette"] == pytest.approx(
             silhouette_score(sample.values, labels), abs=1e-10
         )
-        assert scores["silhouette_std"] == 0.0
+        assert 0 < scores["silhouette_std"] < 0.02  # standard error of the exact mean
 
 
 def with_stretched_return_rate(frame: pd.DataFrame) -> pd.DataFrame:

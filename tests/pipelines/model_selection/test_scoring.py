@@ -74,7 +74,7 @@ def test_a_tiny_group_that_uniform_samples_miss_is_always_scored():
     assert missed >= 5  # a uniform sample of 300 often has no row of it
 
 
-def test_estimate_has_a_spread_on_samples_and_none_when_exact():
+def test_estimate_spread_over_samples_and_standard_error_when_exact():
     values, labels = blobs_with_a_tiny_group()
     sampling = settings_for(
         sampling__silhouette_sample_size=300, sampling__min_rows_per_cluster=20
@@ -84,7 +84,10 @@ def test_estimate_has_a_spread_on_samples_and_none_when_exact():
     assert mean == pytest.approx(silhouette_score(values, labels), abs=2 * spread + 0.01)
     assert scoring.silhouette_estimate(values, labels, sampling) == (mean, spread)
     everyone = settings_for(sampling__silhouette_sample_size=5000).sampling
-    assert scoring.silhouette_estimate(values, labels, everyone)[1] == 0.0
+    exact, error = scoring.silhouette_estimate(values, labels, everyone)
+    scores = silhouette_samples(values, labels)
+    assert exact == pytest.approx(scores.mean(), abs=1e-10)
+    assert error == pytest.approx(scores.std(ddof=1) / np.sqrt(len(values)))
 
 
 def test_stability_is_high_for_real_groups_and_low_past_them():

@@ -6,7 +6,8 @@ each cluster gets at least ``min_rows_per_cluster`` rows (all of them when it is
 the rest is shared in proportion to size, and the score is the per-cluster mean silhouette
 weighted by cluster size: the same quantity as ``sklearn.metrics.silhouette_score`` on
 every row (exactly equal when the sample holds every row), estimated with every cluster
-present. Several independent samples give a mean and a spread.
+present. Several independent samples give a mean and a spread (with every row in one
+sample: the exact mean and its standard error).
 
 Stability is the agreement (adjusted Rand index) between the candidate's labels and those of
 re-fits on random halves of the rows (Ben-Hur, Elisseeff and Guyon 2002; Lange et al. 2004):
@@ -112,15 +113,24 @@ def weighted_silhouette(values: np.ndarray, labels: np.ndarray, rows: np.ndarray
 def silhouette_estimate(
     values: np.ndarray, labels: np.ndarray, sampling: SamplingParams
 ) -> tuple[float, float]:
-    """Mean and spread (standard deviation) of the silhouette over independent samples.
+    """Mean silhouette and its spread: how much it moves from one sample of customers to another.
 
-    Sample ``r`` is drawn with ``numpy.random.default_rng([seed, 1, r])``: the same draws
-    for every candidate, given its labels. When every row fits in one sample the estimate
-    is exact and the spread 0.
+    The spread is the standard error of a silhouette measured on ``m`` customers, ``m`` the
+    sample size. With more rows than one sample, ``silhouette_samples`` samples are drawn
+    (sample ``r`` with ``numpy.random.default_rng([seed, 1, r])``: the same draws for every
+    candidate, given its labels); the spread is the standard deviation of their estimates,
+    corrected for the rows they share (divided by ``sqrt(1 - m / n)``, the finite-population
+    factor: samples of most of the rows barely differ, independent ones would). With every
+    row in one sample the mean is exact and the spread is the customers' silhouettes'
+    standard deviation over ``sqrt(n)``: the same quantity, computed directly.
     """
-    if len(values) <= sampling.silhouette_sample_size:
-        return weighted_silhouette(values, labels, np.arange(len(values))), 0.0
-    scores = [
+    n = len(values)
+    if n <= sampling.silhouette_sample_size:
+        if len(np.unique(labels)) < 2:
+            return -1.0, 0.0
+        scores = silhouette_values(values, labels)
+        return float(scores.mean()), float(scores.std(ddof=1) / np.sqrt(n))
+    estimates = [
         weighted_silhouette(
             values,
             labels,
@@ -133,8 +143,11 @@ def silhouette_estimate(
         )
         for r in range(sampling.silhouette_samples)
     ]
-    spread = float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
-    return float(np.mean(scores)), spread
+    spread = 0.0
+    if len(estimates) > 1:
+        shared = sampling.silhouette_sample_size / n
+        spread = float(np.std(estimates, ddof=1) / np.sqrt(1.0 - shared))
+    return float(np.mean(estimates)), spread
 
 
 def fit_kmeans(scaled: np.ndarray, k: int, kmeans: KMeansParams) -> KMeans:
