@@ -35,13 +35,21 @@ viz: $(STAMP)
 	$(BIN)/kedro viz run
 
 # Regenerate larger raw data, e.g. `make data LINES=1000000 SEED=7`; the default files are
-# the ones `kedro run --env large` reads (conf/large/catalog.yml).
+# the ones `kedro run --env large` reads (conf/large/catalog.yml). GROUPS (3 to 6) planted
+# customer groups, OVERLAP (> 0) scales their within-group spread (1.5 more overlap, 0.7
+# cleaner). With GROUPS=4 and OVERLAP=1.0 the files are transactions_$(LINES).csv and
+# planted_segments_$(LINES).csv; other values add _g$(GROUPS)_o$(OVERLAP), e.g.
+# `make data LINES=100000 GROUPS=6 OVERLAP=1.5` -> transactions_100000_g6_o1.5.csv.
 LINES ?= 1000000
 SEED ?= 7
+GROUPS ?= 4
+OVERLAP ?= 1.0
+DATA_SUFFIX = $(if $(and $(filter 4,$(GROUPS)),$(filter 1.0,$(OVERLAP))),,_g$(GROUPS)_o$(OVERLAP))
 data: $(STAMP)
 	$(BIN)/python -m customer_segmentation.data_generator --lines $(LINES) --seed $(SEED) \
-		--output data/01_raw/transactions_$(LINES).csv \
-		--planted-output data/01_raw/planted_segments_$(LINES).csv
+		--groups $(GROUPS) --overlap $(OVERLAP) \
+		--output data/01_raw/transactions_$(LINES)$(DATA_SUFFIX).csv \
+		--planted-output data/01_raw/planted_segments_$(LINES)$(DATA_SUFFIX).csv
 
 # Scale benchmark (about 10 minutes): generated data at each size (kept in data/bench/),
 # every stage timed, targets reported as met or missed; results go in docs/benchmarks.md.

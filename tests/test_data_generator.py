@@ -16,9 +16,11 @@ from customer_segmentation.data_generator import (
     DUPLICATE_SHARE,
     NON_PRODUCT_CODES,
     PLANTED_COLUMNS,
+    PROFILES,
     SEGMENTS,
     generate_transactions,
     main,
+    planted_profiles,
     write_transactions,
 )
 from customer_segmentation.errors import InputValidationError
@@ -268,11 +270,88 @@ def test_no_single_feature_separates_the_groups(default, feature):
     assert kmeans_ari(features[[feature]], features["segment"]) < 0.8
 
 
+# ---- number of groups and their overlap ------------------------------------------------
+SMALL = 20_000  # lines: about 1,100 customers
+
+
+def test_six_profiles_with_the_default_four_first():
+    assert len(PROFILES) == 6 and len({p.name for p in PROFILES}) == 6
+    assert PROFILES[:4] == SEGMENTS == planted_profiles(4) == planted_profiles()
+    assert sum(s.share for s in SEGMENTS) == 1.0  # so the default needs no renormalising
+
+
+def test_default_groups_and_overlap_are_todays_data(default):
+    lines, planted = generate_transactions(LINES, SEED, groups=4, overlap=1.0)
+    pd.testing.assert_frame_equal(lines, default[0])
+    pd.testing.assert_frame_equal(planted, default[1])
+
+
+@pytest.mark.parametrize("groups", [3, 5, 6])
+def test_groups_plants_the_first_profiles_with_renormalised_shares(groups):
+    _, planted = generate_transactions(SMALL, 3, groups=groups)
+    chosen = PROFILES[:groups]
+    assert set(planted["segment"]) == {p.name for p in chosen}
+    shares = planted["segment"].value_counts(normalize=True)
+    total = sum(p.share for p in chosen)
+    for profile in chosen:
+        assert shares[profile.name] == pytest.approx(profile.share / total, abs=0.02)
+    assert [p.share for p in planted_profiles(groups)] == pytest.approx(
+        [p.share / total for p in chosen]
+    )
+
+
+@pytest.mark.parametrize("groups", [5, 6])
+def test_kmeans_recovers_five_and_six_groups(groups):
+    features = labelled_features(*generate_transactions(SMALL, SEED, groups=groups))
+    assert kmeans_ari(features[FEATURES], features["segment"]) >= 0.9
+
+
+def test_more_overlap_makes_the_groups_harder_to_recover():
+    ari = {}
+    spread = {}
+    for overlap in (0.7, 1.0, 1.5):
+        features = labelled_features(*generate_transactions(SMALL, SEED, 6, overlap))
+        if overlap >= 1.0:
+            ari[overlap] = kmeans_ari(features[FEATURES], features["segment"])
+        logs = np.log1p(features[["recency", "tenure", "average_order_value"]])
+        spread[overlap] = logs.groupby(features["segment"]).std().mean().mean()
+    assert ari[1.5] < ari[1.0] - 0.05
+    assert spread[0.7] < spread[1.0] < spread[1.5]
+
+
+def test_same_groups_and_overlap_give_identical_frames():
+    first = generate_transactions(5_000, 8, groups=6, overlap=1.5)
+    second = generate_transactions(5_000, 8, groups=6, overlap=1.5)
+    pd.testing.assert_frame_equal(first[0], second[0])
+    pd.testing.assert_frame_equal(first[1], second[1])
+    other = generate_transactions(5_000, 8, groups=6, overlap=1.0)
+    assert not first[0].equals(other[0])
+
+
+def test_write_transactions_takes_groups_and_overlap(tmp_path):
+    write_transactions(tmp_path / "t.csv", tmp_path / "p.csv", 3_000, 4, groups=5, overlap=0.7)
+    lines, planted = generate_transactions(3_000, 4, groups=5, overlap=0.7)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "t.csv", dtype=TEXT_DTYPES), lines)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "p.csv", dtype=str), planted)
+
+
 # ---- arguments and command line --------------------------------------------------------
 @pytest.mark.parametrize(("n_lines", "seed"), [(999, 1), (40_000, -1), (2.5, 1), (True, 1)])
 def test_bad_arguments_are_rejected(n_lines, seed):
     with pytest.raises(InputValidationError, match="parameter"):
         generate_transactions(n_lines, seed)
+
+
+@pytest.mark.parametrize("groups", [2, 7, 0, 4.0, True, "4"])
+def test_groups_outside_three_to_six_are_rejected(groups):
+    with pytest.raises(InputValidationError, match="parameter 'groups'.*from 3 to 6"):
+        generate_transactions(1_000, 1, groups=groups)
+
+
+@pytest.mark.parametrize("overlap", [0, 0.0, -0.5, float("nan"), float("inf"), True, "1.0"])
+def test_overlap_must_be_a_positive_number(overlap):
+    with pytest.raises(InputValidationError, match="parameter 'overlap'.*above 0"):
+        generate_transactions(1_000, 1, overlap=overlap)
 
 
 def test_command_line_writes_both_files(tmp_path):
@@ -298,5 +377,16 @@ def test_command_line_help_documents_the_options(capsys):
         main(["--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    for option in ("--lines", "--seed", "--output", "--planted-output"):
+    for option in ("--lines", "--seed", "--groups", "--overlap", "--output", "--planted-output"):
         assert option in text
+    assert "bulk_wholesalers" in text
+
+
+def test_command_line_passes_groups_and_overlap(tmp_path):
+    main(
+        ["--lines", "2000", "--seed", "9", "--groups", "6", "--overlap", "1.5"]
+        + ["--output", str(tmp_path / "t.csv"), "--planted-output", str(tmp_path / "p.csv")]
+    )
+    lines, planted = generate_transactions(2_000, 9, groups=6, overlap=1.5)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "t.csv", dtype=TEXT_DTYPES), lines)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "p.csv", dtype=str), planted)

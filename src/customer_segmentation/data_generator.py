@@ -10,7 +10,10 @@ Planted customer groups
 -----------------------
 Each customer (about one per 20 lines) belongs to one planted group, written to a separate
 table (``customer_id``, ``segment``) so tests can measure how well a segmentation recovers
-the groups. The groups, with their parameters in :data:`SEGMENTS`:
+the groups. Six groups are defined, in a fixed order, with their parameters in
+:data:`PROFILES`; ``groups`` (3 to 6, default 4) plants the first ``groups`` of them, their
+shares renormalised to sum to 1. The default four (:data:`SEGMENTS`) have the shares shown;
+``groups=3`` drops ``lapsed_buyers``, 5 and 6 add ``new_customers`` and ``bulk_wholesalers``:
 
 ``frequent_big_spenders`` (13 %)
     Recent (median 7 days since the last order), many orders (median 12), big baskets of
@@ -25,9 +28,20 @@ the groups. The groups, with their parameters in :data:`SEGMENTS`:
 ``lapsed_buyers`` (21 %)
     Were active for a few months (median 3 orders of around 140) but last bought more than a
     year ago (median 450 days); the highest return rate (18 % of their orders).
+``new_customers`` (weight 0.14: 12 % of six groups)
+    First bought very recently (median 12 days ago): one order (a third of them two, about a
+    week apart), so a very short tenure; small baskets (order value around 70), return 3 %.
+``bulk_wholesalers`` (weight 0.06: 5 % of six groups)
+    A few orders (median 3, at most 6) of very large baskets (9 products of wholesale
+    quantities, order value around 3,000) over most of a year, last about two months ago;
+    a small but valuable group; return 6 % of their orders.
 
 Every single feature (recency, frequency, order value, tenure, products per order) overlaps
-between groups; the groups separate only in their combination.
+between groups; the groups separate only in their combination. ``overlap`` (above 0,
+default 1.0) multiplies every within-group spread (the log-normal sigmas of recency, orders
+and active days, and the customer-to-customer spreads of basket size and units): 1.5 makes
+the groups overlap more, 0.7 makes them cleaner; the per-group limits on orders stay. The
+defaults (``groups=4, overlap=1.0``) give the same bytes as before these options existed.
 
 The mess of real exports
 ------------------------
@@ -58,14 +72,18 @@ Saturdays or over Christmas. Lines are sorted by date, then invoice; the line co
 
 Customers are generated in blocks of :data:`_BLOCK_CUSTOMERS`, each block from its own random
 stream (``numpy.random.default_rng([seed, stream, block])``), so a file depends only on
-``(n_lines, seed)``, never on how many customers are processed at a time. Only compact
-numeric columns (about 25 bytes a line) are held for the whole file, because the export is
-sorted by time across all customers; text is made and written a chunk of lines at a time.
+``(n_lines, seed, groups, overlap)``, never on how many customers are processed at a time.
+Only compact numeric columns (about 25 bytes a line) are held for the whole file, because the
+export is sorted by time across all customers; text is made and written a chunk of lines at
+a time.
 
 Command line::
 
     python -m customer_segmentation.data_generator --lines 40000 --seed 42 \\
         --output data/01_raw/transactions.csv --planted-output data/01_raw/planted_segments.csv
+    python -m customer_segmentation.data_generator --lines 100000 --seed 7 --groups 6 \\
+        --overlap 1.5 --output data/01_raw/transactions_100000_g6_o1.5.csv \\
+        --planted-output data/01_raw/planted_segments_100000_g6_o1.5.csv
 """
 
 from __future__ import annotations
@@ -74,7 +92,7 @@ import argparse
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -163,7 +181,11 @@ HOUSE_LINES = (
 
 @dataclass(frozen=True)
 class SegmentProfile:
-    """How one planted group buys: log-normal medians and spreads (sigma), in natural units."""
+    """How one planted group buys: log-normal medians and spreads (sigma), in natural units.
+
+    ``share`` is the group's weight: the chosen groups' shares are renormalised to sum to 1
+    (the first four already do). The sigmas are multiplied by ``overlap``.
+    """
 
     name: str
     share: float
@@ -175,7 +197,9 @@ class SegmentProfile:
     return_rate: float  # chance that an order is followed by a cancellation
 
 
-SEGMENTS = (
+# Every planted group, in the fixed order in which ``groups`` takes them: N groups are the
+# first N. The first four are the default data's groups and must not change.
+PROFILES = (
     SegmentProfile(
         name="frequent_big_spenders",
         share=0.13,
@@ -216,7 +240,31 @@ SEGMENTS = (
         units_per_line=20,
         return_rate=0.18,
     ),
+    SegmentProfile(
+        name="new_customers",
+        share=0.14,
+        recency_days=(12, 0.5),
+        orders=(1.3, 0.35, 1, 2),
+        active_days=(8, 0.6),
+        products_per_order=2.6,
+        units_per_line=12,
+        return_rate=0.03,
+    ),
+    SegmentProfile(
+        name="bulk_wholesalers",
+        share=0.06,
+        recency_days=(60, 0.45),
+        orders=(3, 0.25, 2, 6),
+        active_days=(240, 0.35),
+        products_per_order=9.0,
+        units_per_line=150,
+        return_rate=0.06,
+    ),
 )
+MIN_GROUPS, MAX_GROUPS = 3, len(PROFILES)
+DEFAULT_GROUPS = 4
+DEFAULT_OVERLAP = 1.0
+SEGMENTS = PROFILES[:DEFAULT_GROUPS]  # the default data's planted groups
 
 # (country, share of customers, postage in pence); Ireland pays carriage (C2) instead
 COUNTRIES = (
@@ -599,18 +647,31 @@ def _returns(
 
 
 # ---- planted customers -------------------------------------------------------------------
-def _profile(name: str, position: int | None = None) -> np.ndarray:
+def planted_profiles(groups: int = DEFAULT_GROUPS) -> tuple[SegmentProfile, ...]:
+    """The first ``groups`` of :data:`PROFILES`, their shares renormalised to sum to 1."""
+    chosen = PROFILES[:groups]
+    total = sum(p.share for p in chosen)
+    if total == 1.0:  # the default four: shares exactly as written
+        return chosen
+    return tuple(replace(p, share=p.share / total) for p in chosen)
+
+
+def _profile(
+    name: str, position: int | None = None, profiles: Sequence[SegmentProfile] = SEGMENTS
+) -> np.ndarray:
     """One parameter of every segment, indexed by segment number."""
-    values = [getattr(s, name) for s in SEGMENTS]
+    values = [getattr(s, name) for s in profiles]
     return np.array([v[position] for v in values] if position is not None else values, float)
 
 
-def _segments_for_block(rng: np.random.Generator, m: int) -> np.ndarray:
+def _segments_for_block(
+    rng: np.random.Generator, m: int, profiles: Sequence[SegmentProfile] = SEGMENTS
+) -> np.ndarray:
     """Segments of ``m`` customers, with the planted shares exactly (largest remainder)."""
-    quota = np.array([s.share for s in SEGMENTS]) * m
+    quota = np.array([s.share for s in profiles]) * m
     counts = np.floor(quota).astype(np.int64)
     counts[np.argsort(counts - quota, kind="stable")[: m - counts.sum()]] += 1
-    return rng.permutation(np.repeat(np.arange(len(SEGMENTS), dtype=np.int8), counts))
+    return rng.permutation(np.repeat(np.arange(len(profiles), dtype=np.int8), counts))
 
 
 @dataclass(frozen=True)
@@ -644,26 +705,38 @@ class _Customers:
 
 
 def _customer_block(
-    seed: int, block: int, ids: _IdScheme, cat: _Catalogue
+    seed: int,
+    block: int,
+    ids: _IdScheme,
+    cat: _Catalogue,
+    *,
+    profiles: Sequence[SegmentProfile] = SEGMENTS,
+    overlap: float = DEFAULT_OVERLAP,
 ) -> tuple[_Customers, _Lines]:
-    """Customers ``block * _BLOCK_CUSTOMERS`` on and all their lines, from their own stream."""
+    """Customers ``block * _BLOCK_CUSTOMERS`` on and all their lines, from their own stream.
+
+    ``overlap`` multiplies every customer-to-customer spread (sigma); 1.0 keeps the profiles'.
+    """
     rng = _rng(seed, _STREAM_CUSTOMERS, block)
     m = _BLOCK_CUSTOMERS
     cust = block * m + np.arange(m, dtype=np.int64)
-    seg = _segments_for_block(rng, m)
+    seg = _segments_for_block(rng, m, profiles)
+
+    def param(name: str, position: int | None = None) -> np.ndarray:
+        return _profile(name, position, profiles)[seg]
+
     country_share = np.array([share for _, share, _ in COUNTRIES])
     country = rng.choice(len(COUNTRIES), m, p=country_share / country_share.sum()).astype(np.int8)
     customers = _Customers(ids.base + cust * ids.gap + rng.integers(0, ids.gap, m), seg, country)
 
     # timeline: last order, number of orders, first order
-    recency = _lognormal(rng, _profile("recency_days", 0)[seg], _profile("recency_days", 1)[seg])
+    recency = _lognormal(rng, param("recency_days", 0), param("recency_days", 1) * overlap)
     last = _PREVIOUS_OPEN[
         _LAST_DAY - np.minimum(np.rint(recency), _MAX_RECENCY_DAYS).astype(np.int64)
     ]
-    n_orders = _lognormal(rng, _profile("orders", 0)[seg], _profile("orders", 1)[seg])
-    n_orders = np.clip(np.rint(n_orders), _profile("orders", 2)[seg], _profile("orders", 3)[seg])
-    n_orders = n_orders.astype(np.int64)
-    active = _lognormal(rng, _profile("active_days", 0)[seg], _profile("active_days", 1)[seg])
+    n_orders = _lognormal(rng, param("orders", 0), param("orders", 1) * overlap)
+    n_orders = np.clip(np.rint(n_orders), param("orders", 2), param("orders", 3)).astype(np.int64)
+    active = _lognormal(rng, param("active_days", 0), param("active_days", 1) * overlap)
     active = np.where(n_orders > 1, np.clip(np.rint(active), 1, last), 0).astype(np.int64)
     first = _PREVIOUS_OPEN[last - active]
 
@@ -675,9 +748,11 @@ def _customer_block(
     origin = (cust[owner] << _LOCAL_BITS) | j
     key = _key(day * _MINUTES_PER_DAY + minute, _PURCHASE, origin)
 
-    basket = _lognormal(rng, _profile("products_per_order")[seg], _BASKET_SIGMA)[owner]
-    n_products = np.minimum(1 + rng.poisson(basket - 1.0), _MAX_PRODUCTS_PER_ORDER)
-    units = _lognormal(rng, _profile("units_per_line")[seg], _UNITS_SIGMA)[owner]
+    basket = _lognormal(rng, param("products_per_order"), _BASKET_SIGMA * overlap)[owner]
+    # with a wide overlap a basket can fall under one product or grow past any order
+    extra = np.clip(basket - 1.0, 0.0, _MAX_PRODUCTS_PER_ORDER)
+    n_products = np.minimum(1 + rng.poisson(extra), _MAX_PRODUCTS_PER_ORDER)
+    units = _lognormal(rng, param("units_per_line"), _UNITS_SIGMA * overlap)[owner]
     line_order, stock, qty, cents = _basket(
         rng, cat, n_products=n_products, units=units, cents_table=cat.cents, bulk=True
     )
@@ -699,7 +774,7 @@ def _customer_block(
         country=country[owner],
         products=products,
     )
-    returned = np.flatnonzero(rng.random(len(owner)) < _profile("return_rate")[seg][owner])
+    returned = np.flatnonzero(rng.random(len(owner)) < param("return_rate")[owner])
     parts = [
         products,
         *_order_extras(rng, cat, orders),
@@ -906,6 +981,7 @@ class _Generated:
     customers: _Customers
     customer_text: np.ndarray  # id text per customer, then None for "no customer"
     catalogue: _Catalogue
+    segment_names: tuple[str, ...]  # by segment index
 
     def __len__(self) -> int:
         return len(self.order)
@@ -923,7 +999,13 @@ def _invoice_start(n_invoices: int) -> int:
     return 10 ** (width - 1)
 
 
-def _check_arguments(n_lines: int, seed: int, chunk_customers: int) -> None:
+def _check_arguments(
+    n_lines: int,
+    seed: int,
+    chunk_customers: int,
+    groups: int = DEFAULT_GROUPS,
+    overlap: float = DEFAULT_OVERLAP,
+) -> None:
     """Fail early, naming the bad argument."""
 
     def is_int(value: object) -> bool:
@@ -947,10 +1029,31 @@ def _check_arguments(n_lines: int, seed: int, chunk_customers: int) -> None:
             "pass a chunk size such as 50000",
             parameter="chunk_customers",
         )
+    if not is_int(groups) or not MIN_GROUPS <= groups <= MAX_GROUPS:
+        raise InputValidationError(
+            f"groups must be an integer from {MIN_GROUPS} to {MAX_GROUPS}, got {groups!r}",
+            f"pass the number of planted groups, {MIN_GROUPS} to {MAX_GROUPS} "
+            f"(default {DEFAULT_GROUPS})",
+            parameter="groups",
+        )
+    is_number = isinstance(overlap, int | float | np.integer | np.floating)
+    if not is_number or isinstance(overlap, bool) or not 0 < overlap < float("inf"):
+        raise InputValidationError(
+            f"overlap must be a finite number above 0, got {overlap!r}",
+            "pass 1.0 for the default spread, more (e.g. 1.5) for overlapping groups, "
+            "less (e.g. 0.7) for cleaner ones",
+            parameter="overlap",
+        )
 
 
 def _planted_customers(
-    seed: int, budget: int, chunk_customers: int, cat: _Catalogue
+    seed: int,
+    budget: int,
+    chunk_customers: int,
+    cat: _Catalogue,
+    *,
+    profiles: Sequence[SegmentProfile] = SEGMENTS,
+    overlap: float = DEFAULT_OVERLAP,
 ) -> tuple[_Customers, _Lines, _IdScheme]:
     """Customers in id order until their lines would pass ``budget``, with all their lines."""
     # ids are laid out for more customers than expected, so they never run out of digits
@@ -964,7 +1067,9 @@ def _planted_customers(
     block = 0
     while used < budget:
         for b in range(block, block + blocks_per_chunk):
-            block_customers, block_lines = _customer_block(seed, b, ids, cat)
+            block_customers, block_lines = _customer_block(
+                seed, b, ids, cat, profiles=profiles, overlap=overlap
+            )
             first = b * _BLOCK_CUSTOMERS
             per_customer = np.bincount(block_lines.cust - first, minlength=_BLOCK_CUSTOMERS)
             fits = int(np.searchsorted(used + np.cumsum(per_customer), budget, side="right"))
@@ -984,18 +1089,27 @@ def _planted_customers(
     return merged, _Lines.concat(lines), ids
 
 
-def _generate(n_lines: int, seed: int, chunk_customers: int = 50_000) -> _Generated:
+def _generate(
+    n_lines: int,
+    seed: int,
+    chunk_customers: int = 50_000,
+    groups: int = DEFAULT_GROUPS,
+    overlap: float = DEFAULT_OVERLAP,
+) -> _Generated:
     """Every line of the file in compact form, in output order.
 
     ``chunk_customers`` only bounds the temporary memory of generation: random streams
     belong to fixed blocks of customers, so the result is the same for any chunk size.
     """
-    _check_arguments(n_lines, seed, chunk_customers)
+    _check_arguments(n_lines, seed, chunk_customers, groups, overlap)
+    profiles = planted_profiles(groups)
     cat = _catalogue(seed)
     n_duplicates = round(DUPLICATE_SHARE * n_lines)
     n_house = sum(max(h.minimum, round(h.per_million_lines * n_lines / 1e6)) for h in HOUSE_LINES)
     budget = int(n_lines * (1 - GUEST_LINE_SHARE)) - n_duplicates - n_house
-    customers, customer_lines, ids = _planted_customers(seed, budget, chunk_customers, cat)
+    customers, customer_lines, ids = _planted_customers(
+        seed, budget, chunk_customers, cat, profiles=profiles, overlap=float(overlap)
+    )
     house = _house_lines(seed, n_lines, customers)
     n_guest = n_lines - len(customer_lines) - len(house) - n_duplicates
     lines = _Lines.concat([customer_lines, _guest_lines(seed, n_guest, cat), house])
@@ -1021,6 +1135,7 @@ def _generate(n_lines: int, seed: int, chunk_customers: int = 50_000) -> _Genera
         customers=customers,
         customer_text=np.array([*text, None], dtype=object),
         catalogue=cat,
+        segment_names=tuple(p.name for p in profiles),
     )
 
 
@@ -1081,7 +1196,7 @@ def _lines_frame(gen: _Generated, chunk: _Chunk) -> pd.DataFrame:
 
 def _planted_frame(gen: _Generated) -> pd.DataFrame:
     """One row per planted customer, sorted by customer_id (ids grow with the index)."""
-    names = np.array([s.name for s in SEGMENTS], dtype=object)
+    names = np.array(gen.segment_names, dtype=object)
     return pd.DataFrame(
         {
             "customer_id": pd.array(gen.customer_text[:-1], dtype="str"),
@@ -1090,20 +1205,26 @@ def _planted_frame(gen: _Generated) -> pd.DataFrame:
     )
 
 
-def generate_transactions(n_lines: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate_transactions(
+    n_lines: int, seed: int, groups: int = DEFAULT_GROUPS, overlap: float = DEFAULT_OVERLAP
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Raw invoice lines with planted customer groups, in memory.
 
     Args:
         n_lines: how many lines, exactly (at least :data:`MIN_LINES`). For files of millions
             of lines use :func:`write_transactions`, which streams.
         seed: the only source of randomness: the same seed gives the same data.
+        groups: how many planted groups, :data:`MIN_GROUPS` to :data:`MAX_GROUPS`: the
+            first ``groups`` of :data:`PROFILES` (see :func:`planted_profiles`).
+        overlap: multiplies every within-group spread; 1.0 is the profiles' own, more makes
+            the groups overlap more, less makes them cleaner.
 
     Returns:
         ``(lines, planted)``: the lines in the export's columns (:data:`COLUMNS`), sorted by
         InvoiceDate then Invoice; and one row per planted customer (``customer_id``, the
         same text as ``Customer ID``, and ``segment``), sorted by customer_id.
     """
-    gen = _generate(n_lines, seed)
+    gen = _generate(n_lines, seed, groups=groups, overlap=overlap)
     return _lines_frame(gen, _chunk(gen, 0, len(gen))), _planted_frame(gen)
 
 
@@ -1199,16 +1320,20 @@ def write_transactions(
     n_lines: int,
     seed: int,
     chunk_customers: int = 50_000,
+    *,
+    groups: int = DEFAULT_GROUPS,
+    overlap: float = DEFAULT_OVERLAP,
 ) -> int:
     """Write the lines and the planted groups; CSV, or Parquet for a ``.parquet`` path.
 
     Customers are generated ``chunk_customers`` at a time and text is made and written
     :data:`_OUT_CHUNK_LINES` lines at a time, so 10 million lines stay well under 2 GB. The
-    bytes depend only on ``n_lines`` and ``seed`` (and, for Parquet, the pyarrow version),
-    not on ``chunk_customers``. Returns the number of lines written.
+    bytes depend only on ``n_lines``, ``seed``, ``groups`` and ``overlap`` (as in
+    :func:`generate_transactions`; and, for Parquet, the pyarrow version), not on
+    ``chunk_customers``. Returns the number of lines written.
     """
     path, planted_path = Path(path), Path(planted_path)
-    gen = _generate(n_lines, seed, chunk_customers)
+    gen = _generate(n_lines, seed, chunk_customers, groups, overlap)
     path.parent.mkdir(parents=True, exist_ok=True)
     if _is_parquet(path):
         with pq.ParquetWriter(path, _PARQUET_SCHEMA, coerce_timestamps="us") as writer:
@@ -1231,7 +1356,7 @@ def _parser() -> argparse.ArgumentParser:
             "Write deterministic raw invoice lines in the Online Retail II schema, with "
             "planted customer groups (true labels in a separate file) and the mess of real "
             "exports: guest lines, cancellations, zero and negative prices, duplicates and "
-            "non-product stock codes. The same --lines and --seed give the same bytes."
+            "non-product stock codes. The same options give the same bytes."
         ),
     )
     parser.add_argument(
@@ -1243,6 +1368,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help="random seed (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--groups",
+        type=int,
+        default=DEFAULT_GROUPS,
+        help=f"number of planted customer groups, {MIN_GROUPS} to {MAX_GROUPS}: the first "
+        f"ones of {', '.join(p.name for p in PROFILES)} (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--overlap",
+        type=float,
+        default=DEFAULT_OVERLAP,
+        help="how much the groups overlap: multiplies every within-group spread; above 0, "
+        "1.0 as designed, e.g. 1.5 for more overlap, 0.7 for cleaner groups "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--output",
@@ -1272,7 +1412,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     started = time.perf_counter()
     written = write_transactions(
-        args.output, args.planted_output, args.lines, args.seed, args.chunk_customers
+        args.output,
+        args.planted_output,
+        args.lines,
+        args.seed,
+        args.chunk_customers,
+        groups=args.groups,
+        overlap=args.overlap,
     )
     logger.info(
         "Wrote %s lines to %s and the planted groups to %s in %.1f s.",
