@@ -182,3 +182,15 @@ def hand_made(rows: list[tuple]) -> pd.DataFrame:
     table["stability"] = [stability for *_, stability in rows]
     table["stable"] = table["stability"].fillna(-1) >= 0.8
     return table
+
+
+def test_weak_structure_is_said_in_the_reason():
+    table = hand_made(
+        [("standard", 2, 0.12, 0.01, True, 0.9), ("standard", 3, 0.05, 0.01, True, 0.9)]
+    )
+    chosen, runner_up = policy.decide(table, settings_for())
+    table["verdict"] = policy.verdicts(table, chosen, runner_up, settings_for())
+    assert "Weak structure" in policy.explain(table, chosen, runner_up, settings_for())
+    strong = hand_made([("standard", 2, 0.52, 0.01, True, 0.9)])
+    strong["verdict"] = policy.verdicts(strong, 0, None, settings_for())
+    assert "Weak structure" not in policy.explain(strong, 0, None, settings_for())

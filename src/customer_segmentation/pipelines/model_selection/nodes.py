@@ -424,6 +424,13 @@ def assess_candidates(
     table["stable"] = table["stability"].fillna(-np.inf) >= selection.min_stability
     chosen, runner_up = policy.decide(table, params)
     table["verdict"] = policy.verdicts(table, chosen, runner_up, params)
+    if table.at[chosen, "silhouette"] < selection.weak_structure_below:
+        logger.warning(
+            "The chosen segments are weakly separated (silhouette %.3f < %s): the customers "
+            "form no well-separated groups",
+            table.at[chosen, "silhouette"],
+            selection.weak_structure_below,
+        )
     logger.info(
         "Selection (%s): K=%d with %s; %s",
         selection.policy,

@@ -63,6 +63,7 @@ class SelectionParams(Parameters):
     min_stability: float = Field(ge=-1, le=1)  # mean ARI of re-fits on resamples
     stability_resamples: int = Field(ge=1)
     stability_sample_fraction: float = Field(gt=0, le=1)
+    weak_structure_below: float = Field(ge=-1, le=1)  # silhouette that says "no real segments"
 
 
 class StudyParams(Parameters):

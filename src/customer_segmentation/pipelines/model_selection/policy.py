@@ -196,6 +196,11 @@ def explain(
             "fell back to the highest mean silhouette"
         )
     text = f"{head}. Rule: {rule}."
+    if row["silhouette"] < selection.weak_structure_below:
+        text += (
+            f" Weak structure: a silhouette below {selection.weak_structure_below} means the "
+            "customers form no well-separated groups; the segments are cuts of a continuum."
+        )
     if runner_up is not None:
         other = candidates.loc[runner_up]
         reason = str(other["verdict"]).removeprefix("runner-up: ")
