@@ -14,6 +14,8 @@ Figures are printed (a Markdown table, and JSON with ``--json``), never asserted
 
     .venv/bin/python benchmarks/planted_recovery.py                 # the issue's table, ~10 min
     .venv/bin/python benchmarks/planted_recovery.py --quick         # smoke run, ~1 minute
+    .venv/bin/python benchmarks/planted_recovery.py --only-groups --groups 3 4 5 6 \
+        --overlaps 0.8 1.3 --seeds 7                                # overlap sweep, ~6 min
 """
 
 from __future__ import annotations
@@ -160,6 +162,9 @@ def main() -> None:
         "--groups-lines", type=int, default=1_000_000, help="size of the other-groups runs"
     )
     parser.add_argument("--overlaps", nargs="+", type=float, default=[1.0])
+    parser.add_argument(
+        "--only-groups", action="store_true", help="skip the 4-group runs at each size"
+    )
     parser.add_argument("--data-dir", type=Path, default=PROJECT_ROOT / "data" / "bench")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--quick", action="store_true", help="20,000 lines, one seed, 3 groups")
@@ -167,7 +172,7 @@ def main() -> None:
     if args.quick:
         args.lines, args.seeds, args.groups, args.groups_lines = [20_000], [7], [3], 20_000
 
-    sets = [DataSet(n, seed) for n in args.lines for seed in args.seeds]
+    sets = [] if args.only_groups else [DataSet(n, s) for n in args.lines for s in args.seeds]
     sets += [
         DataSet(args.groups_lines, seed, groups, overlap)
         for groups in args.groups

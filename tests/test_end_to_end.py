@@ -85,7 +85,12 @@ def test_report_and_workbook_cover_every_segment(finished_run):
     assert html.count("data:image/png;base64,") >= 12
     assert "http://" not in html and "https://" not in html  # opens offline
     workbook = pd.ExcelFile(latest(data / "segment_report.xlsx"))
-    assert workbook.sheet_names == ["segment_profiles", "feature_tests", "customer_segments"]
+    assert workbook.sheet_names == [
+        "segment_profiles",
+        "feature_tests",
+        "model_selection",
+        "customer_segments",
+    ]
     assert len(sorted((data / "plots").iterdir())) == 12
 
 

@@ -86,7 +86,12 @@ def test_report_shows_category_shares_and_skips_revenue_and_rfm_with_a_reason(fi
     profiles = read_table(reporting / "segment_profiles.parquet")
     assert "revenue" not in profiles and "occupation=Student_share" in profiles
     workbook = pd.ExcelFile(latest(reporting / "segment_report.xlsx"))
-    assert workbook.sheet_names == ["segment_profiles", "feature_tests", "customer_segments"]
+    assert workbook.sheet_names == [
+        "segment_profiles",
+        "feature_tests",
+        "model_selection",
+        "customer_segments",
+    ]
     log = (project / "info.log").read_text(encoding="utf-8")  # one line per record
     assert "no revenue column 'monetary' (reporting.revenue_column): revenue and" in log
     assert "no rfm_segment column (RFM scores need invoice lines" in log

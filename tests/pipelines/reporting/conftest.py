@@ -146,8 +146,96 @@ def _optuna_trials(rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
+#: The candidates fixture, per K of the standard scaler: silhouette below the chosen K's,
+#: re-fit stability (None: not measured) and verdict, in model_selection's wording.
+RUNNER_UP_K = 3
+RUNNER_UP_WHY = "equally good, but K=3 < K=4 merges segments"
+CANDIDATES = {
+    2: (0.02, 0.95, "equally good, but K=2 < K=4 merges segments"),
+    3: (0.01, 0.90, f"runner-up: {RUNNER_UP_WHY}"),
+    4: (0.0, 0.97, "chosen"),
+    5: (0.08, None, "silhouette clearly below the best"),
+    6: (0.11, None, "silhouette clearly below the best"),
+}
+
+
+def _selection_candidates(grid: pd.DataFrame, best: dict[str, Any]) -> pd.DataFrame:
+    """A small ``selection_candidates`` table: standard represents every K, K=4 is chosen.
+
+    Calinski-Harabasz, Davies-Bouldin, inertia and the knee come from the K grid; K=4 carries
+    ``best``'s scores. Robust at K=4 is a row that does not represent its K, minmax at K=6 an
+    infeasible one.
+    """
+    rows = []
+    for record in grid.to_dict(orient="records"):
+        k = int(record["k"])
+        below, stability, verdict = CANDIDATES[k]
+        chosen = k == best["k"]
+        rows.append(
+            {
+                "scaler": "standard",
+                "k": k,
+                "silhouette": best["silhouette"] - below,
+                "silhouette_std": 0.004 + 0.001 * k,
+                "calinski_harabasz": record["calinski_harabasz"],
+                "davies_bouldin": record["davies_bouldin"],
+                "min_cluster_share": best["min_cluster_share"] if chosen else 0.3 - 0.04 * k,
+                "inertia": record["inertia"],
+                "feasible": True,
+                "is_knee": bool(record["is_knee"]),
+                "best_at_k": True,
+                "within_tolerance": stability is not None,
+                "stability": np.nan if stability is None else stability,
+                "stability_std": np.nan if stability is None else 0.01,
+                "stable": stability is not None,
+                "trial_number": k,
+                "verdict": verdict,
+            }
+        )
+    base = rows[best["k"] - 2]
+    rows.append(
+        {
+            **base,
+            "scaler": "robust",
+            "silhouette": base["silhouette"] - 0.1,
+            "best_at_k": False,
+            "within_tolerance": False,
+            "stability": np.nan,
+            "stability_std": np.nan,
+            "stable": False,
+            "trial_number": 10,
+            "verdict": f"another scaler represents K={best['k']}",
+        }
+    )
+    rows.append(
+        {
+            **rows[4],
+            "scaler": "minmax",
+            "min_cluster_share": 0.01,
+            "feasible": False,
+            "best_at_k": False,
+            "trial_number": 11,
+            "verdict": "smallest segment 1.0% < min_segment_share 3%",
+        }
+    )
+    frame = pd.DataFrame(rows).sort_values(["k", "silhouette"], ascending=[True, False])
+    return frame.reset_index(drop=True)
+
+
+def _describe(candidates: pd.DataFrame, k: int) -> dict[str, Any]:
+    row = candidates[(candidates["k"] == k) & candidates["best_at_k"]].iloc[0]
+    names = ("silhouette", "silhouette_std", "calinski_harabasz", "davies_bouldin")
+    return {
+        "scaler": row["scaler"],
+        "k": k,
+        **{name: float(row[name]) for name in names},
+        "min_cluster_share": float(row["min_cluster_share"]),
+        "stability": float(row["stability"]),
+    }
+
+
 def build_inputs() -> dict[str, Any]:
-    """All 14 inputs of the reporting pipeline, keyed by dataset name."""
+    """All 15 inputs of the reporting pipeline, keyed by dataset name."""
     rng = np.random.default_rng(SEED)
     features = _customer_features(rng)
     transforms = _feature_transforms(features)
@@ -171,9 +259,33 @@ def build_inputs() -> dict[str, Any]:
         "calinski_harabasz": float(calinski_harabasz_score(scaled, labels)),
         "davies_bouldin": float(davies_bouldin_score(scaled, labels)),
         "min_cluster_share": float(sizes.min() / sizes.sum()),
-        "reason": "best feasible silhouette",
-        "n_trials": 24,
+        "silhouette_std": 0.008,
+        "stability": 0.97,
+        "trial_number": 4,
+        "policy": "largest_stable_k",
+        "forced_k": None,
+        "study_name": "customer_segmentation-0123456789abcdef",
+        "n_candidates": 7,
+        "n_feasible_candidates": 6,
+        "min_segment_share": 0.03,
+        "scoring_space": "standardized",
+        "features": MODEL_FEATURES,
+        "n_customers": len(features),
+        "search_sample_size": len(features),
+        "silhouette_sample_size": 200,
+        "silhouette_samples": 5,
     }
+    k_grid = _k_grid(scaled)
+    candidates = _selection_candidates(k_grid, best_params)
+    runner_up = _describe(candidates, RUNNER_UP_K)
+    best_params["runner_up"] = {**runner_up, "why_not": f"runner-up: {RUNNER_UP_WHY}"}
+    best_params["reason"] = (
+        f"K=4 (standard): silhouette {best_params['silhouette']:.3f} ± 0.008, re-fits agree "
+        "0.97. Rule: policy largest_stable_k: the largest K whose silhouette cannot be told "
+        f"apart from the best ({best_params['silhouette']:.3f} at K=4; within 5% or the "
+        "spreads) and whose re-fits agree >= 0.8. Runner-up K=3 (standard, "
+        f"silhouette {runner_up['silhouette']:.3f}): {RUNNER_UP_WHY}."
+    )
     stability = pd.DataFrame(
         {
             "cluster": range(4),
@@ -207,7 +319,8 @@ def build_inputs() -> dict[str, Any]:
             "first_invoice": "2024-01-01",
             "last_invoice": "2024-12-31",
         },
-        "k_grid_scores": _k_grid(scaled),
+        "k_grid_scores": k_grid,
+        "selection_candidates": candidates,
         "optuna_trials": _optuna_trials(rng),
         "best_params": best_params,
         "segmentation_model": model,

@@ -27,6 +27,7 @@ INPUTS = {
     "data_quality_summary",
     "k_grid_scores",
     "optuna_trials",
+    "selection_candidates",
     "best_params",
     "segmentation_model",
     "customer_segments",

@@ -6,17 +6,27 @@ import base64
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.reporting import nodes
+from customer_segmentation.pipelines.model_selection.preprocessing import (
+    build_preprocessor,
+    feature_spec,
+)
+from customer_segmentation.pipelines.reporting import nodes, plots
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.pipeline import FIGURE_NODES
 from customer_segmentation.pipelines.reporting.report import REPORT_FIGURES
 
-from .conftest import profiling_without, reporting_params
+from .conftest import MODEL_FEATURES, profiling_without, reporting_params
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -30,6 +40,8 @@ def _call(name: str, inputs: dict[str, Any], params: ReportingParams) -> tuple[F
             inputs["customer_features"], inputs["customer_segments"], params
         ),
     }
+    if isinstance(names, dict):
+        return func(**{argument: available[n] for argument, n in names.items()})
     return func(*(available[n] for n in names))
 
 
@@ -148,3 +160,99 @@ def test_silhouette_rejects_a_model_that_is_not_a_pipeline(inputs, params):
     inputs["segmentation_model"] = inputs["segmentation_model"].named_steps["kmeans"]
     with pytest.raises(InputValidationError, match="segmentation_model"):
         _call("silhouette", inputs, params)
+
+
+def _minmax_model(inputs: dict[str, Any]) -> Pipeline:
+    """A model whose own scaled space is not the standardized one."""
+    return Pipeline(
+        [("scaler", MinMaxScaler()), ("kmeans", KMeans(n_clusters=4, n_init=2, random_state=0))]
+    ).fit(inputs["model_input"][MODEL_FEATURES])
+
+
+def _mean_line(fig: Figure) -> tuple[float, str]:
+    line = next(
+        line for line in fig.axes[0].get_lines() if line.get_label().startswith("mean silhouette")
+    )
+    return float(line.get_xdata()[0]), line.get_label()
+
+
+def test_silhouette_is_scored_on_standardized_features_like_the_selection(inputs, params):
+    inputs["segmentation_model"] = _minmax_model(inputs)
+    fig, _ = _call("silhouette", inputs, params)
+    mean, label = _mean_line(fig)
+
+    model_input = inputs["model_input"]  # same customer order as customer_segments
+    clusters = inputs["customer_segments"]["cluster"].to_numpy()
+    positions = plots.sample_positions(
+        len(model_input), params.silhouette_sample_size, params.random_seed
+    )
+    standardized = StandardScaler().fit_transform(model_input[MODEL_FEATURES])
+    expected = silhouette_score(standardized[positions], clusters[positions])
+    assert mean == pytest.approx(expected)
+    assert label == f"mean silhouette, standardized features = {expected:.3f}"
+    minmax = MinMaxScaler().fit_transform(model_input[MODEL_FEATURES])
+    assert abs(silhouette_score(minmax[positions], clusters[positions]) - mean) > 1e-3
+    assert "on standardized features" in fig.axes[0].get_title()
+
+
+def test_silhouette_shows_the_headline_figure_of_the_selection(inputs, params):
+    fig, _ = _call("silhouette", inputs, params)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    best = inputs["best_params"]
+    assert f"model selection: {best['silhouette']:.3f} ± 0.008" in legend
+    inputs["best_params"]["silhouette_std"] = 0.000285
+    fig, _ = _call("silhouette", inputs, params)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert f"model selection: {best['silhouette']:.3f} ± 0.0003" in legend
+    del inputs["best_params"]["silhouette_std"]
+    fig, _ = _call("silhouette", inputs, params)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert f"model selection: {best['silhouette']:.3f}" in legend
+
+
+def test_silhouette_follows_a_selection_scored_in_the_scaled_space(inputs, params):
+    model = _minmax_model(inputs)
+    inputs["segmentation_model"] = model
+    inputs["best_params"].update(scoring_space="scaled", scaler="minmax")
+    fig, _ = _call("silhouette", inputs, params)
+    mean, label = _mean_line(fig)
+    positions = plots.sample_positions(300, params.silhouette_sample_size, params.random_seed)
+    scaled = model[:-1].transform(inputs["model_input"][MODEL_FEATURES])
+    clusters = inputs["customer_segments"]["cluster"].to_numpy()
+    assert mean == pytest.approx(silhouette_score(scaled[positions], clusters[positions]))
+    assert label.startswith("mean silhouette, minmax-scaled features = ")
+
+
+def test_silhouette_of_a_customer_table_model_standardizes_numeric_features_only(inputs, params):
+    model_input = inputs["model_input"].copy()
+    numeric = MODEL_FEATURES[:4]
+    model_input.loc[::7, numeric[0]] = np.nan  # imputed by the model's own imputer
+    model_input["channel"] = pd.Series(np.where(np.arange(300) % 3, "web", "store"))
+    model_input.loc[::11, "channel"] = None
+    features = [*numeric, "channel"]
+    transforms = {
+        "model_features": features,
+        "log1p_features": [],
+        "numeric_features": numeric,
+        "categorical_features": ["channel"],
+        "imputation": {"numeric": "median", "categorical": "most_frequent"},
+        "categorical_weight": 0.5,
+    }
+    preprocess = build_preprocessor(feature_spec(features, transforms), MinMaxScaler())
+    model = Pipeline(
+        [("preprocess", preprocess), ("kmeans", KMeans(n_clusters=4, n_init=2, random_state=0))]
+    ).fit(model_input[features])
+    values, clusters = nodes.standardized_model_input(
+        model_input, inputs["customer_segments"], model, transforms
+    )
+    assert values.shape == (300, len(numeric) + 2) and not np.isnan(values).any()
+    np.testing.assert_allclose(values[:, : len(numeric)].mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(values[:, : len(numeric)].std(axis=0), 1.0)
+    assert set(np.unique(values[:, len(numeric) :])) == {0.0, 0.5}
+    assert (clusters == inputs["customer_segments"]["cluster"].to_numpy()).all()
+    fig, png = nodes.plot_silhouette(
+        model_input, inputs["customer_segments"], model, transforms, params
+    )
+    assert_labelled(fig)
+    assert base64.b64decode(png, validate=True).startswith(PNG_MAGIC)
+    assert _mean_line(fig)[1].startswith("mean silhouette, standardized features = ")

@@ -6,8 +6,10 @@ import base64
 import re
 from typing import Any
 
+import pandas as pd
 import pytest
 
+from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.reporting import nodes
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.report import (
@@ -54,6 +56,7 @@ def _render(inputs: dict[str, Any], params: ReportingParams, **figures: str) -> 
         segment_actions=inputs["segment_actions"],
         segment_stability=inputs["segment_stability"],
         k_grid_scores=inputs["k_grid_scores"],
+        selection_candidates=inputs["selection_candidates"],
         params=params,
         **images,
     )
@@ -145,6 +148,7 @@ def test_report_needs_every_figure(inputs, params):
             segment_actions=None,
             segment_stability=None,
             k_grid_scores=None,
+            selection_candidates=None,
             params=params,
             **images,
         )
@@ -194,3 +198,121 @@ def test_customer_table_report_counts_rows_and_shows_category_shares(inputs):
     assert "Missing values in kept rows" in text and "<td>region</td>" in text
     assert "Category shares" in text and "(missing)" in text
     assert "share of revenue" not in text and "RFM segment mix" not in text
+
+
+def _why_k(html: str) -> str:
+    """The text of the "Why K = n" section, whitespace collapsed."""
+    section = re.search(r'<section id="why-k">(.*?)</section>', html, re.S)
+    assert section, "no Why K section"
+    return re.sub(r"\s+", " ", section.group(1))
+
+
+def test_why_k_section_shows_the_rule_the_candidates_and_the_runner_up(inputs, params):
+    html = _render(inputs, params)
+    section = _why_k(html)
+    best = inputs["best_params"]
+    assert "<h3>Why K = 4</h3>" in section
+    assert "<strong>Policy:</strong> largest_stable_k: take the largest K" in section
+    assert best["reason"].replace(">", "&gt;").replace("<", "&lt;") in section
+    # one row per K representative, in K order, the chosen one highlighted
+    rows = re.findall(r"<tr( class=\"chosen\")?><td>(\d+)</td><td>(\w+)</td>", section)
+    assert [(k, scaler) for _, k, scaler in rows] == [(str(k), "standard") for k in range(2, 7)]
+    assert [k for chosen, k, _ in rows if chosen] == ["4"]
+    chosen = re.search(r'<tr class="chosen">(.*?)</tr>', section).group(1)
+    assert f"<td>{best['silhouette']:.3f} ± 0.008</td>" in chosen
+    assert "<td>✓</td><td>0.970 ± 0.010</td><td>chosen</td>" in chosen
+    assert "<td>25.0 %</td>" in chosen  # smallest segment share
+    assert "<th>silhouette ↑</th>" in section and "<th>verdict</th>" in section
+    assert "<td>–</td><td>silhouette clearly below the best</td>" in section  # K=5 unmeasured
+    runner = best["runner_up"]
+    assert (
+        f"<strong>Runner-up:</strong> K = 3 (standard scaler), silhouette "
+        f"{runner['silhouette']:.3f} ± 0.007, stability 0.900. Why it lost: equally good, but "
+        "K=3 &lt; K=4 merges segments." in section
+    )
+    assert (
+        "mean over 5 samples of 200 customers of the search sample (300 customers), each "
+        "stratified per segment so small segments count" in section
+    )
+    assert (
+        "from one sample of that many customers to another, scored on standardized features"
+        in section
+    )
+    assert "of 7 scored (scaler, K) pairs, 6 feasible" in section
+    assert "not shown" not in section  # every K has a feasible representative
+    assert 'href="#why-k">Why K = 4</a>' in html
+
+
+def test_headline_silhouette_shows_its_spread(inputs, params):
+    text = re.sub(r"\s+", " ", _render(inputs, params))
+    silhouette = f"{inputs['best_params']['silhouette']:.3f} ± 0.008"
+    assert f'<div class="value">{silhouette}</div><div class="label">Silhouette' in text
+    assert f"<td>silhouette</td><td>{silhouette}</td>" in text
+    assert "<td>selection policy</td><td>largest_stable_k</td>" in text
+
+
+def test_why_k_with_a_forced_k_and_only_the_chosen_candidate(inputs, params):
+    candidates = inputs["selection_candidates"]
+    inputs["selection_candidates"] = candidates[candidates["verdict"] == "chosen"]
+    best = inputs["best_params"]
+    best.update(forced_k=4, runner_up=None, n_candidates=1, n_feasible_candidates=1)
+    best["reason"] = "K=4 (standard): forced K=4 by parameter forced_k."
+    section = _why_k(_render(inputs, params))
+    assert "<h3>Why K = 4</h3>" in section
+    assert "<strong>Policy:</strong> K fixed to 4 by the forced_k parameter" in section
+    assert section.count("<tr") == 2 and section.count('<tr class="chosen">') == 1
+    assert "<strong>Runner-up:</strong> none: K was fixed to 4 by the forced_k parameter" in section
+    assert "of 1 scored (scaler, K) pairs, 1 feasible" in section
+
+
+def test_why_k_with_best_params_from_before_the_selection_policy(inputs, params):
+    old_keys = ("scaler", "k", "silhouette", "calinski_harabasz", "davies_bouldin")
+    inputs["best_params"] = {
+        **{key: inputs["best_params"][key] for key in old_keys},
+        "min_cluster_share": inputs["best_params"]["min_cluster_share"],
+        "reason": "best feasible silhouette",
+    }
+    html = _render(inputs, params)
+    text = re.sub(r"\s+", " ", html)
+    silhouette = f"{inputs['best_params']['silhouette']:.3f}"
+    assert f'<div class="value">{silhouette}</div>' in text  # no spread known
+    section = _why_k(html)
+    assert (
+        "Policy:" not in section
+        and "<strong>Decision:</strong> best feasible silhouette" in section
+    )
+    # the runner-up comes from the candidates' verdicts
+    assert "Runner-up:</strong> K = 3 (standard scaler)" in section
+    assert "Silhouette: mean ± spread where the spread is known, as scored by" in section
+    assert "of 7 scored (scaler, K) pairs, 6 feasible" in section
+
+
+def test_why_k_names_the_k_without_a_feasible_candidate(inputs, params):
+    candidates = inputs["selection_candidates"]
+    six = candidates["k"] == 6
+    candidates.loc[six, ["feasible", "best_at_k"]] = False
+    candidates.loc[six, "verdict"] = "smallest segment 1.0% < min_segment_share 3%"
+    section = _why_k(_render(inputs, params))
+    assert "<td>6</td>" not in section
+    assert "K = 6 not shown: no scaler gave every segment at least 3.0 % of customers." in section
+
+
+def test_why_k_reads_candidates_as_loaded_from_csv(inputs, params, tmp_path):
+    path = tmp_path / "selection_candidates.csv"
+    inputs["selection_candidates"].to_csv(path, index=False)
+    inputs["selection_candidates"] = pd.read_csv(path)
+    section = _why_k(_render(inputs, params))
+    assert section.count('<tr class="chosen">') == 1 and "<td>✓</td>" in section
+
+
+def test_why_k_escapes_verdicts(inputs, params):
+    candidates = inputs["selection_candidates"]
+    candidates.loc[candidates["k"] == 5, "verdict"] = SCRIPT
+    html = _render(inputs, params)
+    assert SCRIPT not in html and "&lt;script&gt;" in _why_k(html)
+
+
+def test_why_k_needs_the_candidate_columns(inputs, params):
+    inputs["selection_candidates"] = inputs["selection_candidates"].drop(columns=["verdict"])
+    with pytest.raises(InputValidationError, match="verdict"):
+        _render(inputs, params)

@@ -189,6 +189,42 @@ def test_segment_summary_is_plain_json(inputs, params):
     assert summary["overall_profile"]["tenure"] == _overall(inputs, params)["tenure"]
 
 
+def _summary(inputs: dict[str, Any], params: ReportingParams) -> dict[str, Any]:
+    return build_segment_summary(
+        inputs["best_params"],
+        inputs["stability_summary"],
+        inputs["data_quality_summary"],
+        _profiles(inputs, params),
+        _overall(inputs, params),
+    )
+
+
+def test_segment_summary_carries_the_selection(inputs, params):
+    summary = _summary(inputs, params)
+    best = inputs["best_params"]
+    assert summary["silhouette"] == best["silhouette"]
+    assert summary["silhouette_std"] == pytest.approx(0.008)
+    assert summary["selection_stability"] == pytest.approx(0.97)
+    assert summary["policy"] == "largest_stable_k" and summary["forced_k"] is None
+    assert summary["runner_up"]["k"] == 3
+    assert summary["runner_up"]["why_not"].startswith("runner-up: ")
+    assert summary["selection_reason"] == best["reason"]
+    assert summary["scoring_space"] == "standardized"
+    assert (summary["silhouette_samples"], summary["silhouette_sample_size"]) == (5, 200)
+    assert summary["stability"]["mean_ari"] == pytest.approx(0.87)  # bootstrap, kept apart
+    assert json.loads(json.dumps(summary, allow_nan=False)) == summary
+
+
+def test_segment_summary_of_best_params_without_the_selection_keys(inputs, params):
+    inputs["best_params"] = {
+        key: inputs["best_params"][key] for key in ("scaler", "k", "silhouette")
+    }
+    summary = _summary(inputs, params)
+    assert summary["k"] == 4
+    for key in ("silhouette_std", "selection_stability", "policy", "runner_up", "scoring_space"):
+        assert summary[key] is None, key
+
+
 def test_segment_summary_requires_model_keys(inputs, params):
     best = {k: v for k, v in inputs["best_params"].items() if k != "scaler"}
     with pytest.raises(InputValidationError, match="best_params"):
@@ -205,7 +241,11 @@ def test_excel_workbook_has_three_sheets(inputs, params, tmp_path):
     segments = inputs["customer_segments"]
     segments.loc[segments["cluster"] == 0, "segment"] = '=HYPERLINK("http://evil.example","x")'
     workbook = build_excel_workbook(
-        _profiles(inputs, params), _tests(inputs, params), segments, params
+        _profiles(inputs, params),
+        _tests(inputs, params),
+        segments,
+        inputs["selection_candidates"],
+        params,
     )
     path = tmp_path / "segments.xlsx"
     ExcelDataset(filepath=str(path)).save(workbook)
@@ -223,11 +263,53 @@ def test_excel_workbook_has_three_sheets(inputs, params, tmp_path):
     assert book["segment_profiles"].max_row == 5
 
 
+def test_excel_workbook_has_the_full_candidates_table(inputs, params, tmp_path):
+    candidates = inputs["selection_candidates"]
+    workbook = build_excel_workbook(
+        _profiles(inputs, params),
+        _tests(inputs, params),
+        inputs["customer_segments"],
+        candidates,
+        params,
+    )
+    path = tmp_path / "segments.xlsx"
+    ExcelDataset(filepath=str(path)).save(workbook)
+
+    assert list(EXCEL_SHEETS) == [
+        "segment_profiles",
+        "feature_tests",
+        "model_selection",
+        "customer_segments",
+    ]
+    sheet = pd.read_excel(path, sheet_name="model_selection")
+    assert list(sheet.columns) == list(candidates.columns)
+    assert len(sheet) == len(candidates)  # every scored pair, not only one per K
+    chosen = sheet[sheet["verdict"] == "chosen"]
+    assert chosen[["scaler", "k"]].values.tolist() == [["standard", 4]]
+    assert set(sheet["scaler"]) == {"standard", "robust", "minmax"}
+    assert sheet["silhouette"].tolist() == pytest.approx(candidates["silhouette"].tolist())
+
+
+def test_excel_workbook_needs_the_candidate_verdicts(inputs, params):
+    with pytest.raises(InputValidationError, match="selection_candidates"):
+        build_excel_workbook(
+            _profiles(inputs, params),
+            _tests(inputs, params),
+            inputs["customer_segments"],
+            inputs["selection_candidates"].drop(columns=["verdict"]),
+            params,
+        )
+
+
 def test_excel_workbook_points_to_the_dataset_above_the_customer_limit(inputs, params):
     segments = inputs["customer_segments"]
     small = reporting_params({"workbook_max_customers": len(segments) - 1})
     workbook = build_excel_workbook(
-        _profiles(inputs, params), _tests(inputs, params), segments, small
+        _profiles(inputs, params),
+        _tests(inputs, params),
+        segments,
+        inputs["selection_candidates"],
+        small,
     )
     assert list(workbook) == list(EXCEL_SHEETS)
     note = workbook["customer_segments"]

@@ -16,8 +16,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 from customer_segmentation.errors import InputValidationError, config_file
+from customer_segmentation.pipelines.model_selection.preprocessing import (
+    PREPROCESS,
+    imputed_numeric,
+    model_declaration,
+)
 
 from . import plots
 from ._common import figure_to_base64, join_segments, require_columns, require_keys, segment_index
@@ -31,7 +37,11 @@ CATEGORY_SEPARATOR = "="
 CATEGORY_SHARE_SUFFIX = "_share"
 #: Category label of a missing value in category shares.
 MISSING_CATEGORY = "(missing)"
-EXCEL_SHEETS = ("segment_profiles", "feature_tests", "customer_segments")
+EXCEL_SHEETS = ("segment_profiles", "feature_tests", "model_selection", "customer_segments")
+#: Columns of selection_candidates the report and the workbook need (written by model_selection).
+CANDIDATE_COLUMNS = ["scaler", "k", "silhouette", "best_at_k", "verdict"]
+#: Where model_selection scored the candidates: the z-scored model input (one geometry for all).
+STANDARDIZED = "standardized"
 ASSIGNMENT_COLUMNS = ["customer_id", "cluster", "segment", "distance_to_centroid", "margin"]
 FeaturePlot = tuple[Figure, str]
 
@@ -294,6 +304,19 @@ CUSTOMER_TABLE_QUALITY_KEYS = (
 )
 
 
+#: best_params keys copied as they are into segment_summary (how the selection measured).
+SELECTION_DETAILS = (
+    "scoring_space",
+    "n_candidates",
+    "n_feasible_candidates",
+    "min_segment_share",
+    "n_customers",
+    "search_sample_size",
+    "silhouette_sample_size",
+    "silhouette_samples",
+)
+
+
 def build_segment_summary(
     best_params: dict[str, Any],
     stability_summary: dict[str, Any],
@@ -303,6 +326,13 @@ def build_segment_summary(
 ) -> dict[str, Any]:
     """Headline numbers of the run as plain JSON: model, stability, data quality, segments.
 
+    The model part comes from ``best_params``: the chosen K and scaler with their scores,
+    ``silhouette_std`` (spread of the silhouette over its samples), ``selection_stability``
+    (mean adjusted Rand index of the re-fits the selection policy ran on the choice; not the
+    bootstrap ``stability`` of the final model), the ``policy``, ``forced_k``, the
+    ``runner_up`` (with ``why_not``), the ``selection_reason`` and how the scores were measured
+    (``scoring_space``, ``silhouette_samples`` of ``silhouette_sample_size`` rows of the
+    ``search_sample_size`` search sample). Keys an older ``best_params`` lacks are ``None``.
     ``overall_profile`` (mean and median per feature over all customers) is kept so runs can be
     compared for drift.
     """
@@ -320,10 +350,16 @@ def build_segment_summary(
         "k": best_params["k"],
         "scaler": best_params["scaler"],
         "silhouette": best_params.get("silhouette"),
+        "silhouette_std": best_params.get("silhouette_std"),
         "calinski_harabasz": best_params.get("calinski_harabasz"),
         "davies_bouldin": best_params.get("davies_bouldin"),
         "min_cluster_share": best_params.get("min_cluster_share"),
+        "selection_stability": best_params.get("stability"),
+        "policy": best_params.get("policy"),
+        "forced_k": best_params.get("forced_k"),
+        "runner_up": best_params.get("runner_up"),
         "selection_reason": best_params.get("reason"),
+        **{key: best_params.get(key) for key in SELECTION_DETAILS},
         "stability": {
             key: stability_summary.get(key)
             for key in ("mean_ari", "std_ari", "n_bootstrap", "unstable_segments")
@@ -360,14 +396,19 @@ def build_excel_workbook(
     segment_profiles: pd.DataFrame,
     feature_tests: pd.DataFrame,
     customer_segments: pd.DataFrame,
+    selection_candidates: pd.DataFrame,
     params: ReportingParams,
 ) -> dict[str, pd.DataFrame]:
-    """Sheets for ``pandas.ExcelDataset``: profiles, feature tests, customer-to-segment map.
+    """Sheets for ``pandas.ExcelDataset`` (:data:`EXCEL_SHEETS`): profiles, feature tests, the
+    model-selection candidates and the customer-to-segment map.
 
-    Above ``workbook_max_customers`` customers the map is replaced by a note: a sheet holds
-    at most 1,048,575 rows, and the full map is the ``customer_segments`` dataset.
+    ``model_selection`` is the full ``selection_candidates`` table: every scored (scaler, K)
+    pair with its scores and the verdict of the selection policy. Above
+    ``workbook_max_customers`` customers the map is replaced by a note: a sheet holds at most
+    1,048,575 rows, and the full map is the ``customer_segments`` dataset.
     """
     require_columns(customer_segments, ASSIGNMENT_COLUMNS, "customer_segments")
+    require_columns(selection_candidates, CANDIDATE_COLUMNS, "selection_candidates")
     if len(customer_segments) > params.workbook_max_customers:
         assignment = pd.DataFrame(
             {
@@ -380,7 +421,7 @@ def build_excel_workbook(
         )
     else:
         assignment = customer_segments[ASSIGNMENT_COLUMNS].sort_values(["cluster", "customer_id"])
-    sheets = (segment_profiles, feature_tests, assignment)
+    sheets = (segment_profiles, feature_tests, selection_candidates, assignment)
     return {
         name: _excel_safe(sheet.reset_index(drop=True))
         for name, sheet in zip(EXCEL_SHEETS, sheets, strict=True)
@@ -527,13 +568,7 @@ def plot_optuna_landscape(optuna_trials: pd.DataFrame, params: ReportingParams) 
     return _with_png(fig)
 
 
-def scaled_model_input(
-    model_input: pd.DataFrame,
-    customer_segments: pd.DataFrame,
-    segmentation_model: Pipeline,
-    feature_transforms: dict[str, Any],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Model input passed through every step of the model but the last, and each row's cluster."""
+def _check_pipeline(segmentation_model: Any) -> None:
     if not isinstance(segmentation_model, Pipeline) or len(segmentation_model.steps) < 2:
         raise InputValidationError(
             f"is a {type(segmentation_model).__name__}, not a fitted sklearn Pipeline "
@@ -541,10 +576,50 @@ def scaled_model_input(
             "re-run the clustering pipeline",
             dataset="segmentation_model",
         )
+
+
+def scaled_model_input(
+    model_input: pd.DataFrame,
+    customer_segments: pd.DataFrame,
+    segmentation_model: Pipeline,
+    feature_transforms: dict[str, Any],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Model input passed through every step of the model but the last, and each row's cluster."""
+    _check_pipeline(segmentation_model)
     features = _model_features(feature_transforms, model_input, "model_input")
     merged = join_segments(model_input, customer_segments, "model_input")
     scaled = np.asarray(segmentation_model[:-1].transform(merged[features]), dtype="float64")
     return scaled, merged["cluster"].to_numpy()
+
+
+def standardized_model_input(
+    model_input: pd.DataFrame,
+    customer_segments: pd.DataFrame,
+    segmentation_model: Pipeline,
+    feature_transforms: dict[str, Any],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Model input in the space ``model_selection`` scores candidates in, and each row's cluster.
+
+    The numeric model features are z-scored (``StandardScaler`` over the segmented customers),
+    whatever scaler the model uses: one geometry for every scaler, as with ``scoring_space:
+    standardized``. With a ``preprocess`` step (customer table) the numeric features are first
+    imputed by the model's imputer, and its one-hot category columns (times
+    ``categorical_weight``) are appended as the model makes them, as the selection does.
+    """
+    _check_pipeline(segmentation_model)
+    features = _model_features(feature_transforms, model_input, "model_input")
+    merged = join_segments(model_input, customer_segments, "model_input")
+    if PREPROCESS in segmentation_model.named_steps:
+        numeric = list((model_declaration(segmentation_model) or {})["numeric_features"])
+        values = imputed_numeric(segmentation_model, merged, numeric).to_numpy(dtype="float64")
+        processed = np.asarray(segmentation_model[:-1].transform(merged[features]))
+        encoded = processed[:, len(numeric) :].astype("float64")
+    else:
+        values = merged[features].to_numpy(dtype="float64")
+        encoded = np.empty((len(merged), 0))
+    if values.shape[1]:
+        values = StandardScaler().fit_transform(values)
+    return np.hstack([values, encoded]), merged["cluster"].to_numpy()
 
 
 def plot_silhouette(
@@ -553,18 +628,36 @@ def plot_silhouette(
     segmentation_model: Pipeline,
     feature_transforms: dict[str, Any],
     params: ReportingParams,
+    *,
+    best_params: dict[str, Any] | None = None,
 ) -> FeaturePlot:
-    """Per-customer silhouette of the final model on a fixed-seed sample."""
-    scaled, clusters = scaled_model_input(
-        model_input, customer_segments, segmentation_model, feature_transforms
-    )
+    """Per-customer silhouette of the final segments on a fixed-seed sample.
+
+    Computed where the selection scored the candidates (``best_params["scoring_space"]``,
+    standardized features unless it says ``scaled``), so the mean line and the headline
+    silhouette measure the same thing; the headline (mean ± spread over the selection's
+    samples) is drawn as a band for comparison.
+    """
+    best_params = best_params or {}
+    if best_params.get("scoring_space", STANDARDIZED) == STANDARDIZED:
+        values, clusters = standardized_model_input(
+            model_input, customer_segments, segmentation_model, feature_transforms
+        )
+        space = "standardized features"
+    else:
+        values, clusters = scaled_model_input(
+            model_input, customer_segments, segmentation_model, feature_transforms
+        )
+        space = f"{best_params.get('scaler', 'model')}-scaled features"
     fig = plots.plot_silhouette(
-        scaled,
+        values,
         clusters,
         segment_index(customer_segments),
         sample_size=params.silhouette_sample_size,
         seed=params.random_seed,
         style=params.style,
+        space=space,
+        selection=(best_params.get("silhouette"), best_params.get("silhouette_std")),
     )
     return _with_png(fig)
 

@@ -11,9 +11,10 @@ from .report import REPORT_FIGURES, render_html_report
 
 PARAMS = "params:reporting"
 
-# Figure name -> (node function, inputs). Each node writes ``<name>_plot`` (versioned
-# MatplotlibDataset) and ``<name>_png`` (base64 PNG, in memory, for the HTML report).
-FIGURE_NODES: dict[str, tuple[Any, list[str]]] = {
+# Figure name -> (node function, inputs: a list, or a dict by argument name). Each node writes
+# ``<name>_plot`` (versioned MatplotlibDataset) and ``<name>_png`` (base64 PNG, in memory, for
+# the HTML report).
+FIGURE_NODES: dict[str, tuple[Any, list[str] | dict[str, str]]] = {
     "raw_feature_distributions": (
         nodes.plot_raw_feature_distributions,
         ["customer_features", "feature_transforms", PARAMS],
@@ -32,7 +33,14 @@ FIGURE_NODES: dict[str, tuple[Any, list[str]]] = {
     "optuna_landscape": (nodes.plot_optuna_landscape, ["optuna_trials", PARAMS]),
     "silhouette": (
         nodes.plot_silhouette,
-        ["model_input", "customer_segments", "segmentation_model", "feature_transforms", PARAMS],
+        {
+            "model_input": "model_input",
+            "customer_segments": "customer_segments",
+            "segmentation_model": "segmentation_model",
+            "feature_transforms": "feature_transforms",
+            "params": PARAMS,
+            "best_params": "best_params",
+        },
     ),
     "pca_scatter": (
         nodes.plot_pca_scatter,
@@ -90,7 +98,13 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
         ),
         node(
             nodes.build_excel_workbook,
-            ["segment_profiles", "feature_tests", "customer_segments", "params:reporting"],
+            [
+                "segment_profiles",
+                "feature_tests",
+                "customer_segments",
+                "selection_candidates",
+                PARAMS,
+            ],
             "segment_workbook",
             name="build_excel_workbook",
         ),
@@ -104,6 +118,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             "segment_actions": "segment_actions",
             "segment_stability": "segment_stability",
             "k_grid_scores": "k_grid_scores",
+            "selection_candidates": "selection_candidates",
             "params": PARAMS,
             **{name: f"{name}_png" for name in REPORT_FIGURES},
         },

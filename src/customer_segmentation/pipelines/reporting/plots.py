@@ -281,20 +281,25 @@ def plot_optuna_landscape(
 
 
 def plot_silhouette(
-    scaled: np.ndarray,
+    values: np.ndarray,
     clusters: np.ndarray,
     segments: pd.DataFrame,
     *,
     sample_size: int,
     seed: int,
     style: PlotStyle,
+    space: str = "scaled features",
+    selection: tuple[float | None, float | None] | None = None,
 ) -> Figure:
-    """Per-customer silhouette bands by segment on a fixed-seed sample of the scaled features.
+    """Per-customer silhouette bands by segment on a fixed-seed sample of ``values``.
 
-    ``segments`` is :func:`segment_index` output (cluster, label, position).
+    ``segments`` is :func:`segment_index` output (cluster, label, position). ``space`` names
+    the features ``values`` holds (title and mean line). ``selection`` is the headline
+    silhouette from the model selection as (mean, spread); when given it is drawn as a grey
+    band (mean ± spread) next to the mean of this sample.
     """
-    positions = sample_positions(len(scaled), sample_size, seed)
-    sample, labels = scaled[positions], clusters[positions]
+    positions = sample_positions(len(values), sample_size, seed)
+    sample, labels = values[positions], clusters[positions]
     fig, axes = style.new_figure(height_scale=1.2)
     ax = axes[0, 0]
     n_labels = len(np.unique(labels))
@@ -304,26 +309,58 @@ def plot_silhouette(
         scores = silhouette_samples(sample, labels)
         bottom, ticks = 0, []
         for segment in segments.itertuples():
-            values = np.sort(scores[labels == segment.cluster])
+            member = np.sort(scores[labels == segment.cluster])
             ax.fill_betweenx(
-                np.arange(bottom, bottom + len(values)),
+                np.arange(bottom, bottom + len(member)),
                 0,
-                values,
+                member,
                 color=style.colour(segment.position),
                 alpha=0.85,
             )
-            ticks.append(bottom + len(values) / 2)
-            bottom += len(values) + max(len(labels) // 100, 2)
-        ax.axvline(scores.mean(), color="red", linestyle="--", label=f"mean = {scores.mean():.3f}")
+            ticks.append(bottom + len(member) / 2)
+            bottom += len(member) + max(len(labels) // 100, 2)
+        mean = float(scores.mean())
+        ax.axvline(
+            mean, color="red", linestyle="--", label=f"mean silhouette, {space} = {mean:.3f}"
+        )
+        _selection_band(ax, selection)
         ax.set_yticks(ticks, labels=segments["label"].tolist())
         ax.invert_yaxis()  # first segment on top, as in the legends of the other plots
-        ax.legend(loc="lower right")
+        ax.legend(loc="lower right", fontsize=8)
     ax.set_title(
-        f"Silhouette per customer (sample of {len(positions):,} of {len(scaled):,}, seed {seed})"
+        f"Silhouette per customer on {space} "
+        f"(sample of {len(positions):,} of {len(values):,}, seed {seed})"
     )
     ax.set_xlabel("silhouette coefficient (-1 to 1)")
     ax.set_ylabel("customers in the sample, grouped by segment")
     return fig
+
+
+def _selection_band(ax: Axes, selection: tuple[float | None, float | None] | None) -> None:
+    """The headline silhouette of the model selection: mean ± spread as a grey band."""
+    mean, spread = selection or (None, None)
+    if mean is None or not np.isfinite(mean):
+        return
+    if spread is None or not np.isfinite(spread):
+        ax.axvline(mean, color="0.3", linestyle=":", label=f"model selection: {mean:.3f}")
+        return
+    # At least a hair wide, so a spread of 0.0003 still shows.
+    half = max(float(spread), 0.002)
+    ax.axvspan(
+        mean - half,
+        mean + half,
+        color="0.5",
+        alpha=0.35,
+        label=f"model selection: {mean:.3f} ± {format_spread(spread)}",
+    )
+
+
+def format_spread(spread: float) -> str:
+    """A silhouette spread: 3 decimals, or one significant digit below 0.0005 (``0.0003``)."""
+    spread = abs(float(spread))
+    if spread == 0 or spread >= 0.0005:
+        return f"{spread:.3f}"
+    return f"{spread:.{-math.floor(math.log10(spread))}f}"
 
 
 def plot_pca_scatter(

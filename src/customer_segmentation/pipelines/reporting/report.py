@@ -19,8 +19,15 @@ import pandas as pd
 from customer_segmentation.errors import InputValidationError
 
 from ._common import require_columns, require_keys, segment_index
-from .nodes import CATEGORY_SEPARATOR, CATEGORY_SHARE_SUFFIX, RFM_MIX_PREFIX
+from .nodes import (
+    CANDIDATE_COLUMNS,
+    CATEGORY_SEPARATOR,
+    CATEGORY_SHARE_SUFFIX,
+    RFM_MIX_PREFIX,
+    STANDARDIZED,
+)
 from .params import ReportingParams
+from .plots import format_spread
 
 TEMPLATE = "report.html.j2"
 REPORT_FIGURES = (
@@ -38,6 +45,27 @@ REPORT_FIGURES = (
     "segment_shares",
 )
 MISSING = "–"
+CHOSEN = "chosen"
+RUNNER_UP = "runner-up: "
+#: The selection policies of model_selection, in the analyst's words.
+POLICY_RULES = {
+    "largest_stable_k": (
+        "take the largest K whose silhouette cannot be told apart from the best one and whose "
+        "segments come back when the model is re-fitted on other samples of customers"
+    ),
+    "max_silhouette": "take the K with the highest mean silhouette",
+}
+CANDIDATE_HEADERS = [
+    "K",
+    "scaler",
+    "silhouette ↑",
+    "Calinski-Harabasz ↑",
+    "Davies-Bouldin ↓",
+    "smallest segment",
+    "knee",
+    "stability ↑",
+    "verdict",
+]
 
 
 @lru_cache(maxsize=1)
@@ -81,6 +109,14 @@ def fmt_value(value: Any) -> str:
         decimals = 0 if abs(value) >= 1000 else 2 if abs(value) >= 10 else 3
         return f"{value:,.{decimals}f}"
     return str(value)
+
+
+def fmt_score(value: Any, spread: Any = None) -> str:
+    """A score with 3 decimals, ``± spread`` when the spread is known: ``0.431 ± 0.004``."""
+    if _missing(value):
+        return MISSING
+    text = f"{float(value):.3f}"
+    return text if _missing(spread) else f"{text} ± {format_spread(spread)}"
 
 
 def fmt_p(value: Any) -> str:
@@ -203,7 +239,7 @@ def _headline(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("Customers segmented", fmt_int(summary["customers_segmented"])),
         ("Segments (K)", fmt_int(summary["k"])),
         ("Scaler", str(summary["scaler"])),
-        ("Silhouette", fmt_value(summary.get("silhouette"))),
+        ("Silhouette", fmt_score(summary.get("silhouette"), summary.get("silhouette_std"))),
         ("Stability (mean ARI)", fmt_value(stability.get("mean_ari"))),
         (read_label, fmt_int(raw)),
         (rejected_label, f"{fmt_int(rejected)} ({fmt_pct(rejected / raw if raw else None)})"),
@@ -211,6 +247,25 @@ def _headline(summary: dict[str, Any]) -> list[tuple[str, str]]:
     if "revenue_total" in summary:
         items.insert(1, ("Net revenue", fmt_value(summary["revenue_total"])))
     return items
+
+
+def _model_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """The "Selected model" table: K, scaler and the scores of the choice."""
+    rows = [
+        ["K", fmt_value(summary.get("k"))],
+        ["scaler", fmt_value(summary.get("scaler"))],
+        ["silhouette", fmt_score(summary.get("silhouette"), summary.get("silhouette_std"))],
+        ["Calinski-Harabasz", fmt_value(summary.get("calinski_harabasz"))],
+        ["Davies-Bouldin", fmt_score(summary.get("davies_bouldin"))],
+        ["smallest segment share", fmt_pct(summary.get("min_cluster_share"))],
+    ]
+    if summary.get("selection_stability") is not None:
+        rows.append(
+            ["stability of the choice (re-fits)", fmt_score(summary["selection_stability"])]
+        )
+    if summary.get("policy") is not None:
+        rows.append(["selection policy", str(summary["policy"])])
+    return rows
 
 
 def _data_quality(quality: dict[str, Any]) -> dict[str, Any]:
@@ -259,6 +314,152 @@ def _data_quality(quality: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _number(value: Any) -> float | None:
+    """A finite float, or None (missing, NaN, not a number)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _flag(value: Any) -> bool:
+    """A bool column cell as written by pandas or read back from CSV (``True``/``"True"``)."""
+    return str(value).strip().lower() in {"true", "1", "1.0", "yes"}
+
+
+def _chosen_position(candidates: pd.DataFrame, summary: dict[str, Any]) -> Any:
+    """Index of the chosen row: verdict ``chosen``, else the summary's K and scaler."""
+    chosen = candidates.index[candidates["verdict"].astype(str) == CHOSEN]
+    if not len(chosen):
+        chosen = candidates.index[
+            (candidates["k"] == summary["k"])
+            & (candidates["scaler"].astype(str) == str(summary["scaler"]))
+        ]
+    return chosen[0] if len(chosen) else None
+
+
+def _candidate_row(row: pd.Series) -> list[str]:
+    def get(name: str) -> Any:
+        return row.get(name)
+
+    return [
+        fmt_int(get("k")),
+        str(get("scaler")),
+        fmt_score(get("silhouette"), get("silhouette_std")),
+        fmt_value(_number(get("calinski_harabasz"))),
+        fmt_score(get("davies_bouldin")),
+        fmt_pct(_number(get("min_cluster_share"))),
+        "✓" if _flag(get("is_knee")) else "",
+        fmt_score(_number(get("stability")), _number(get("stability_std"))),
+        str(get("verdict")),
+    ]
+
+
+def _runner_up(summary: dict[str, Any], candidates: pd.DataFrame) -> dict[str, Any] | None:
+    """The runner-up from the summary (best_params), else the candidates' ``runner-up`` row."""
+    runner = summary.get("runner_up")
+    if isinstance(runner, dict) and runner.get("k") is not None:
+        return runner
+    rows = candidates[candidates["verdict"].astype(str).str.startswith(RUNNER_UP)]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return {**{key: row.get(key) for key in row.index}, "why_not": row["verdict"]}
+
+
+def _runner_up_text(runner: dict[str, Any] | None, summary: dict[str, Any]) -> str:
+    if runner is None:
+        if summary.get("forced_k") is not None:
+            return (
+                f"none: K was fixed to {summary['forced_k']} by the forced_k parameter, so only "
+                "the scalers at that K were compared."
+            )
+        return "none: no other K gave a feasible segmentation."
+    stability = _number(runner.get("stability"))
+    why = str(runner.get("why_not") or MISSING).removeprefix(RUNNER_UP)
+    return (
+        f"K = {fmt_int(runner.get('k'))} ({runner.get('scaler')} scaler), silhouette "
+        f"{fmt_score(runner.get('silhouette'), runner.get('silhouette_std'))}"
+        + ("" if stability is None else f", stability {fmt_score(stability)}")
+        + f". Why it lost: {why}."
+    )
+
+
+def _rule_text(summary: dict[str, Any]) -> str | None:
+    policy, forced = summary.get("policy"), summary.get("forced_k")
+    if forced is not None:
+        return f"K fixed to {forced} by the forced_k parameter; the best scaler at that K."
+    if policy is None:
+        return None
+    rule = POLICY_RULES.get(str(policy))
+    return f"{policy}: {rule}." if rule else f"{policy}."
+
+
+def _silhouette_note(summary: dict[str, Any]) -> str:
+    """How the silhouette was measured, in one line."""
+    space = summary.get("scoring_space")
+    where = {
+        STANDARDIZED: "scored on standardized features (z-scores of the model features), "
+        "the same scale for every scaler",
+        "scaled": "scored in each scaler's own scaled features",
+    }.get(str(space), "as scored by the model selection")
+    samples, size = summary.get("silhouette_samples"), summary.get("silhouette_sample_size")
+    if samples is None or size is None:
+        return f"Silhouette: mean ± spread where the spread is known, {where}."
+    search = summary.get("search_sample_size")
+    if search is not None and search <= size:
+        return (
+            f"Silhouette: the mean over all {fmt_int(search)} customers ± its standard error "
+            f"(how much another sample of as many customers would move it), {where}."
+        )
+    of = f" of the search sample ({fmt_int(search)} customers)" if search is not None else ""
+    return (
+        f"Silhouette: mean over {fmt_int(samples)} samples of {fmt_int(size)} customers{of}, "
+        "each stratified per segment so small segments count; ± is how much it moves from "
+        f"one sample of that many customers to another, {where}."
+    )
+
+
+def _why_k(summary: dict[str, Any], selection_candidates: pd.DataFrame) -> dict[str, Any]:
+    """The "Why K = n" section: the rule, one row per K representative, the runner-up."""
+    require_columns(selection_candidates, CANDIDATE_COLUMNS, "selection_candidates")
+    candidates = selection_candidates.reset_index(drop=True)
+    chosen = _chosen_position(candidates, summary)
+    shown = candidates[candidates["best_at_k"].map(_flag) | (candidates.index == chosen)]
+    shown = shown.sort_values("k", kind="stable")
+    hidden = sorted(set(candidates["k"].astype(int)) - set(shown["k"].astype(int)))
+    share = summary.get("min_segment_share")
+    n_candidates = summary.get("n_candidates") or len(candidates)
+    n_feasible = summary.get("n_feasible_candidates")
+    if n_feasible is None and "feasible" in candidates:
+        n_feasible = int(candidates["feasible"].map(_flag).sum())
+    return {
+        "k": summary["k"],
+        "rule": _rule_text(summary),
+        "reason": summary.get("selection_reason"),
+        "table": {
+            "columns": CANDIDATE_HEADERS,
+            "rows": [_candidate_row(row) for _, row in shown.iterrows()],
+            "chosen": [index == chosen for index in shown.index],
+        },
+        "runner_up": _runner_up_text(_runner_up(summary, candidates), summary),
+        "silhouette_note": _silhouette_note(summary),
+        "hidden": (
+            f"K = {', '.join(map(str, hidden))} not shown: no scaler gave every segment at "
+            f"least {fmt_pct(share) if share is not None else 'the minimum share'} of customers."
+            if hidden
+            else None
+        ),
+        "counts": (
+            f"One row per K (its representative scaler) of {fmt_int(n_candidates)} scored "
+            f"(scaler, K) pairs"
+            + (f", {fmt_int(n_feasible)} feasible" if n_feasible is not None else "")
+            + "; the workbook sheet model_selection lists them all."
+        ),
+    }
+
+
 def render_html_report(
     *,
     segment_summary: dict[str, Any],
@@ -267,12 +468,14 @@ def render_html_report(
     segment_actions: pd.DataFrame,
     segment_stability: pd.DataFrame,
     k_grid_scores: pd.DataFrame,
+    selection_candidates: pd.DataFrame,
     params: ReportingParams,
     **figures: str,
 ) -> str:
     """The report as one HTML string; ``figures`` are base64 PNGs named as in REPORT_FIGURES.
 
-    Keyword-only: the node maps every input by name.
+    ``selection_candidates`` (every scored scaler and K with the policy's verdict) feeds the
+    "Why K = n" section. Keyword-only: the node maps every input by name.
     """
     if set(figures) != set(REPORT_FIGURES):
         raise TypeError(
@@ -300,18 +503,10 @@ def render_html_report(
             segment_summary.get("overall_profile") or {},
             params,
         ),
-        "model": [
-            [name, fmt_value(segment_summary.get(key))]
-            for name, key in (
-                ("K", "k"),
-                ("scaler", "scaler"),
-                ("silhouette", "silhouette"),
-                ("Calinski-Harabasz", "calinski_harabasz"),
-                ("Davies-Bouldin", "davies_bouldin"),
-                ("smallest segment share", "min_cluster_share"),
-            )
-        ],
+        "model": _model_rows(segment_summary),
+        "why_k": _why_k(segment_summary, selection_candidates),
         "k_grid": table(grid),
+        "scoring_space": segment_summary.get("scoring_space"),
         "stability": segment_summary["stability"],
         "stability_table": table(
             segment_stability.merge(
