@@ -1,5 +1,6 @@
 """The benchmarks run end to end at their smallest settings (the scale benchmark with
-`--quick` on 20,000 lines, the model-selection benchmark on 3,000 customers).
+`--quick` on 20,000 lines, the model-selection benchmark on 3,000 customers, the planted
+recovery benchmark with `--quick` on one 20,000-line data set).
 
 Only that it runs and reports every section is checked: its figures depend on the machine
 and are never asserted. `make bench` runs the real sizes.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +76,28 @@ def test_model_selection_benchmark_runs_every_node(tmp_path: Path):
     for step in (*steps, "select_best_params"):
         assert step in result.stdout
     assert "customers 3,000" in result.stdout
+
+
+def test_planted_recovery_benchmark_reports_every_column(tmp_path: Path):
+    report = tmp_path / "planted.json"
+    command = [
+        sys.executable,
+        str(PROJECT_ROOT / "benchmarks" / "planted_recovery.py"),
+        "--quick",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--json",
+        str(report),
+    ]
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (
+        "| data (lines, seed, groups, overlap) |" in result.stdout and "Targets:" in result.stdout
+    )
+    (row,) = json.loads(report.read_text())
+    assert row["data"] == "20k s7 g4 o1" and row["customers"] > 0
+    assert re.fullmatch(r"\w+ K=\d+", row["chosen"])
+    assert -1 <= row["ari"] <= 1 and -1 <= row["plain_ari"] <= 1 and -1 <= row["oracle_ari"] <= 1
