@@ -24,25 +24,25 @@ pytestmark = pytest.mark.slow
 SMOKE_LINES = 20_000
 
 
-def test_benchmark_reports_every_stage_and_target(tmp_path: Path):
-    report = tmp_path / "report.json"
-    command = [
-        sys.executable,
-        str(PROJECT_ROOT / "benchmarks" / "scale_benchmark.py"),
-        str(SMOKE_LINES),
-        "--quick",
-        "--data-dir",
-        str(tmp_path / "data"),
-        "--json",
-        str(report),
-    ]
+def run_benchmark(script: str, *args: str, cwd: Path = PROJECT_ROOT) -> str:
+    """Run ``benchmarks/<script>`` with ``args``; return its standard output (it must succeed)."""
+    command = [sys.executable, str(PROJECT_ROOT / "benchmarks" / script), *args]
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "MPLBACKEND": "Agg"}
     result = subprocess.run(
-        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "| size | step | run s |" in result.stdout
-    assert "Targets:" in result.stdout
+    return result.stdout
+
+
+def test_benchmark_reports_every_stage_and_target(tmp_path: Path):
+    report = tmp_path / "report.json"
+    data = str(tmp_path / "data")
+    stdout = run_benchmark(
+        "scale_benchmark.py", str(SMOKE_LINES), "--quick", "--data-dir", data, "--json", str(report)
+    )
+    assert "| size | step | run s |" in stdout
+    assert "Targets:" in stdout
 
     figures = json.loads(report.read_text())
     steps = {row["step"] for row in figures["rows"]}
@@ -62,41 +62,20 @@ def test_benchmark_reports_every_stage_and_target(tmp_path: Path):
 
 
 def test_model_selection_benchmark_runs_every_node(tmp_path: Path):
-    command = [
-        sys.executable,
-        str(PROJECT_ROOT / "benchmarks" / "model_selection_benchmark.py"),
-        "3000",
-    ]
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"}
-    result = subprocess.run(
-        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    stdout = run_benchmark("model_selection_benchmark.py", "3000", cwd=tmp_path)
     steps = ("draw_search_sample", "score_k_grid", "run_study", "assess_candidates")
     for step in (*steps, "select_best_params"):
-        assert step in result.stdout
-    assert "customers 3,000" in result.stdout
+        assert step in stdout
+    assert "customers 3,000" in stdout
 
 
 def test_planted_recovery_benchmark_reports_every_column(tmp_path: Path):
     report = tmp_path / "planted.json"
-    command = [
-        sys.executable,
-        str(PROJECT_ROOT / "benchmarks" / "planted_recovery.py"),
-        "--quick",
-        "--data-dir",
-        str(tmp_path / "data"),
-        "--json",
-        str(report),
-    ]
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "MPLBACKEND": "Agg"}
-    result = subprocess.run(
-        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    data = str(tmp_path / "data")
+    stdout = run_benchmark(
+        "planted_recovery.py", "--quick", "--data-dir", data, "--json", str(report)
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert (
-        "| data (lines, seed, groups, overlap) |" in result.stdout and "Targets:" in result.stdout
-    )
+    assert "| data (lines, seed, groups, overlap) |" in stdout and "Targets:" in stdout
     (row,) = json.loads(report.read_text())
     assert row["data"] == "20k s7 g4 o1" and row["customers"] > 0
     assert re.fullmatch(r"\w+ K=\d+", row["chosen"])

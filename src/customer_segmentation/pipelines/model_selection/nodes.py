@@ -31,6 +31,7 @@ from customer_segmentation.pipelines.model_selection.preprocessing import (
     build_preprocessor,
 )
 from customer_segmentation.pipelines.model_selection.scoring import (
+    SCORES,
     evaluate_clustering,
     refit_stability,
 )
@@ -40,30 +41,8 @@ from customer_segmentation.scalers import PASSTHROUGH, fit_transform_scaler
 logger = logging.getLogger(__name__)
 
 ROOT = "model_selection"
-TRIAL_COLUMNS = [
-    "number",
-    "scaler",
-    "k",
-    "silhouette",
-    "silhouette_std",
-    "calinski_harabasz",
-    "davies_bouldin",
-    "min_cluster_share",
-    "inertia",
-    "duration_s",
-    "state",
-    "feasible",
-    "cached",
-]
+TRIAL_COLUMNS = ["number", "scaler", "k", *SCORES, "duration_s", "state", "feasible", "cached"]
 RESULT_ATTR = "result"
-_METRICS = (
-    "silhouette",
-    "silhouette_std",
-    "calinski_harabasz",
-    "davies_bouldin",
-    "min_cluster_share",
-    "inertia",
-)
 
 
 @dataclass(frozen=True)
@@ -282,7 +261,7 @@ def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFram
         if trial.state == optuna.trial.TrialState.COMPLETE
     ]
     cache = {
-        (result["scaler"], result["k"]): {name: result[name] for name in _METRICS}
+        (result["scaler"], result["k"]): {name: result[name] for name in SCORES}
         for result in results
     }
     if params.uses_grid:

@@ -24,16 +24,12 @@ import numpy as np
 import pandas as pd
 
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
+from customer_segmentation.pipelines.model_selection.scoring import SCORES
 
 CANDIDATE_COLUMNS = [
     "scaler",
     "k",
-    "silhouette",
-    "silhouette_std",
-    "calinski_harabasz",
-    "davies_bouldin",
-    "min_cluster_share",
-    "inertia",
+    *SCORES,
     "feasible",
     "is_knee",
     "best_at_k",
@@ -64,7 +60,7 @@ def candidate_table(
         .rename(columns={"number": "trial_number"})
         .copy()
     )
-    for column in ("silhouette_std", "calinski_harabasz", "davies_bouldin", "inertia"):
+    for column in SCORES:
         if column not in table:  # trials stored before the column existed
             table[column] = 0.0 if column == "silhouette_std" else np.nan
     table["k"] = table["k"].astype(int)

@@ -26,6 +26,15 @@ from customer_segmentation.pipelines.model_selection.params import (
     SelectionParams,
 )
 
+#: The scores of one candidate, as :func:`evaluate_clustering` returns them.
+SCORES = (
+    "silhouette",
+    "silhouette_std",
+    "calinski_harabasz",
+    "davies_bouldin",
+    "min_cluster_share",
+    "inertia",
+)
 _SILHOUETTE_STREAM, _STABILITY_STREAM = 1, 2
 _BLOCK_ROWS = 1024
 

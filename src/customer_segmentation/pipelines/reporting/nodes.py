@@ -578,6 +578,18 @@ def _check_pipeline(segmentation_model: Any) -> None:
         )
 
 
+def _segmented_input(
+    model_input: pd.DataFrame,
+    customer_segments: pd.DataFrame,
+    segmentation_model: Any,
+    feature_transforms: dict[str, Any],
+) -> tuple[list[str], pd.DataFrame]:
+    """The model's features and the model input joined to each customer's cluster."""
+    _check_pipeline(segmentation_model)
+    features = _model_features(feature_transforms, model_input, "model_input")
+    return features, join_segments(model_input, customer_segments, "model_input")
+
+
 def scaled_model_input(
     model_input: pd.DataFrame,
     customer_segments: pd.DataFrame,
@@ -585,9 +597,9 @@ def scaled_model_input(
     feature_transforms: dict[str, Any],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Model input passed through every step of the model but the last, and each row's cluster."""
-    _check_pipeline(segmentation_model)
-    features = _model_features(feature_transforms, model_input, "model_input")
-    merged = join_segments(model_input, customer_segments, "model_input")
+    features, merged = _segmented_input(
+        model_input, customer_segments, segmentation_model, feature_transforms
+    )
     scaled = np.asarray(segmentation_model[:-1].transform(merged[features]), dtype="float64")
     return scaled, merged["cluster"].to_numpy()
 
@@ -606,9 +618,9 @@ def standardized_model_input(
     imputed by the model's imputer, and its one-hot category columns (times
     ``categorical_weight``) are appended as the model makes them, as the selection does.
     """
-    _check_pipeline(segmentation_model)
-    features = _model_features(feature_transforms, model_input, "model_input")
-    merged = join_segments(model_input, customer_segments, "model_input")
+    features, merged = _segmented_input(
+        model_input, customer_segments, segmentation_model, feature_transforms
+    )
     if PREPROCESS in segmentation_model.named_steps:
         numeric = list((model_declaration(segmentation_model) or {})["numeric_features"])
         values = imputed_numeric(segmentation_model, merged, numeric).to_numpy(dtype="float64")
