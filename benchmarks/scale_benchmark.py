@@ -459,14 +459,17 @@ def targets(
             )
         )
     if notebook:
-        met = notebook["speedup"] >= NOTEBOOK_SPEEDUP_TARGET and notebook["same_k"]
+        # The K may differ by design: the notebook takes the best silhouette, the project
+        # its selection policy (docs/benchmarks.md, "Segment choice").
+        met = notebook["speedup"] >= NOTEBOOK_SPEEDUP_TARGET
         lines.append(
             verdict(
                 applies(met, notebook["customers"] >= NOTEBOOK_CUSTOMERS),
                 f"notebook vs project on {human(notebook['customers'])} customers: "
                 f"{notebook['speedup']:.1f}x faster (>= {NOTEBOOK_SPEEDUP_TARGET:.0f}x at "
-                f"{human(NOTEBOOK_CUSTOMERS)}), K {notebook['notebook_k']} vs "
-                f"{notebook['project_k']} (project scaler {notebook['project_scaler']})",
+                f"{human(NOTEBOOK_CUSTOMERS)}); K {notebook['notebook_k']} (best silhouette) "
+                f"vs {notebook['project_k']} (selection policy, scaler "
+                f"{notebook['project_scaler']})",
             )
         )
     return lines
