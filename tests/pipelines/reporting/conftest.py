@@ -278,7 +278,7 @@ def build_inputs() -> dict[str, Any]:
     k_grid = _k_grid(scaled)
     candidates = _selection_candidates(k_grid, best_params)
     runner_up = _describe(candidates, RUNNER_UP_K)
-    best_params["runner_up"] = {**runner_up, "why_not": f"runner-up: {RUNNER_UP_WHY}"}
+    best_params["runner_up"] = {**runner_up, "why_not": RUNNER_UP_WHY}
     best_params["reason"] = (
         f"K=4 (standard): silhouette {best_params['silhouette']:.3f} ± 0.008, re-fits agree "
         "0.97. Rule: policy largest_stable_k: the largest K whose silhouette cannot be told "

@@ -23,7 +23,13 @@ from customer_segmentation.pipelines.reporting.nodes import (
 )
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 
-from .conftest import MODEL_FEATURES, NOISE_FEATURE, profiling_without, reporting_params
+from .conftest import (
+    MODEL_FEATURES,
+    NOISE_FEATURE,
+    RUNNER_UP_WHY,
+    profiling_without,
+    reporting_params,
+)
 
 
 def _profiles(inputs: dict[str, Any], params: ReportingParams) -> pd.DataFrame:
@@ -207,7 +213,7 @@ def test_segment_summary_carries_the_selection(inputs, params):
     assert summary["selection_stability"] == pytest.approx(0.97)
     assert summary["policy"] == "largest_stable_k" and summary["forced_k"] is None
     assert summary["runner_up"]["k"] == 3
-    assert summary["runner_up"]["why_not"].startswith("runner-up: ")
+    assert summary["runner_up"]["why_not"] == RUNNER_UP_WHY
     assert summary["selection_reason"] == best["reason"]
     assert summary["scoring_space"] == "standardized"
     assert (summary["silhouette_samples"], summary["silhouette_sample_size"]) == (5, 200)

@@ -426,7 +426,7 @@ def select_best_params(
     """The chosen scaler and K with their scores, the rule applied and the runner-up."""
     table = selection_candidates
     chosen = table.index[table["verdict"] == policy.CHOSEN][0]
-    runner = table.index[table["verdict"].str.startswith("runner-up")]
+    runner = table.index[table["verdict"].str.startswith(policy.RUNNER_UP)]
     runner_up = runner[0] if len(runner) else None
     best = table.loc[chosen]
     return {
@@ -439,7 +439,7 @@ def select_best_params(
         if runner_up is None
         else {
             **policy.describe(table.loc[runner_up]),
-            "why_not": str(table.at[runner_up, "verdict"]),
+            "why_not": str(table.at[runner_up, "verdict"]).removeprefix(policy.RUNNER_UP),
         },
         "study_name": stored_study_name(sample, params),
         "n_candidates": len(table),

@@ -41,6 +41,7 @@ CANDIDATE_COLUMNS = [
     "verdict",
 ]
 CHOSEN = "chosen"
+RUNNER_UP = "runner-up: "
 
 
 def candidate_table(
@@ -157,7 +158,7 @@ def verdicts(
         else:
             out.append("lower mean silhouette")
         if i == runner_up:
-            out[-1] = f"runner-up: {out[-1]}"
+            out[-1] = f"{RUNNER_UP}{out[-1]}"
     return out
 
 
@@ -199,7 +200,7 @@ def explain(
         )
     if runner_up is not None:
         other = candidates.loc[runner_up]
-        reason = str(other["verdict"]).removeprefix("runner-up: ")
+        reason = str(other["verdict"]).removeprefix(RUNNER_UP)
         text += (
             f" Runner-up K={int(other['k'])} ({other['scaler']}, silhouette "
             f"{other['silhouette']:.3f}): {reason}."
