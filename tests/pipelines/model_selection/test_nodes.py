@@ -321,7 +321,9 @@ def test_fewer_customers_than_the_largest_k(blobs):
         nodes.draw_search_sample(frame.head(5), settings_for())
     message = str(error.value)
     assert "dataset 'model_input'" in message and "model_selection.k_range.max" in message
-    assert "5 customers, fewer than the largest K 6" in message
+    assert "5 customers; the largest K 6 needs at least 7" in message
+    with pytest.raises(InputValidationError, match="the largest K 6 needs at least 7"):
+        nodes.draw_search_sample(frame.head(6), settings_for())  # as many customers as K
 
 
 # ---- numeric-only (transaction) path unchanged, mixed input ------------------------------

@@ -72,7 +72,7 @@ def draw_search_sample(
 
     With ``sampling.seed`` fixed, the same customers give the same rows whatever their
     order. At most ``search_sample_size`` customers are kept (all when fewer; the parameter
-    model makes it at least ``k_range.max``). Raises when ``model_input`` holds fewer
+    model makes it at least ``k_range.max``). Raises when ``model_input`` holds no more
     customers than ``k_range.max`` (the K grid fits every K of the range).
 
     ``feature_transforms`` tells numeric from categorical features (see
@@ -82,10 +82,11 @@ def draw_search_sample(
     """
     frame, spec = model_input_spec(model_input, feature_transforms)
     largest_k = params.k_range.max  # the K grid fits every K of k_range, even with forced_k
-    if len(frame) < largest_k:
+    if len(frame) <= largest_k:  # silhouette needs more customers than clusters
         raise InputValidationError(
-            f"has {len(frame)} customers, fewer than the largest K {largest_k}",
-            f"lower k_range.max to at most {len(frame)} or provide more customers",
+            f"has {len(frame)} customers; the largest K {largest_k} needs at least "
+            f"{largest_k + 1} (silhouette compares each customer with the other segments)",
+            f"lower k_range.max to at most {len(frame) - 1} or provide more customers",
             dataset="model_input",
             parameter=f"{ROOT}.k_range.max",
         )
