@@ -78,6 +78,9 @@ def test_values_out_of_range_or_of_the_wrong_type_are_named(clustering, paramete
         ({"goal": "  "}, "rules.0.goal", "has no goal"),
         ({"name": ""}, "rules.0.name", "has no name"),
         ({"name": "Loyal Regulars"}, "rules", "names ['Loyal Regulars'] more than once"),
+        # Excel cannot hold control characters: the workbook would fail after the model
+        ({"name": "Big\x07Spenders"}, "rules.0.name", "contains the control character '\\x07'"),
+        ({"actions": ["Call\x1b"]}, "rules.0.actions", "contains the control character"),
     ],
 )
 def test_bad_naming_rules_are_named(rule_changes, parameter, problem):

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.pipeline import Pipeline
@@ -125,6 +126,18 @@ def test_centroid_heatmap_names_segments(inputs, params):
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     segments = inputs["customer_segments"].drop_duplicates("cluster").sort_values("cluster")
     assert ticks == segments["segment"].tolist()
+
+
+@pytest.mark.parametrize("name", ["centroid_heatmap", "segment_shares", "silhouette"])
+def test_segment_names_with_dollar_signs_are_drawn_as_text(name, inputs, params):
+    # "$...$" would be a TeX formula for matplotlib; "$$" even fails to render
+    names = {0: "Big spenders ($$)", 1: "Save $5-$10"}
+    segments = inputs["customer_segments"]
+    segments["segment"] = segments["cluster"].map(names).fillna(segments["segment"])
+    fig, png = _call(name, inputs, params)
+    assert base64.b64decode(png, validate=True).startswith(PNG_MAGIC)
+    shown = " ".join(text.get_text() for text in fig.findobj(Text))
+    assert "Save $5-$10" in shown and "Big spenders ($$)" in shown
 
 
 def test_segment_shares_without_revenue(inputs, params):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -13,17 +14,35 @@ from customer_segmentation.pipelines.model_selection.params import KMeansParams
 Direction = Literal["high", "low", "mid"]
 
 
+#: Characters an Excel cell cannot hold (openpyxl refuses them): the workbook would fail
+#: after the model is saved.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: str, field: str) -> str:
+    """``value`` if it has no control character."""
+    found = _CONTROL.search(value)
+    if found:
+        raise invalid(
+            f"contains the control character {found.group()!r}, which the workbook cannot hold",
+            f"remove it from the {field}",
+        )
+    return value
+
+
 def _text(value: str, field: str) -> str:
     """``value`` if it has a non-blank character (a blank name or goal names nothing)."""
     if not value.strip():
         raise invalid(f"has no {field}", f"set {field} to a text")
-    return value
+    return _printable(value, field)
 
 
 def _actions(actions: tuple[str, ...]) -> tuple[str, ...]:
     """A non-empty list of non-blank texts (every segment gets something to do)."""
     if not actions or not all(action.strip() for action in actions):
         raise invalid("must be a non-empty list of texts", "list at least one action")
+    for action in actions:
+        _printable(action, "action")
     return actions
 
 
@@ -76,6 +95,11 @@ class FeatureLabels(Parameters):
 
     high: str
     low: str
+
+    @field_validator("high", "low")
+    @classmethod
+    def _has_text(cls, value: str, info: ValidationInfo) -> str:
+        return _text(value, f"{info.field_name} label")
 
 
 class FallbackParams(Parameters):

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from scipy import stats
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -432,6 +433,10 @@ def build_excel_workbook(
 
 
 def _with_png(fig: Figure) -> FeaturePlot:
+    """The figure, its text taken literally, and its PNG for the HTML report."""
+    for text in fig.findobj(Text):
+        # a segment name such as "Save $5-$10" is text, not a TeX formula
+        text.set_parse_math(False)
     return fig, figure_to_base64(fig)
 
 
