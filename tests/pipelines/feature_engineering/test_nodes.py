@@ -105,6 +105,17 @@ class TestAggregateCustomers:
         assert b["mean_days_between_purchases"] == pytest.approx(12)
         assert b["return_rate"] == 0
 
+    def test_free_orders_only_are_no_returns(self):
+        free = clean_table(
+            [
+                ("1", "P1", 2.0, "2011-01-01 10:00", 0.0, "F"),  # a free order, nothing returned
+                ("2", "P1", 1.0, "2011-01-02 10:00", 0.0, "G"),  # a free order, returned
+                ("C3", "P1", -1.0, "2011-01-03 10:00", 5.0, "G"),
+            ]
+        )
+        features = aggregate_customers(free, dt.date(2011, 2, 2)).execute()
+        assert features.set_index("customer_id")["return_rate"].to_dict() == {"F": 0.0, "G": 1.0}
+
 
 def metrics(n: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)

@@ -84,7 +84,8 @@ def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) ->
     - ``mean_days_between_purchases``: (last - first order day) / (orders - 1); for a
       single order the gap is still open, so it is the tenure (a lower bound).
     - ``return_rate``: returned value / ordered value, capped at 1 (returns of orders made
-      before the data starts can exceed it).
+      before the data starts can exceed it); 0 for a customer whose orders were all free
+      and who returned nothing.
     - ``distinct_products``: distinct stock codes ordered; null when the export has no
       product column (the feature is then unknown, not zero).
     """
@@ -150,7 +151,12 @@ def aggregate_customers(clean_transactions: ir.Table, snapshot_date: dt.date) ->
             (c.last_day - c.first_day) / (c.frequency - 1),
             tenure.cast("float64"),
         ),
-        return_rate=ibis.least(c.returned_value / c.ordered_value, 1.0),
+        # nothing paid for (free orders only): nothing of value to return, unless returned
+        return_rate=ibis.ifelse(
+            c.ordered_value > 0,
+            ibis.least(c.returned_value / c.ordered_value, 1.0),
+            ibis.ifelse(c.returned_value > 0, 1.0, 0.0),
+        ),
         distinct_products=c.distinct_products.cast("int64"),
         units_per_order=c.units / c.frequency,
     ).order_by("customer_id")
