@@ -2,21 +2,35 @@
 
 Kedro loads this module for the project commands (``kedro run`` ...). Bad input data or
 configuration ends the run with a one-line ``Error: ...`` naming what to fix and exit status
-1; ``kedro run --verbose`` shows the full traceback instead.
+1; ``kedro run --verbose`` shows the full traceback instead. Besides the project's own
+:class:`InputValidationError`, the run recognises:
+
+- a dataset that cannot be read or written (``DatasetError``), and a CSV that DuckDB rejects
+  while a node reads it: the message names the line, quotes its start and says the fix. Where
+  the reader names no line (DuckDB's dialect sniffer), or reads a broken file as a single
+  column, the file itself is read to find the line. Only a cause in the catalog entry (a
+  missing file, a wrong type or format) points at ``catalog.yml``;
+- an unknown ``--env``, a YAML file in ``conf/`` that does not parse (file, line and column),
+  and two files of an environment that define the same key.
+
+The explaining is done by :mod:`customer_segmentation.diagnostics`; this module only adds
+``--verbose`` to Kedro's ``run`` and prints the line.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import os
 from collections.abc import Callable
 from typing import Any
 
 import click
 from kedro.framework.cli.project import run as kedro_run
-from kedro.io import DatasetError
 
-from customer_segmentation.errors import InputValidationError, config_file, set_config_env
+from customer_segmentation.diagnostics.project import Project
+from customer_segmentation.diagnostics.run_errors import error_line
+from customer_segmentation.errors import InputValidationError, set_config_env
 
 
 @click.group(name="customer-segmentation")
@@ -24,18 +38,13 @@ def cli() -> None:
     """Commands of the customer-segmentation project."""
 
 
-def dataset_error_line(error: DatasetError) -> str:
-    """One line for a dataset that cannot be read or written (missing or corrupt file ...)."""
-    name, _, detail = str(error).partition(":")
-    # "Failed while loading data from dataset <repr>.\n<what the reader said>\n\n<details>":
-    # keep the reader's first paragraph, without the echo of the offending line.
-    _, _, said = detail.strip().partition("\n")
-    paragraph = said.strip().split("\n\n")[0].splitlines() or [detail]
-    problem = " ".join(line.strip() for line in paragraph if not line.startswith("Original Line:"))
-    return (
-        f"dataset '{name.strip()}': could not be read or written: {problem}. Fix: check the "
-        f"file, and the entry's filepath, type and load_args in {config_file('catalog.yml')}"
-    )
+def _safe_error_line(error: BaseException, project: Project) -> str | None:
+    try:
+        return error_line(error, project)
+    except Exception:  # explaining must never hide the error itself
+        if isinstance(error, InputValidationError):
+            return str(error)
+        return None
 
 
 def _one_line_errors(callback: Callable[..., Any]) -> Callable[..., Any]:
@@ -43,17 +52,18 @@ def _one_line_errors(callback: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(callback)
     def run(*args: Any, verbose: bool = False, **kwargs: Any) -> Any:
-        set_config_env(kwargs.get("env"))
+        set_config_env(kwargs.get("env") or os.environ.get("KEDRO_ENV"))
         try:
             return callback(*args, **kwargs)
-        except InputValidationError as error:
+        except click.ClickException:
+            raise
+        except Exception as error:
             if verbose:
                 raise
-            raise click.ClickException(str(error)) from None
-        except DatasetError as error:
-            if verbose:
+            line = _safe_error_line(error, Project(kwargs.get("env"), kwargs.get("conf_source")))
+            if line is None:
                 raise
-            raise click.ClickException(dataset_error_line(error)) from None
+            raise click.ClickException(line) from None
 
     return run
 

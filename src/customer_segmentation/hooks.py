@@ -1,5 +1,6 @@
 """Project hooks: parameters checked before anything runs; the Spark session when Spark is the
-transaction engine.
+transaction engine; one run at a time per data root, with no partial output left behind
+(``run_guard``).
 
 The Ibis catalog entries connect to ``transaction_engine`` (``conf/<env>/globals.yml``). On
 ``backend: pyspark`` Ibis reuses the active Spark session (``getOrCreate``), so this hook
@@ -9,7 +10,9 @@ engine it does nothing, and pyspark need not be installed.
 
 from __future__ import annotations
 
+import logging
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kedro.config import MissingConfigException
@@ -17,10 +20,15 @@ from kedro.framework.hooks import hook_impl
 
 from customer_segmentation.errors import set_config_env
 from customer_segmentation.parameters import check_parameters
+from customer_segmentation.run_guard.guard import RunGuard
 
 if TYPE_CHECKING:
     from kedro.framework.context import KedroContext
+    from kedro.io import CatalogProtocol
+    from kedro.pipeline import Node, Pipeline
     from pyspark.sql import SparkSession
+
+logger = logging.getLogger(__name__)
 
 SPARK_BACKEND = "pyspark"
 DEFAULT_MASTER = "local[*]"
@@ -81,3 +89,70 @@ class ParameterCheckHook:
 
         set_config_env(context.env)
         check_parameters(context.config_loader["parameters"], PARAMETER_GROUPS)
+
+
+class RunGuardHook:
+    """One run at a time per data root; a failed or killed run leaves no partial version.
+
+    The lock ``<data_root>/.run.lock`` is taken before the runner reads or writes any dataset
+    and released when the run ends; see ``customer_segmentation.run_guard``.
+    """
+
+    def __init__(self) -> None:
+        self._data_root = "data"
+        self._guard: RunGuard | None = None
+
+    @hook_impl
+    def after_context_created(self, context: KedroContext) -> None:
+        try:
+            data_root = context.config_loader["globals"].get("data_root")
+        except MissingConfigException:
+            data_root = None
+        self._data_root = str(data_root or "data").rstrip("/") or "."
+
+    @hook_impl
+    def before_pipeline_run(
+        self, run_params: dict[str, Any], pipeline: Pipeline, catalog: CatalogProtocol
+    ) -> None:
+        if self._guard is not None:  # an earlier run of this process ended without its hooks
+            self._guard, stale = None, self._guard
+            stale.close()
+        root = self._data_root
+        if "://" in root and not root.startswith("file://"):
+            logger.warning("No run lock: data_root %s is not a local folder.", root)
+            return
+        root = root.removeprefix("file://")
+        guard = RunGuard(Path(root), label=f"{root}/")
+        guard.start(run_params, pipeline, catalog)
+        self._guard = guard
+
+    @hook_impl
+    def before_dataset_saved(self, dataset_name: str, data: Any, node: Node) -> None:
+        if self._guard is not None:
+            self._guard.saving(dataset_name)
+
+    @hook_impl
+    def after_dataset_saved(self, dataset_name: str, data: Any, node: Node) -> None:
+        if self._guard is not None:
+            self._guard.saved_one(dataset_name)
+
+    @hook_impl
+    def after_pipeline_run(self, run_params: dict[str, Any], run_result: dict[str, Any]) -> None:
+        self._end(failed=False)
+
+    @hook_impl
+    def on_pipeline_error(self, error: Exception, run_params: dict[str, Any]) -> None:
+        # never raises: the run's own error is the one to report
+        try:
+            self._end(failed=True)
+        except Exception:
+            logger.exception("Could not clean up after the failed run")
+
+    def _end(self, *, failed: bool) -> None:
+        guard, self._guard = self._guard, None
+        if guard is None:
+            return
+        if failed:
+            guard.fail()
+        else:
+            guard.finish()

@@ -2,7 +2,7 @@
 
 import warnings
 
-from customer_segmentation.hooks import ParameterCheckHook, SparkSessionHook
+from customer_segmentation.hooks import ParameterCheckHook, RunGuardHook, SparkSessionHook
 
 # Kedro 1.7 calls an OmegaConf 2.4 API that OmegaConf now flags as deprecated; the warning
 # appears on every run and there is nothing for a user to act on.
@@ -20,5 +20,6 @@ CONFIG_LOADER_ARGS = {
 }
 
 # Parameters are checked before anything runs; the Spark session starts before Ibis connects,
-# only when the engine is Spark.
-HOOKS = (ParameterCheckHook(), SparkSessionHook())
+# only when the engine is Spark; one run at a time per data root, and a failed or killed run
+# leaves no partial version behind (the run_guard package).
+HOOKS = (ParameterCheckHook(), SparkSessionHook(), RunGuardHook())

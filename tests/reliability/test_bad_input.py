@@ -298,9 +298,11 @@ CASES += [
         "constant feature in invoice lines (one product for everyone)",
         lambda p: rewrite_stock_codes(p, "85123A"),
         ("dataset 'customer_features', column 'distinct_products'", "every customer"),
-        # known only once customers are aggregated: the lines, the customer table and this
-        # run's data-quality summary are written, no model, segment or report
-        may_write=("02_intermediate", "03_primary", "04_feature", "data_quality_summary.json"),
+        # known only once customers are aggregated: the lines and the customer table are
+        # rewritten (and recorded as incomplete, so a partial run will not read them); the
+        # data-quality summary this run wrote is removed with its failure; no model, segment
+        # or report
+        may_write=("02_intermediate", "03_primary", "04_feature", ".incomplete.json"),
     ),
     Case(
         "all-missing feature",
