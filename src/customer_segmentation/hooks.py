@@ -75,20 +75,26 @@ class SparkSessionHook:
 
 
 class ParameterCheckHook:
-    """Check every parameter group against its model as soon as the context exists.
+    """Check the configuration as soon as the context exists, before any dataset is read.
 
-    Kedro validates the typed ``params:`` inputs of the nodes too, but reports all problems
-    as one multi-line text; this hook runs first and stops at the first problem with one line
-    that names the parameter and the fix in the run's environment file.
+    Every parameter group against its model: Kedro validates the typed ``params:`` inputs of
+    the nodes too, but reports all problems as one multi-line text; this hook runs first and
+    stops at the first problem with one line that names the parameter and the fix in the
+    run's environment file. And the raw data's reader options: one that drops unreadable
+    lines (``ignore_errors``) would hide them from the raw = clean + rejected count.
     """
 
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
         # imported here: the pipelines (and their libraries) load only when a run starts
         from customer_segmentation.pipeline_registry import PARAMETER_GROUPS  # noqa: PLC0415
+        from customer_segmentation.pipelines.data_processing.reader_options import (  # noqa: PLC0415
+            check_reader_options,
+        )
 
         set_config_env(context.env)
         check_parameters(context.config_loader["parameters"], PARAMETER_GROUPS)
+        check_reader_options(context.config_loader["catalog"])
 
 
 class RunGuardHook:

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.data_processing import nodes
+from customer_segmentation.pipelines.data_processing import labelling, nodes
+from customer_segmentation.pipelines.data_processing import parsing as text_parsing
 from customer_segmentation.pipelines.data_processing.nodes import (
     CANONICAL_COLUMNS,
-    _strftime_to_regex,
     label_transactions,
     map_columns,
     parse_transactions,
@@ -139,7 +139,7 @@ class TestParsing:
         # the parser itself: through parse_transactions a lone unparseable date would stop
         # the run (max_unparseable_share is below 1)
         table = ibis.memtable({"text": [text]}, schema={"text": "string"})
-        parsed = table.select(value=nodes._parse_timestamp(table.text, date_format)).execute()
+        parsed = table.select(value=text_parsing.parse_timestamp(table.text, date_format)).execute()
         value = parsed["value"].iloc[0]
         assert (pd.isna(value) and expected is None) or value == pd.Timestamp(expected)
 
@@ -150,7 +150,7 @@ class TestParsing:
         assert parsed["invoice_date_value"].tolist() == [pd.Timestamp("2010-12-01 08:26:00")]
 
     def test_fixed_width_fields_when_directives_touch(self):
-        pattern, fields = _strftime_to_regex("%Y%m%d")
+        pattern, fields = text_parsing.strftime_to_regex("%Y%m%d")
         assert pattern == r"^(\d{4})(\d{2})(\d{1,2})$"
         assert fields == ["year", "month", "day"]
 
@@ -375,7 +375,7 @@ class TestLargeInputShortcuts:
 
     def test_hash_collisions_never_make_different_lines_copies(self, monkeypatch):
         # every line hashes alike: all become candidates for the exact comparison
-        monkeypatch.setattr(nodes, "_untyped", lambda text: ibis.literal("same"))
+        monkeypatch.setattr(labelling, "_untyped", lambda text: ibis.literal("same"))
         assert run_to_labels(self.ROWS)["reason"].fillna("kept").value_counts().to_dict() == {
             "kept": 3,
             "duplicate_line": 2,

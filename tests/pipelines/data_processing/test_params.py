@@ -27,6 +27,11 @@ def test_base_parameters_are_valid():
     assert params.parsing.date_format is None
     assert params.parsing.max_unparseable_share == 0.01
     assert params.cleaning.max_abs_quantity == 10000
+    assert params.parsing.utc_offsets == "refuse"
+    assert "nan" in params.parsing.missing_id_values
+    assert str(params.plausibility.earliest_date) == "1990-01-01"
+    assert params.plausibility.latest_date is None
+    assert params.plausibility.max_line_revenue == 10_000_000
     assert "BANK CHARGES" in params.cleaning.non_product_codes
 
 
@@ -71,6 +76,16 @@ def test_optional_columns_may_be_null_and_rules_off():
         ({"parsing": {"decimal_separator": ""}}, "parsing.decimal_separator", "at least 1 character"),
         ({"parsing": {"thousands_separator": "."}}, "parsing.thousands_separator", "is the decimal separator too"),
         ({"parsing": {"strip_customer_id_decimals": "maybe"}}, "parsing.strip_customer_id_decimals", "'maybe'"),
+        ({"parsing": {"utc_offsets": "drop"}}, "parsing.utc_offsets", "'refuse', 'utc' or 'local'"),
+        ({"parsing": {"missing_id_values": ["nan", " "]}}, "parsing.missing_id_values", "lists an empty value"),
+        ({"plausibility": {"earliest_date": "1st of May"}}, "plausibility.earliest_date", "'1st of May'"),
+        (
+            {"plausibility": {"earliest_date": "2012-01-01", "latest_date": "2011-12-31"}},
+            "plausibility.earliest_date",
+            "is after latest_date (2011-12-31)",
+        ),
+        ({"plausibility": {"max_line_revenue": 1e15}}, "plausibility.max_line_revenue", "less than or equal to"),
+        ({"plausibility": {"max_share": 1}}, "plausibility.max_share", "less than 1"),
         ({"cleaning": {"max_abs_quantity": 0}}, "cleaning.max_abs_quantity", "greater than 0"),
         ({"cleaning": {"drop_duplicates": "often"}}, "cleaning.drop_duplicates", "valid boolean"),
         ({"cleaning": {"non_product_codes": [1234]}}, "cleaning.non_product_codes.0", "valid string"),
@@ -114,6 +129,7 @@ def test_a_misspelled_key_is_named_with_the_right_spelling(section, wrong, right
     [
         ("column_mapping", "country"),  # optional columns are required keys: null, not absent
         ("parsing", "max_unparseable_share"),
+        ("plausibility", "max_line_revenue"),
         ("cleaning", "non_product_codes"),
     ],
 )

@@ -8,7 +8,6 @@ changes. Every line of the raw input ends up either in ``clean_transactions`` or
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import ibis
@@ -20,27 +19,34 @@ from customer_segmentation.errors import InputValidationError, config_file
 from customer_segmentation.pipelines.feature_engineering.nodes import check_snapshot_date
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
 
-from .params import STRFTIME_FIELDS, STRFTIME_TOKEN, CleaningParams, ColumnMapping, ParsingParams
+from .checks import IMPLAUSIBLE_RULES, RAW_DATASET, DateWindow, check_parsed, implausible
+from .labelling import label_transactions
+from .params import ColumnMapping, ParsingParams, PlausibilityParams
+from .parsing import (
+    CANONICAL_COLUMNS,
+    PARSED_COLUMNS,
+    customer_id,
+    mapped_columns,
+    missing_as_null,
+    parse_number,
+    parse_timestamp,
+    strip,
+)
+
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "as_table",
+    "label_transactions",
+    "map_columns",
+    "parse_transactions",
+    "split_transactions",
+    "summarise_data_quality",
+]
 
 logger = logging.getLogger(__name__)
 
-RAW_DATASET = "raw_transactions"
 PARAMS_FILE = "parameters_data_processing.yml"
 CATALOG_FILE = "catalog.yml"
-
-#: Canonical column names, in the order the clean table keeps them.
-CANONICAL_COLUMNS = (
-    "invoice",
-    "stock_code",
-    "description",
-    "quantity",
-    "invoice_date",
-    "price",
-    "customer_id",
-    "country",
-)
-#: Columns parsed from text; a value that does not parse is ``unparseable_<column>``.
-PARSED_COLUMNS = ("invoice_date", "quantity", "price")
 
 #: Kept lines that the checks before writing look at first. They stop at the first lines
 #: that settle them (some line kept, enough customers), so a large input is not read
@@ -115,116 +121,58 @@ def map_columns(raw_transactions: RawInput, column_mapping: ColumnMapping) -> ir
     )
 
 
-def _strip(text: ir.StringValue) -> ir.StringValue:
-    """``text.strip()``, computed only for text that starts or ends with whitespace.
+def parse_transactions(
+    mapped_transactions: ir.Table,
+    parsing: ParsingParams,
+    plausibility: PlausibilityParams | None = None,
+    snapshot_date: str | None = None,
+) -> ir.Table:
+    """Add typed columns (``*_value``), normalised ids and the plausibility flags.
 
-    Stripping copies every string, which on millions of lines costs more than parsing.
-    The whitespace Ibis strips (``string.whitespace``) all has code points <= 32, so
-    testing the first and last characters first gives the same result.
+    Stops before anything is written (see :func:`.checks.check_parsed`) when more than
+    ``max_unparseable_share`` of a column's values do not parse (a wrong date format or
+    separator), when separators contradict the data, when ISO dates carry UTC offsets that
+    ``parsing.utc_offsets`` refuses, and, with ``plausibility``, when more than its
+    ``max_share`` of the lines are dated outside the plausible window (before
+    ``earliest_date``, after ``latest_date`` or the run's day, on or after
+    ``snapshot_date`` (``feature_engineering.snapshot_date``)) or have a line revenue above
+    ``max_line_revenue``. Below those shares the lines are rejected later, with a warning.
     """
-    edge = (text.ascii_str() <= 32) | (text.right(1).ascii_str() <= 32)
-    return ibis.ifelse(edge, text.strip(), text)
-
-
-def _strftime_to_regex(date_format: str) -> tuple[str, list[str]]:
-    """Translate a strftime format into an anchored regex and the field of each group.
-
-    Only numeric directives are supported (%Y %m %d %H %M %S); two directives with no
-    separator between them (``%Y%m%d``) take fixed widths.
-    """
-    tokens = STRFTIME_TOKEN.findall(date_format)
-    pattern, fields = "^", []
-    for position, token in enumerate(tokens):
-        if token.startswith("%") and token != "%%":
-            # ParsingParams allows only the directives of STRFTIME_FIELDS
-            field, width = STRFTIME_FIELDS[token[1]]
-            next_is_directive = position + 1 < len(tokens) and tokens[position + 1][0] == "%"
-            pattern += rf"(\d{{{width}}})" if next_is_directive else rf"(\d{{1,{width}}})"
-            fields.append(field)
-        else:
-            pattern += re.escape("%" if token == "%%" else token)
-    return pattern + "$", fields
-
-
-def _parse_timestamp(text: ir.StringValue, date_format: str | None) -> ir.TimestampValue:
-    """Parse text to a timestamp, null where it does not parse (never an error).
-
-    With a format, the fields are pulled out by regex and re-assembled as ISO text, so
-    impossible dates (31 February) become null too, identically on every backend.
-    """
-    text = _strip(text)
-    if not date_format:
-        return text.try_cast("timestamp")
-    pattern, fields = _strftime_to_regex(date_format)
-
-    def field(name: str, default: str) -> ir.StringValue:
-        if name not in fields:
-            return ibis.literal(default)
-        return text.re_extract(pattern, fields.index(name) + 1).lpad(2, "0")
-
-    iso = (
-        field("year", "")
-        + "-"
-        + field("month", "01")
-        + "-"
-        + field("day", "01")
-        + " "
-        + field("hour", "00")
-        + ":"
-        + field("minute", "00")
-        + ":"
-        + field("second", "00")
-    )
-    return iso.try_cast("timestamp")
-
-
-def _parse_number(text: ir.StringValue, parsing: ParsingParams) -> ir.FloatingValue:
-    """Parse text to a float with the configured separators, null where it does not parse."""
-    text = _strip(text)
-    if parsing.thousands_separator:
-        text = text.replace(parsing.thousands_separator, "")
-    if parsing.decimal_separator != ".":
-        text = text.replace(parsing.decimal_separator, ".")
-    return text.try_cast("float64")
-
-
-def parse_transactions(mapped_transactions: ir.Table, parsing: ParsingParams) -> ir.Table:
-    """Add typed columns (``*_value``) next to the text ones and a normalised customer id.
-
-    Fails when more than ``max_unparseable_share`` of a column's non-empty values do not
-    parse (a wrong date format or separator); below that, those lines are rejected later.
-    """
-    source, columns = _mapped_columns(mapped_transactions)
-    customer = _strip(columns["customer_id"])
-    if parsing.strip_customer_id_decimals:
-        # Spreadsheet exports turn integer ids into floats ("13085.0"); the regex only runs
-        # on ids with a dot (it is the costliest expression per line otherwise).
-        customer = ibis.ifelse(customer.contains("."), customer.re_replace(r"\.0+$", ""), customer)
+    source, columns = mapped_columns(mapped_transactions)
     typed = _typed_sources(columns, parsing)
     values = {
-        "invoice_date": _parse_timestamp(columns["invoice_date"], parsing.date_format),
-        "quantity": _parse_number(columns["quantity"], parsing),
-        "price": _parse_number(columns["price"], parsing),
+        "invoice_date": parse_timestamp(
+            columns["invoice_date"], parsing.date_format, parsing.utc_offsets
+        ),
+        "quantity": parse_number(columns["quantity"], parsing),
+        "price": parse_number(columns["price"], parsing),
     } | typed
+    customer = customer_id(columns["customer_id"], parsing)
+    amount = ibis.null("float64")
+    if parsing.price_is == "line_amount":
+        # the export's "price" is what the line cost; the unit price is derived from it
+        amount, quantity = values["price"], values["quantity"]
+        values["price"] = ibis.ifelse(quantity == 0, amount, amount / quantity)
+    window = None if plausibility is None else DateWindow.of(plausibility, snapshot_date)
+    flags = (
+        {name: ibis.literal(False) for name in IMPLAUSIBLE_RULES}
+        if plausibility is None or window is None
+        else implausible(
+            values["invoice_date"], values["quantity"], values["price"], plausibility, window
+        )
+    )
     parsed = source.select(
         **columns,
         **{f"{column}_value": values[column] for column in PARSED_COLUMNS},
-        customer_id_value=customer.nullif(""),
+        customer_id_value=customer,
+        # "nan" as an invoice id is no order: such lines fall back to customer and day
+        invoice_value=missing_as_null(columns["invoice"], parsing.missing_id_values),
+        line_amount_value=amount,
+        **flags,
     )
-    _check_parse_failures(parsed, parsing, [c for c in PARSED_COLUMNS if c not in typed])
+    text_columns = [c for c in PARSED_COLUMNS if c not in typed]
+    check_parsed(parsed, parsing, text_columns, plausibility, window)
     return parsed
-
-
-def _mapped_columns(mapped: ir.Table) -> tuple[ir.Table, dict[str, ir.Value]]:
-    """The table ``map_columns`` selected from, and the expression of each canonical column.
-
-    Parsing builds on these instead of on the mapped table, so that it can see when a text
-    column is only a typed column cast to text (see :func:`_typed_sources`).
-    """
-    op = mapped.op()
-    if isinstance(op, ops.Project):
-        return op.parent.to_expr(), {name: value.to_expr() for name, value in op.values.items()}
-    return mapped, {name: mapped[name] for name in mapped.columns}
 
 
 def _typed_sources(columns: dict[str, ir.Value], parsing: ParsingParams) -> dict[str, ir.Value]:
@@ -232,11 +180,10 @@ def _typed_sources(columns: dict[str, ir.Value], parsing: ParsingParams) -> dict
 
     ``map_columns`` casts every column to text so rejected lines keep what the export
     said; parsing that text back gives exactly the typed value, so the round trip (the
-    costliest part of parsing on large Parquet files) is skipped. Only where the result
-    is the same: numbers with the default separators, timestamps without a time zone and
-    without a date format.
+    costliest part of parsing on large Parquet files) is skipped. A typed number has no
+    separators, so the separator settings (meant for text) never apply to it; a timestamp
+    is taken as it is when it has no time zone and no date format is set.
     """
-    default_separators = not parsing.thousands_separator and parsing.decimal_separator == "."
     typed: dict[str, ir.Value] = {}
     for column in PARSED_COLUMNS:
         op = columns[column].op()
@@ -247,208 +194,10 @@ def _typed_sources(columns: dict[str, ir.Value], parsing: ParsingParams) -> dict
             target, exact = "timestamp", dtype.is_timestamp() and dtype.timezone is None
             exact = exact and not parsing.date_format
         else:
-            target, exact = "float64", dtype.is_numeric() and default_separators
+            target, exact = "float64", dtype.is_numeric()
         if exact:
             typed[column] = op.arg.to_expr().cast(target)
     return typed
-
-
-def _missing(value: ir.Value) -> ir.BooleanValue:
-    """No usable value: null, or a NaN or infinite number ("nan"/"inf" text, or in a Parquet file).
-
-    Spark's ``isnull`` already counts NaN as missing, DuckDB's does not: testing NaN here
-    gives every line the same outcome on both engines. An infinite price or quantity would
-    make every sum it enters infinite, so it is no more usable than text.
-    """
-    if not value.type().is_floating():
-        return value.isnull()
-    return value.isnull() | value.isnan() | value.isinf()
-
-
-def _unparseable(parsed: ir.Table, column: str) -> ir.BooleanValue:
-    """A value was given (not empty) but did not parse."""
-    # value first: it is rarely missing, so the engine seldom needs the text test
-    return _missing(parsed[f"{column}_value"]) & _strip(parsed[column]).nullif("").notnull()
-
-
-def _check_parse_failures(
-    parsed: ir.Table, parsing: ParsingParams, text_columns: list[str]
-) -> None:
-    """Raise when a column mostly fails to parse; log how many lines will be rejected.
-
-    Only ``text_columns`` can fail (typed sources always parse); one query counts them all.
-    """
-    failed = {column: _unparseable(parsed, column) for column in text_columns}
-    counts = parsed.aggregate(
-        lines=parsed.count(),
-        **{f"{column}_failed": parsed.count(where=flag) for column, flag in failed.items()},
-    ).execute()
-    lines = int(counts["lines"].iloc[0])
-    limit = parsing.max_unparseable_share
-    for column in text_columns:
-        n_failed = int(counts[f"{column}_failed"].iloc[0] or 0)
-        if n_failed == 0:
-            continue
-        share = n_failed / lines
-        if share > limit:
-            examples = (
-                parsed.filter(failed[column])
-                .select(column)
-                .distinct()
-                .order_by(column)
-                .limit(3)
-                .execute()[column]
-                .tolist()
-            )
-            hint = (
-                "set data_processing.parsing.date_format (strftime, e.g. '%d/%m/%Y %H:%M')"
-                if column == "invoice_date"
-                else "set data_processing.parsing.decimal_separator / thousands_separator"
-            )
-            raise InputValidationError(
-                f"{n_failed} of {lines} values ({share:.1%}) do not parse, e.g. {examples}; "
-                f"at most {limit:.1%} may (max_unparseable_share)",
-                f"{hint} in {config_file(PARAMS_FILE)}, or map the right column",
-                dataset=RAW_DATASET,
-                column=column,
-            )
-        logger.warning(
-            "%s: %d line(s) with an unparseable %s go to rejected_transactions",
-            RAW_DATASET,
-            n_failed,
-            column,
-        )
-
-
-def label_transactions(parsed_transactions: ir.Table, cleaning: CleaningParams) -> ir.Table:
-    """Give every line the first cleaning rule it breaks as ``reason`` (null = keep).
-
-    Rules run in a fixed order and each can be switched off in parameters. Cancellations
-    (invoice prefix or negative quantity) are kept and flagged ``is_return``: they feed the
-    return rate and net revenue, not the order count. The last rule, exact copies of a line
-    (``duplicate_line``), is the only one that compares lines: see :func:`_label_copies`.
-    """
-    if not cleaning.drop_duplicates:
-        return _apply_rules(parsed_transactions, cleaning)
-    return _label_copies(parsed_transactions, cleaning)
-
-
-def _apply_rules(parsed: ir.Table, cleaning: CleaningParams) -> ir.Table:
-    """``parsed`` with ``reason`` (the first line-level rule broken) and ``is_return``."""
-    t = parsed
-    invoice = _strip(t.invoice)
-    is_return = t.quantity_value < 0
-    if prefix := cleaning.cancellation_prefix:
-        is_return = is_return | invoice.startswith(prefix).fill_null(False)
-
-    _, columns = _mapped_columns(t)
-    rules: list[tuple[str, ir.BooleanValue]] = [
-        (f"unparseable_{column}", _unparseable(t, column))
-        for column in PARSED_COLUMNS
-        if not _is_typed_value(columns, column)
-    ]
-    rules.append(("missing_invoice_date", t.invoice_date_value.isnull()))
-    rules.append(
-        ("missing_quantity_or_price", _missing(t.quantity_value) | _missing(t.price_value))
-    )
-    if cleaning.drop_missing_customer:
-        rules.append(("missing_customer_id", t.customer_id_value.isnull()))
-    if codes := cleaning.non_product_codes:
-        code = _strip(t.stock_code).upper()
-        # An array literal, not isin: DuckDB turns a long IN list into a join that unpacks
-        # the Parquet dictionary of the column; the array test works on it directly.
-        listed = ibis.literal([c.upper() for c in codes], type="array<string>")
-        rules.append(("non_product_code", listed.contains(code)))
-    if cleaning.drop_zero_quantity:
-        rules.append(("zero_quantity", t.quantity_value == 0))
-    if cleaning.drop_non_positive_price:
-        rules.append(("non_positive_price", t.price_value <= 0))
-    if (max_quantity := cleaning.max_abs_quantity) is not None:
-        rules.append(("quantity_above_max", t.quantity_value.abs() > max_quantity))
-
-    # A null condition does not match in a CASE (no fill_null needed), and a bare AND lets
-    # the engine skip the later tests on lines the first one already decides.
-    reason = ibis.cases(*((condition, name) for name, condition in rules))
-    return t.mutate(reason=reason, is_return=is_return.fill_null(False))
-
-
-def _is_typed_value(columns: dict[str, ir.Value], column: str) -> bool:
-    """Whether ``<column>_value`` is the typed source itself, so it cannot fail to parse.
-
-    Leaving that rule out also spares the engine turning the column into text on every
-    line just to test it.
-    """
-    value, typed = columns[f"{column}_value"].op(), _untyped(columns[column]).op()
-    if typed == columns[column].op():
-        return False  # a text source: parsed from text
-    return value == typed or (isinstance(value, ops.Cast) and value.arg == typed)
-
-
-def _label_copies(parsed: ir.Table, cleaning: CleaningParams) -> ir.Table:
-    """Apply the rules, then label exact copies of a line ``duplicate_line``; one stays.
-
-    Copies (all raw text columns equal) break the same earlier rules, so only copies of
-    an otherwise clean line are relabelled, and which copy stays does not matter.
-
-    Why not one window over every line, partitioned by its eight text columns: it sorts
-    the whole input, the slowest step on millions of lines. Lines are grouped by a hash
-    of those columns instead (one pass, no parsing), and only lines whose hash occurs
-    more than once (the copies, plus the rare hash collision) are parsed, labelled and
-    put through the exact window. Both results are small and materialised once on the
-    engine (``cache``: a temporary table on DuckDB, a persisted DataFrame on Spark), so
-    the checks and the two writes that follow read the input once each and sort nothing.
-    """
-    # Filter under the parsing (on the table map_columns selected from), so the
-    # engine parses only the lines each branch keeps.
-    source, columns = _mapped_columns(parsed)
-    text = list(CANONICAL_COLUMNS)
-    line_hash = ibis.struct({c: _untyped(columns[c]) for c in text}).hash()
-    repeated = (
-        source.group_by(_line_hash=line_hash)
-        .aggregate(_copies=source.count())
-        .filter(lambda t: t._copies > 1)
-        .select("_line_hash")
-    )
-    repeated = _materialise(repeated)
-    in_repeated = line_hash.isin(repeated._line_hash)
-    candidates = _apply_rules(source.filter(in_repeated).select(**columns), cleaning)
-    copy_number = ibis.row_number().over(group_by=text, order_by=text)
-    copies = (
-        candidates.mutate(
-            reason=ibis.ifelse(
-                candidates.reason.isnull() & (copy_number > 0), "duplicate_line", candidates.reason
-            )
-        )
-        # a window returns rows in any order: sorted, the copies do not vary from run to run
-        .order_by([*text, ibis.desc("reason")])
-    )
-    copies = _materialise(copies)
-    unique = _apply_rules(source.filter(~in_repeated).select(**columns), cleaning)
-    # the engine may report a stored type more precisely (timestamp(6)); union needs equal
-    return unique.union(copies.cast(unique.schema()))
-
-
-def _materialise(table: ir.Table) -> ir.Table:
-    """Compute a (small) table once, where the rest of the run can read it.
-
-    On the input's engine (``cache``: a temporary table on DuckDB, a persisted DataFrame
-    on Spark). Input that came from pandas has no engine of its own (it is registered on
-    whichever connection runs a query), so its result becomes an in-memory table too.
-    """
-    if table.op().find(ops.DatabaseTable):
-        return table.cache()
-    return ibis.memtable(table.to_pyarrow())
-
-
-def _untyped(text: ir.Value) -> ir.Value:
-    """The typed column behind ``text`` when it is only that column cast to text.
-
-    Equal texts come from equal values (a number's text is a function of the number;
-    both engines hash every NaN alike), so hashing the value finds the same copies, and
-    it saves turning every number into text just to hash it.
-    """
-    op = text.op()
-    return op.arg.to_expr() if isinstance(op, ops.Cast) and op.to.is_string() else text
 
 
 def split_transactions(
@@ -499,22 +248,23 @@ def split_transactions(
         last_invoice = kept.invoice_date_value.max().execute()
         check_snapshot_date(snapshot_date, pd.Timestamp(last_invoice).date())
     clean = kept.select(
-        invoice=_strip(kept.invoice)
-        .nullif("")
-        .fill_null(kept.customer_id_value + "@" + kept.invoice_date_value.date().cast("string")),
-        stock_code=_strip(kept.stock_code).nullif(""),
-        description=_strip(kept.description),
+        invoice=kept.invoice_value.fill_null(
+            kept.customer_id_value + "@" + kept.invoice_date_value.date().cast("string")
+        ),
+        stock_code=strip(kept.stock_code).nullif(""),
+        description=strip(kept.description),
         quantity=kept.quantity_value,
         invoice_date=kept.invoice_date_value,
         price=kept.price_value,
         customer_id=kept.customer_id_value,
-        country=_strip(kept.country),
+        country=strip(kept.country),
         is_return=kept.is_return,
-        # a cancellation takes revenue back even if its export forgot the minus sign
+        # a cancellation takes revenue back even if its export forgot the minus sign; an
+        # export of line amounts gives the revenue itself (exact, not quantity x unit price)
         line_revenue=ibis.ifelse(
             kept.is_return,
-            -(kept.quantity_value.abs() * kept.price_value),
-            kept.quantity_value * kept.price_value,
+            -kept.line_amount_value.abs().fill_null(kept.quantity_value.abs() * kept.price_value),
+            kept.line_amount_value.fill_null(kept.quantity_value * kept.price_value),
         ),
     )
     rejected = t.filter(t.reason.notnull()).select(*CANONICAL_COLUMNS, "reason")

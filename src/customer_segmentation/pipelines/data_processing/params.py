@@ -7,8 +7,9 @@ The nodes take the three parts separately (``params:data_processing.column_mappi
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -28,6 +29,9 @@ STRFTIME_FIELDS = {
 }
 #: A date format split into directives (``%Y``) and literal text.
 STRFTIME_TOKEN = re.compile(r"%[A-Za-z%]|[^%]+")
+#: Clean lines feed sums of this exact type (feature_engineering's ``REVENUE_TYPE``,
+#: ``DECIMAL(18, 4)``): a quantity or line revenue must stay below it.
+DECIMAL_LIMIT = 1e14
 
 
 class ColumnMapping(Parameters):
@@ -78,8 +82,27 @@ class ParsingParams(Parameters):
     decimal_separator: str = Field(min_length=1)
     thousands_separator: str | None
     strip_customer_id_decimals: bool
+    #: customer / invoice ids that stand for a missing one (trimmed, case-insensitive)
+    missing_id_values: tuple[str, ...]
+    #: ISO dates with a UTC offset or zone: refuse them, convert them to UTC, or keep the
+    #: local time as written (dropping the offset)
+    utc_offsets: Literal["refuse", "utc", "local"]
+    #: what the mapped price column holds: the unit price, or the amount paid for the line
+    #: (unit price = amount / quantity; line revenue = the amount)
+    price_is: Literal["unit_price", "line_amount"]
     #: share of a column's values that may fail to parse; 1 would accept a wrong format
     max_unparseable_share: float = Field(ge=0, lt=1)
+
+    @field_validator("missing_id_values")
+    @classmethod
+    def _named_values(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # an empty id is always missing; "" in the list would read as a list of nothing
+        if any(not item.strip() for item in value):
+            raise invalid(
+                "lists an empty value (an empty id is always missing)",
+                f"remove it from the list in {config_file(PARAMS_FILE)}",
+            )
+        return value
 
     @field_validator("date_format")
     @classmethod
@@ -105,11 +128,41 @@ class ParsingParams(Parameters):
         return self
 
 
+class PlausibilityParams(Parameters):
+    """Values that parse but cannot be right: a date outside a window, an absurd revenue.
+
+    Such lines go to ``rejected_transactions`` (``implausible_date``,
+    ``line_revenue_above_max``) with a warning; above ``max_share`` of the lines the run
+    stops before anything is written.
+    """
+
+    #: lines dated before this day are implausible; null = no lower bound
+    earliest_date: dt.date | None
+    #: lines dated after this day are implausible; null = the day the run starts
+    latest_date: dt.date | None
+    #: |quantity x price| above this is no line revenue; null = only the decimal bound
+    max_line_revenue: float | None = Field(gt=0, le=DECIMAL_LIMIT)
+    #: share of the lines each rule may reject before the run stops
+    max_share: float = Field(ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _window_is_ordered(self) -> PlausibilityParams:
+        if self.earliest_date and self.latest_date and self.earliest_date > self.latest_date:
+            raise invalid(
+                f"is after latest_date ({self.latest_date}): no date would be plausible",
+                f"set an earlier earliest_date in {config_file(PARAMS_FILE)}",
+                key="earliest_date",
+            )
+        return self
+
+
 class CleaningParams(Parameters):
     """Line-level cleaning rules; each ``drop_*`` switch turns one rule on or off."""
 
     #: invoices starting with this are cancellations (returns); null = none are
     cancellation_prefix: str | None
+    #: false: a line without a customer id is kept as a one-off guest of its invoice
+    #: (customer ``guest:<invoice>``); a line with neither id is still rejected
     drop_missing_customer: bool
     drop_duplicates: bool
     drop_zero_quantity: bool
@@ -121,8 +174,9 @@ class CleaningParams(Parameters):
 
 
 class DataProcessingParams(Parameters):
-    """The whole ``data_processing:`` group: column mapping, parsing and cleaning."""
+    """The whole ``data_processing:`` group: column mapping, parsing, plausibility, cleaning."""
 
     column_mapping: ColumnMapping
     parsing: ParsingParams
+    plausibility: PlausibilityParams
     cleaning: CleaningParams

@@ -1,7 +1,7 @@
 """Wiring of the ``data_processing`` pipeline.
 
 Parameters are typed per part (``params:data_processing.column_mapping`` / ``.parsing`` /
-``.cleaning``), so ``params:data_processing`` is never a node input as a whole.
+``.plausibility`` / ``.cleaning``), so ``params:data_processing`` is never a node input as a whole.
 """
 
 from kedro.pipeline import Node, Pipeline
@@ -26,7 +26,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 parse_transactions,
-                inputs=["mapped_transactions", "params:data_processing.parsing"],
+                # the plausible window of dates ends before the snapshot, when one is set
+                inputs=[
+                    "mapped_transactions",
+                    "params:data_processing.parsing",
+                    "params:data_processing.plausibility",
+                    "params:feature_engineering.snapshot_date",
+                ],
                 outputs="parsed_transactions",
                 name="parse_transactions",
             ),
