@@ -321,17 +321,23 @@ def written_outputs(project: Path, allowed: tuple[str, ...] = ()) -> list[Path]:
     ]
 
 
+def one_error_line(project: Path, run_args: tuple[str, ...]) -> str:
+    """Run ``kedro run RUN_ARGS``; assert it exits 1 with one ``Error:`` line; return it."""
+    result = run_kedro(project, "run", *run_args, check=False, timeout=300)
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    error_lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(error_lines) == 1 and error_lines[0].startswith("Error: "), result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    return error_lines[0]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_bad_input_stops_the_run_with_one_clear_line(case: Case, tmp_path: Path):
     project = copy_project(tmp_path / "project")
     case.breaks(project)
-    result = run_kedro(project, "run", *case.run_args, check=False, timeout=300)
-    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
-    error_lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(error_lines) == 1 and error_lines[0].startswith("Error: "), result.stderr[-3000:]
+    error_line = one_error_line(project, case.run_args)
     for expected in case.expected:
-        assert expected in error_lines[0]
-    assert "Traceback" not in result.stderr
+        assert expected in error_line
     assert written_outputs(project, case.may_write) == []
 
 
