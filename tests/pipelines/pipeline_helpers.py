@@ -19,7 +19,8 @@ from customer_segmentation.parameters import Parameters, check_parameters
 from customer_segmentation.pipeline_registry import PARAMETER_GROUPS
 from tests.conftest import PROJECT_ROOT
 
-#: The model-selection parameters data_processing reads, for tables of two customers.
+#: The smallest K range: data_processing lets tables of three customers through (a
+#: silhouette on K segments needs more than K customers).
 TWO_SEGMENTS = {"model_selection": {"k_range": {"min": 2, "max": 2}}}
 
 

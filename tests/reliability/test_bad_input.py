@@ -199,6 +199,13 @@ CASES += [
         lambda p: rewrite_raw(p, keep_customers(6)),
         ("model_selection.k_range",),
     ),
+    Case(
+        # a silhouette on K segments needs K + 1 customers: found before anything is written,
+        # not after the trials and plots of model_selection
+        "exactly as many customers as the largest K (10)",
+        lambda p: rewrite_raw(p, keep_customers(10)),
+        ("only 10 customer(s) have an order", "needs at least 11", "model_selection.k_range"),
+    ),
 ]
 
 

@@ -4,6 +4,7 @@ intermediates that a partial run would read."""
 from __future__ import annotations
 
 import json
+import resource
 import signal
 import subprocess
 from pathlib import Path
@@ -129,3 +130,45 @@ def test_a_partial_run_refuses_intermediates_a_killed_run_half_rewrote(tmp_path:
     run_kedro(project, "run", "--env", "test")
     assert not record.exists()
     run_kedro(project, "run", "--env", "test", "--pipelines", "clustering")
+
+
+def test_a_write_failing_half_way_leaves_no_partial_file_as_the_newest(tmp_path: Path):
+    """A full disk, as the operating system reports it to a writer: the write fails part way.
+
+    The run's file-size limit (``ulimit -f``) makes every write beyond it fail with "File too
+    large", as a full disk fails with "No space left": the HTML report, the largest output,
+    cannot be written whole, after the models, plots and workbook were.
+    """
+    project = copy_project(tmp_path / "project")
+    run_kedro(project, "run", "--env", "test")
+    good = versioned_files(project)
+    report = max(good, key=lambda path: (project / path).stat().st_size)
+    assert report.name == "segment_report.html"
+    second = max((project / path).stat().st_size for path in good if path != report)
+    limit = (second + (project / report).stat().st_size) // 2
+
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    failed = subprocess.run(
+        kedro_command("run", "--env", "test"),
+        cwd=project,
+        env=kedro_env(**WIDE),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        preexec_fn=limit_file_size,
+        check=False,
+    )
+    assert failed.returncode == 1
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, failed.stderr
+    assert errors[0].startswith("Error: dataset 'segment_report': the file grew beyond the size")
+    assert "ulimit -f" in errors[0] and "catalog.yml" not in errors[0]
+    # every version of this run is gone, the half-written report first: the last good run's
+    # outputs are the newest, and no file anywhere is empty
+    assert versioned_files(project) == good
+    assert [
+        path for path in (project / "data").rglob("*") if path.is_file() and not path.stat().st_size
+    ] == []
+    assert not (project / "data" / LOCK_NAME).exists()

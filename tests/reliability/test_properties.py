@@ -26,12 +26,13 @@ from customer_segmentation.pipelines.feature_engineering.nodes import (
     aggregate_customers,
     score_rfm,
 )
-from tests.pipelines.pipeline_helpers import TWO_SEGMENTS, typed_parameters
+from tests.pipelines.pipeline_helpers import typed_parameters
 
 # any share of unparseable values below all of them is accepted: the lines are rejected
 DATA_PROCESSING = typed_parameters("data_processing", {"parsing": {"max_unparseable_share": 0.99}})
 FEATURE_ENGINEERING = typed_parameters("feature_engineering")
-MODEL_SELECTION = typed_parameters("model_selection", TWO_SEGMENTS["model_selection"])
+# a run needs more customers with an order than its largest K: 1 lets two customers through
+LARGEST_K = 1
 HEADER = list(DATA_PROCESSING.column_mapping.model_dump().values())
 START = dt.datetime(2010, 1, 1)
 
@@ -85,17 +86,17 @@ def test_every_line_is_clean_or_rejected_and_features_add_up(lines):
     assert len(labelled) == len(raw)
     ordering = labelled["reason"].isna() & ~labelled["is_return"]
     buyers = labelled.loc[ordering, "customer_id_value"].nunique()
-    if buyers < MODEL_SELECTION.k_range.max:
-        # fewer customers with an order than two segments: the run stops before writing
+    if buyers <= LARGEST_K:
+        # no more customers with an order than the largest K: the run stops before writing
         expected = (
             "every line was rejected"
             if labelled["reason"].notna().all()
             else rf"only {buyers} customer\(s\) have an order"
         )
         with pytest.raises(InputValidationError, match=expected):
-            split_transactions(ibis.memtable(labelled), MODEL_SELECTION, None)
+            split_transactions(ibis.memtable(labelled), LARGEST_K, None)
         return
-    clean, rejected = split_transactions(ibis.memtable(labelled), MODEL_SELECTION, None)
+    clean, rejected = split_transactions(ibis.memtable(labelled), LARGEST_K, None)
     clean_frame = clean.execute()
     assert len(clean_frame) + rejected.count().execute() == len(raw)
 

@@ -91,13 +91,22 @@ class FailedDataset:
 
 
 def _system_line(failed: FailedDataset, error: DatasetError) -> str | None:
-    """A full disk or a permission the file system refused."""
+    """A full disk, a file-size limit or a permission the file system refused."""
     if _has_errno(error, errno.ENOSPC, "no space left on device"):
         return message_line(
             failed.name,
             f"the disk is full: {failed.shown} could not be written",
             f"free space on the disk that holds {failed.folder} (or point data_root in "
             f"{config_file('globals.yml')} at a disk with room), then run again",
+        )
+    if _has_errno(error, errno.EFBIG, "file too large"):
+        return message_line(
+            failed.name,
+            f"the file grew beyond the size this process may write: {failed.shown} could not "
+            "be written",
+            "raise the file-size limit of the shell or job that runs kedro (ulimit -f, or the "
+            "scheduler's quota), or write to a file system that allows larger files, then run "
+            "again",
         )
     if _has_errno(error, errno.EACCES, "permission denied"):
         verb, access = ("written", "write") if failed.saving else ("read", "read")

@@ -22,8 +22,7 @@ from customer_segmentation.pipelines.data_processing.params import (
     ColumnMapping,
     ParsingParams,
 )
-from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
-from tests.pipelines.pipeline_helpers import TWO_SEGMENTS, typed_parameters
+from tests.pipelines.pipeline_helpers import typed_parameters
 
 SETTINGS = typed_parameters(
     "data_processing",
@@ -37,14 +36,10 @@ PARSING: ParsingParams = SETTINGS.parsing
 CLEANING: CleaningParams = SETTINGS.cleaning
 
 
-def k_max(largest: int) -> ModelSelectionParams:
-    """model_selection parameters whose largest K is ``largest``."""
-    return typed_parameters("model_selection", {"k_range": {"min": 2, "max": largest}})
-
-
-# the smallest K range (K = 2): most tables here hold two customers
-TWO = typed_parameters("model_selection", TWO_SEGMENTS["model_selection"])
-#: The second customer most tables add, so that two segments can be tried.
+#: The largest K for most tables here: they hold two customers, and a run needs more
+#: customers than its largest K (a silhouette on K segments needs at least K + 1).
+ONE = 1
+#: The second customer most tables add, so that they pass that check.
 OTHER = {"invoice": "9001", "customer_id": "99999"}
 
 
@@ -60,9 +55,9 @@ def cleaning(**changes) -> CleaningParams:
     return CleaningParams.model_validate(CLEANING.model_dump() | changes)
 
 
-def split(labelled: ibis.Table, model_selection: ModelSelectionParams = TWO, snapshot=None):
+def split(labelled: ibis.Table, largest_k: int = ONE, snapshot=None):
     """``split_transactions`` with the default snapshot date (null) unless given."""
-    return split_transactions(labelled, model_selection, snapshot)
+    return split_transactions(labelled, largest_k, snapshot)
 
 
 HEADER = [
@@ -245,12 +240,13 @@ class TestSplitAndSummary:
         with pytest.raises(InputValidationError, match="every line was rejected"):
             split(self._labelled(rows))
 
-    def test_fewer_customers_than_the_largest_k_stops_before_writing(self):
+    def test_no_more_customers_than_the_largest_k_stops_before_writing(self):
         rows = [GOOD, line(invoice="2", customer_id="12346"), line(invoice="C3", customer_id="9")]
         with pytest.raises(InputValidationError) as error:
-            split(self._labelled(rows), k_max(3))
+            split(self._labelled(rows), 2)  # K = 2 on 2 customers: no silhouette
         message = str(error.value)
         assert "only 2 customer(s) have an order" in message  # the returns-only one is no buyer
+        assert "needs at least 3" in message
         assert "model_selection.k_range" in message
 
     def test_summary_counts_and_conservation(self):
@@ -434,10 +430,10 @@ class TestLargeInputShortcuts:
         labelled = label_transactions(
             parse_transactions(map_columns(raw_table(rows), MAPPING), PARSING), CLEANING
         )
-        clean, _ = split(labelled, k_max(2))  # 2 customers: enough
+        clean, _ = split(labelled, 1)  # 2 customers: enough
         assert clean.count().execute() == 3
         with pytest.raises(InputValidationError, match="only 2 customer"):
-            split(labelled, k_max(3))
+            split(labelled, 2)
 
 
 class TestSnapshotBeforeWriting:

@@ -28,6 +28,7 @@ RAW = """Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Co
 C489449,22195,HEART MEASURING SPOONS,-6,2009-12-04 10:33:00,1.65,13085,United Kingdom
 489450,21871,SAVE THE PLANET MUG,6,2009-12-05 10:33:00,0,13078,Germany
 489451,21871,SAVE THE PLANET MUG,6,2009-12-05 10:33:00,1.25,13078,Germany
+489452,22350,CAT BOWL,4,2009-12-04 12:10:00,2.55,12682,France
 """
 
 
@@ -49,14 +50,14 @@ def test_raw_equals_clean_plus_rejected(tmp_path):
     clean = pd.read_parquet(tmp_path / "data/02_intermediate/clean_transactions.parquet")
     rejected = pd.read_parquet(tmp_path / "data/02_intermediate/rejected_transactions.parquet")
     summary = catalog.load("data_quality_summary")
-    assert len(clean) + len(rejected) == 9 == summary["raw_lines"]
+    assert len(clean) + len(rejected) == 10 == summary["raw_lines"]
     assert summary["rejected_by_reason"] == {
         "duplicate_line": 1,
         "missing_customer_id": 1,
         "non_positive_price": 1,
         "non_product_code": 1,
     }
-    assert sorted(clean["customer_id"].unique()) == ["13078", "13085"]
+    assert sorted(clean["customer_id"].unique()) == ["12682", "13078", "13085"]
     assert clean["is_return"].sum() == 1 == summary["return_lines"]
     # the rejected line keeps its original text, e.g. the empty customer id
     assert set(rejected.columns) >= {"invoice", "customer_id", "reason"}

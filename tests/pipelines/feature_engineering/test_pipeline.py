@@ -17,14 +17,14 @@ def test_one_row_per_customer_through_ibis_and_pandas(tmp_path):
     write_raw(tmp_path)
     catalog = project_catalog(tmp_path)
     pipeline = data_processing.create_pipeline() + feature_engineering.create_pipeline()
-    # two customers: only features that differ between them can be model features
+    # three customers: only features that differ between them can be model features
     varying = ["recency", "frequency", "monetary"]
     run_pipeline(
         pipeline, catalog, TWO_SEGMENTS | {"feature_engineering": {"model": {"features": varying}}}
     )
 
     features = catalog.load("customer_features")
-    assert features["customer_id"].tolist() == ["13078", "13085"]
+    assert features["customer_id"].tolist() == ["12682", "13078", "13085"]
     assert features.set_index("customer_id").loc["13085", "frequency"] == 2
     assert features["rfm_segment"].notna().all()
     model_input = catalog.load("model_input")

@@ -17,7 +17,6 @@ import pandas as pd
 
 from customer_segmentation.errors import InputValidationError, config_file
 from customer_segmentation.pipelines.feature_engineering.nodes import check_snapshot_date
-from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
 
 from .checks import IMPLAUSIBLE_RULES, RAW_DATASET, DateWindow, check_parsed, implausible
 from .labelling import label_transactions
@@ -202,27 +201,27 @@ def _typed_sources(columns: dict[str, ir.Value], parsing: ParsingParams) -> dict
 
 def split_transactions(
     labelled_transactions: ir.Table,
-    model_selection: ModelSelectionParams,
+    largest_k: int,
     snapshot_date: str | None,
 ) -> tuple[ir.Table, ir.Table]:
     """Split labelled lines into clean (typed) and rejected (as the export had them).
 
     Clean lines carry their line revenue (negative for returns). A line without an invoice
     id (or an export without that column) counts as one order per customer and day. Stops
-    before anything is written when no line survives the cleaning rules, when fewer
+    before anything is written when no line survives the cleaning rules, when no more
     customers have an order than the largest K the model selection will try
-    (``model_selection.k_range.max``), or when ``snapshot_date``
+    (``largest_k``, ``model_selection.k_range.max``; a silhouette needs more customers than segments), or when ``snapshot_date``
     (``feature_engineering.snapshot_date``) is not after the last clean invoice — the
     earliest point at which each is known.
 
     ``snapshot_date`` comes as configured (ISO text or null; Kedro passes an untyped
     parameter as text), the way :func:`resolve_snapshot_date` reads it.
     """
-    k_max = model_selection.k_range.max
+    k_max = largest_k
     t = labelled_transactions
     kept = t.filter(t.reason.isnull())
     counts = _kept_counts(kept.limit(CHECK_SAMPLE_LINES))
-    if counts["lines"] == CHECK_SAMPLE_LINES and counts["customers"] < k_max:
+    if counts["lines"] == CHECK_SAMPLE_LINES and counts["customers"] <= k_max:
         counts = _kept_counts(kept)  # the first lines were not enough to decide
     if counts["lines"] == 0:
         by_reason = t.group_by("reason").aggregate(lines=t.count()).execute()
@@ -233,10 +232,11 @@ def split_transactions(
             dataset=RAW_DATASET,
         )
     customers = counts["customers"]
-    if customers < k_max:
+    if customers <= k_max:
+        # a silhouette needs more customers than segments, so K = k_max needs k_max + 1
         raise InputValidationError(
-            f"only {customers} customer(s) have an order, fewer than the largest number of "
-            f"segments to try (K={k_max})",
+            f"only {customers} customer(s) have an order; trying up to K={k_max} segments "
+            f"needs at least {k_max + 1}",
             f"lower model_selection.k_range.max in "
             f"{config_file('parameters_model_selection.yml')}, or load more data",
             dataset=RAW_DATASET,

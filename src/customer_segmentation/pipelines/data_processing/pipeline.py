@@ -48,7 +48,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 # enough customers for the largest K, a snapshot after the last invoice
                 inputs=[
                     "labelled_transactions",
-                    "params:model_selection",
+                    "params:model_selection.k_range.max",
                     "params:feature_engineering.snapshot_date",
                 ],
                 outputs=["clean_transactions", "rejected_transactions"],
