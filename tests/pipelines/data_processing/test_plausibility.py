@@ -327,6 +327,66 @@ class TestLineAmounts:
         ]
 
 
+class TestOrderAmounts:
+    """``price_is: order_amount``: the column holds the order's total, once per order."""
+
+    TOTALS = parsing(price_is="order_amount")
+
+    def revenue_by_order(self, rows) -> dict[str, float]:
+        clean, _ = split(labelled(rows, parsing=self.TOTALS))
+        frame = clean.execute()
+        return frame.groupby("invoice")["line_revenue"].sum().round(6).to_dict()
+
+    def test_a_total_on_every_line_counts_once_per_order(self):
+        rows = [line(stock_code="A1", price="30"), line(stock_code="B2", price="30")]
+        rows += [line(**OTHER, price="12.5")]
+        assert self.revenue_by_order(rows) == {"1001": 30.0, "9001": 12.5}
+
+    def test_a_total_on_one_line_fills_the_others_of_its_order(self):
+        # Shopify's order export writes "Total" on the first line of an order only
+        rows = [line(stock_code="A1", price="30"), line(stock_code="B2", price="")]
+        rows += [line(stock_code="C3", price=" "), line(**OTHER, price="12.5")]
+        assert self.revenue_by_order(rows) == {"1001": 30.0, "9001": 12.5}
+
+    def test_rejected_lines_leave_the_order_total_to_the_kept_ones(self):
+        # the postage line is no product, but the order still cost its total
+        rows = [line(stock_code="A1", price="30"), line(stock_code="POST", price="30")]
+        rows += [line(**OTHER, price="12.5")]
+        clean, rejected = split(labelled(rows, parsing=self.TOTALS))
+        assert rejected.execute()["reason"].tolist() == ["non_product_code"]
+        assert clean.execute().set_index("invoice")["line_revenue"].to_dict() == {
+            "1001": 30.0,
+            "9001": 12.5,
+        }
+
+    def test_a_cancelled_order_takes_its_total_back(self):
+        rows = [line(price="30"), line(invoice="C1001", quantity="-6", price="30")]
+        rows += [line(**OTHER, price="12.5")]
+        assert self.revenue_by_order(rows) == {"1001": 30.0, "9001": 12.5, "C1001": -30.0}
+
+    def test_differing_totals_in_one_order_stop_the_run(self):
+        rows = [line(stock_code="A1", price="30"), line(stock_code="B2", price="12")]
+        rows += [line(**OTHER, price="12.5")]
+        with pytest.raises(InputValidationError) as error:
+            labelled(rows, parsing=self.TOTALS)
+        message = one_line(error)
+        assert "column 'price'" in message
+        assert (
+            "1 order(s) carry different totals on their lines, e.g. ['1001: 12 and 30']" in message
+        )
+        assert "price_is in conf/<env>/parameters_data_processing.yml to line_amount" in message
+
+    def test_without_an_invoice_column_the_orders_are_unknown(self):
+        settings = typed_parameters("data_processing").model_dump()
+        settings["parsing"]["price_is"] = "order_amount"
+        settings["column_mapping"]["invoice"] = None
+        with pytest.raises(InputValidationError) as error:
+            typed_parameters("data_processing", settings)
+        message = str(error.value)
+        assert message.startswith("parameter 'data_processing.parsing.price_is': ")
+        assert "no invoice column is mapped" in message
+
+
 class TestGuests:
     def test_lines_without_a_customer_become_guests_of_their_invoice(self):
         rows = numbered(GOOD, line(customer_id=""), line(customer_id="nan"), line(**OTHER))

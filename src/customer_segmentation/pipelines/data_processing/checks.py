@@ -24,6 +24,7 @@ from .params import DECIMAL_LIMIT, ParsingParams, PlausibilityParams
 from .parsing import (
     bad_grouping,
     has_utc_offset,
+    order_key,
     scientific,
     strip,
     undeclared_thousands,
@@ -351,4 +352,32 @@ def _check_revenue(count: Counts, plausibility: PlausibilityParams) -> None:
         n_lines,
         f"{bound:,.0f}",
         REVENUE_ABOVE_MAX,
+    )
+
+
+def check_order_amounts(parsed: ir.Table) -> None:
+    """Stop when lines of one order carry different totals (``price_is: order_amount``).
+
+    Then the column holds line amounts or unit prices, and sharing a "total" among the
+    lines would make up revenue.
+    """
+    t = parsed.filter(parsed.order_amount_value.notnull())
+    order = order_key(t.invoice_value, t.customer_id_value, t.invoice_date_value)
+    orders = t.group_by(order=order).aggregate(
+        low=t.order_amount_value.min(), high=t.order_amount_value.max()
+    )
+    differing = orders.filter(orders.low != orders.high)
+    n_orders = int(differing.count().execute())
+    if n_orders == 0:
+        return
+    examples = differing.order_by("order").limit(3).execute()
+    shown = [f"{row.order}: {row.low:g} and {row.high:g}" for row in examples.itertuples()]
+    raise InputValidationError(
+        f"{n_orders} order(s) carry different totals on their lines, e.g. {shown}, but "
+        "parsing.price_is is order_amount (one total per order, on each of its lines or on "
+        "one of them)",
+        f"set data_processing.parsing.price_is in {config_file(PARAMS_FILE)} to line_amount "
+        "(the amount of each line) or unit_price, or map the order total column as price",
+        dataset=RAW_DATASET,
+        column="price",
     )

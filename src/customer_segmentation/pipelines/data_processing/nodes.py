@@ -18,7 +18,14 @@ import pandas as pd
 from customer_segmentation.errors import InputValidationError, config_file
 from customer_segmentation.pipelines.feature_engineering.nodes import check_snapshot_date
 
-from .checks import IMPLAUSIBLE_RULES, RAW_DATASET, DateWindow, check_parsed, implausible
+from .checks import (
+    IMPLAUSIBLE_RULES,
+    RAW_DATASET,
+    DateWindow,
+    check_order_amounts,
+    check_parsed,
+    implausible,
+)
 from .labelling import label_transactions
 from .params import ColumnMapping, ParsingParams, PlausibilityParams
 from .parsing import (
@@ -27,9 +34,12 @@ from .parsing import (
     customer_id,
     mapped_columns,
     missing_as_null,
+    order_amounts,
+    order_key,
     parse_number,
     parse_timestamp,
     strip,
+    unit_price,
 )
 
 __all__ = [
@@ -147,11 +157,17 @@ def parse_transactions(
         "price": parse_number(columns["price"], parsing),
     } | typed
     customer = customer_id(columns["customer_id"], parsing)
-    amount = ibis.null("float64")
-    if parsing.price_is == "line_amount":
-        # the export's "price" is what the line cost; the unit price is derived from it
+    invoice = missing_as_null(columns["invoice"], parsing.missing_id_values)
+    amount, order_amount = ibis.null("float64"), None
+    if parsing.price_is != "unit_price":
+        # the export's "price" is what the line (or its whole order) cost; the unit price
+        # is derived from it
         amount, quantity = values["price"], values["quantity"]
-        values["price"] = ibis.ifelse(quantity == 0, amount, amount / quantity)
+        if parsing.price_is == "order_amount":
+            order_amount = amount = order_amounts(
+                amount, columns["price"], order_key(invoice, customer, values["invoice_date"])
+            )
+        values["price"] = unit_price(amount, quantity)
     window = None if plausibility is None else DateWindow.of(plausibility, snapshot_date)
     flags = (
         {name: ibis.literal(False) for name in IMPLAUSIBLE_RULES}
@@ -165,12 +181,15 @@ def parse_transactions(
         **{f"{column}_value": values[column] for column in PARSED_COLUMNS},
         customer_id_value=customer,
         # "nan" as an invoice id is no order: such lines fall back to customer and day
-        invoice_value=missing_as_null(columns["invoice"], parsing.missing_id_values),
-        line_amount_value=amount,
+        invoice_value=invoice,
+        line_amount_value=ibis.null("float64") if order_amount is not None else amount,
+        **({} if order_amount is None else {"order_amount_value": order_amount}),
         **flags,
     )
     text_columns = [c for c in PARSED_COLUMNS if c not in typed]
     check_parsed(parsed, parsing, text_columns, plausibility, window)
+    if order_amount is not None:
+        check_order_amounts(parsed)
     return parsed
 
 
@@ -247,15 +266,22 @@ def split_transactions(
         # last invoice is only read when a snapshot is set (the default needs no check)
         last_invoice = kept.invoice_date_value.max().execute()
         check_snapshot_date(snapshot_date, pd.Timestamp(last_invoice).date())
+    order = order_key(kept.invoice_value, kept.customer_id_value, kept.invoice_date_value)
+    amount = kept.line_amount_value
+    if "order_amount_value" in kept.columns:
+        # price_is: order_amount: the order's total is shared by its kept lines, so the
+        # order counts once whatever number of lines carried it
+        amount = kept.order_amount_value / kept.is_return.count().over(group_by=order)
     clean = kept.select(
-        invoice=kept.invoice_value.fill_null(
-            kept.customer_id_value + "@" + kept.invoice_date_value.date().cast("string")
-        ),
+        invoice=order,
         stock_code=strip(kept.stock_code).nullif(""),
         description=strip(kept.description),
         quantity=kept.quantity_value,
         invoice_date=kept.invoice_date_value,
-        price=kept.price_value,
+        # an order total is no unit price: each line's share of it per unit
+        price=kept.price_value
+        if "order_amount_value" not in kept.columns
+        else unit_price(amount, kept.quantity_value),
         customer_id=kept.customer_id_value,
         country=strip(kept.country),
         is_return=kept.is_return,
@@ -263,8 +289,8 @@ def split_transactions(
         # export of line amounts gives the revenue itself (exact, not quantity x unit price)
         line_revenue=ibis.ifelse(
             kept.is_return,
-            -kept.line_amount_value.abs().fill_null(kept.quantity_value.abs() * kept.price_value),
-            kept.line_amount_value.fill_null(kept.quantity_value * kept.price_value),
+            -amount.abs().fill_null(kept.quantity_value.abs() * kept.price_value),
+            amount.fill_null(kept.quantity_value * kept.price_value),
         ),
     )
     rejected = t.filter(t.reason.notnull()).select(*CANONICAL_COLUMNS, "reason")

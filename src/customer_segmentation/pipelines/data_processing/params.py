@@ -87,9 +87,10 @@ class ParsingParams(Parameters):
     #: ISO dates with a UTC offset or zone: refuse them, convert them to UTC, or keep the
     #: local time as written (dropping the offset)
     utc_offsets: Literal["refuse", "utc", "local"]
-    #: what the mapped price column holds: the unit price, or the amount paid for the line
-    #: (unit price = amount / quantity; line revenue = the amount)
-    price_is: Literal["unit_price", "line_amount"]
+    #: what the mapped price column holds: the unit price, the amount paid for the line
+    #: (unit price = amount / quantity; line revenue = the amount), or the amount paid for
+    #: the whole order (on each of its lines or on one; shared by its kept lines)
+    price_is: Literal["unit_price", "line_amount", "order_amount"]
     #: share of a column's values that may fail to parse; 1 would accept a wrong format
     max_unparseable_share: float = Field(ge=0, lt=1)
 
@@ -180,3 +181,15 @@ class DataProcessingParams(Parameters):
     parsing: ParsingParams
     plausibility: PlausibilityParams
     cleaning: CleaningParams
+
+    @model_validator(mode="after")
+    def _orders_are_known(self) -> DataProcessingParams:
+        # an order total is shared among the lines of its order: they must be known
+        if self.parsing.price_is == "order_amount" and self.column_mapping.invoice is None:
+            raise invalid(
+                "is order_amount, but no invoice column is mapped: the lines of an order "
+                "cannot be found",
+                f"map column_mapping.invoice to the order id column in {config_file(PARAMS_FILE)}",
+                key="parsing.price_is",
+            )
+        return self

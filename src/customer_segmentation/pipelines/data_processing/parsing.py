@@ -236,3 +236,33 @@ def mapped_columns(mapped: ir.Table) -> tuple[ir.Table, dict[str, ir.Value]]:
     if isinstance(op, ops.Project):
         return op.parent.to_expr(), {name: value.to_expr() for name, value in op.values.items()}
     return mapped, {name: mapped[name] for name in mapped.columns}
+
+
+def order_key(
+    invoice: ir.StringValue, customer: ir.StringValue, invoice_date: ir.TimestampValue
+) -> ir.StringValue:
+    """The order a line belongs to: its invoice, or (without one) its customer and day."""
+    return invoice.fill_null(customer + "@" + invoice_date.date().cast("string"))
+
+
+def order_amounts(
+    amount: ir.FloatingValue, text: ir.StringValue, order: ir.StringValue
+) -> ir.FloatingValue:
+    """Each line's order total: its own, or, where its cell is empty, its order's.
+
+    Exports of order totals repeat the total on every line of the order, or write it on
+    one line and leave the others empty (Shopify's "Total"). An unparseable cell stays
+    unparseable (the line is rejected for it).
+    """
+    return ibis.ifelse(strip(text).nullif("").isnull(), amount.max().over(group_by=order), amount)
+
+
+def unit_price(amount: ir.FloatingValue, quantity: ir.FloatingValue) -> ir.FloatingValue:
+    """The unit price of a line from what it cost (``price_is`` line_amount, order_amount).
+
+    A returned line (negative quantity) has a positive unit price whether its export wrote
+    the amount with or without a minus sign; a sold line with a negative amount keeps a
+    negative price (a discount or an adjustment, rejected as non_positive_price).
+    """
+    per_unit = ibis.ifelse(quantity < 0, amount.abs() / quantity.abs(), amount / quantity)
+    return ibis.ifelse(quantity == 0, amount, per_unit)
