@@ -275,7 +275,65 @@ def test_line_amounts_give_the_revenue_of_unit_prices(project: Path):
     assert clean["price"].sum() == pytest.approx(expected["price"].sum())
 
 
+def test_order_totals_give_each_order_its_total_once(project: Path):
+    """An order export: the order's total on its first line, the others left empty."""
+    baseline = copy_project(project.parent / "baseline")
+    goes_on(baseline)
+    expected = pd.read_parquet(baseline / CLEAN).groupby("invoice")["line_revenue"].sum()
+
+    def order_totals(lines: pd.DataFrame) -> None:
+        # orders the baseline rejected whole (no customer id) keep one amount of theirs
+        totals = lines["Invoice"].map(expected).abs().round(2).map("{:.2f}".format)
+        kept = lines["Invoice"].isin(expected.index)
+        totals[~kept] = lines.groupby("Invoice")["Price"].transform("first")[~kept]
+        lines["Price"] = totals.where(~lines["Invoice"].duplicated(), "")
+
+    edit_lines(project, order_totals)
+    set_parameter(project, "data_processing.parsing.price_is", "order_amount")
+    goes_on(project)
+    revenue = pd.read_parquet(project / CLEAN).groupby("invoice")["line_revenue"].sum()
+    pd.testing.assert_series_equal(revenue, expected.round(2), check_exact=False, atol=1e-6)
+
+
 # ---- cases real exports produce that the list above does not name ---------------------
+
+
+def test_dates_saved_as_spreadsheet_serial_numbers_are_read_when_declared(project: Path):
+    baseline = copy_project(project.parent / "baseline")
+    goes_on(baseline)
+
+    def serial_numbers(lines: pd.DataFrame) -> None:
+        days = (pd.to_datetime(lines["InvoiceDate"]) - pd.Timestamp("1899-12-30")) / pd.Timedelta(
+            days=1
+        )
+        lines["InvoiceDate"] = days.map("{:.10f}".format)
+
+    edit_lines(project, serial_numbers)
+    stops(project, "column 'invoice_date'", "date_format to excel_serial", run_args=DATA_PROCESSING)
+    set_parameter(project, "data_processing.parsing.date_format", "excel_serial")
+    goes_on(project)
+    dates = pd.read_parquet(project / CLEAN)["invoice_date"]
+    assert dates.tolist() == pd.read_parquet(baseline / CLEAN)["invoice_date"].tolist()
+
+
+def test_a_windows_1252_export_is_named_and_read_through_pandas(project: Path):
+    path = project / RAW
+    lines = path.read_text().splitlines(keepends=True)
+    # Excel's "CSV" on Windows: the euro sign and curly quotes are bytes UTF-8 cannot read
+    lines[1] = lines[1].replace(lines[1].split(",")[2], "\u2019BEST\u2019 MUG \u20ac5")
+    path.write_bytes("".join(lines).encode("cp1252"))
+    stops(project, "Windows-1252 (cp1252)", "byte 0x92", "pandas.CSVDataset", "encoding: cp1252")
+
+    catalog_path = project / "conf/test/catalog.yml"
+    catalog = yaml.safe_load(catalog_path.read_text())
+    catalog["raw_transactions"] = {
+        "type": "pandas.CSVDataset",
+        "filepath": str(RAW),
+        "load_args": {"encoding": "cp1252", "dtype": "str", "keep_default_na": False},
+    }
+    catalog_path.write_text(yaml.safe_dump(catalog))
+    goes_on(project)
+    assert "\u2019BEST\u2019 MUG \u20ac5" in set(pd.read_parquet(project / CLEAN)["description"])
 
 
 def test_ids_a_spreadsheet_wrote_in_scientific_notation_stop_the_run(project: Path):

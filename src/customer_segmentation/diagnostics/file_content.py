@@ -120,22 +120,40 @@ def content_problem(file: CsvFile) -> FileProblem | None:
     return None
 
 
+#: Encodings DuckDB reads without an extension, as Python spells them; latin-1 refuses the
+#: bytes 0x80-0x9F (control characters there, letters and signs in Windows-1252).
+UTF8 = {"utf-8", "utf8", "utf-8-sig"}
+LATIN1 = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1"}
+WINDOWS_1252_ONLY = bytes(range(0x80, 0xA0))
+
+
 def encoding_problem(file: CsvFile, limit: int | None = SCAN_LINES) -> FileProblem | None:
-    """The first line that is not UTF-8, when the entry reads the file as UTF-8."""
-    if (file.encoding or "utf-8") not in {"utf-8", "utf8", "utf-8-sig"}:
+    """The first line the entry's encoding cannot read (UTF-8, or latin-1 in DuckDB)."""
+    encoding = file.encoding or "utf-8"
+    if encoding not in UTF8 | LATIN1:
         return None
     try:
         with file.path.open("rb") as handle:
             for number, line in enumerate(handle, 1):
                 raw = line.removeprefix(codecs.BOM_UTF8) if number == 1 else line
-                try:
-                    raw.decode("utf-8")
-                except UnicodeDecodeError as error:
-                    return _not_utf8(file, number, raw, error.start)
+                position = _first_unreadable(raw, encoding)
+                if position is not None:
+                    return _not_utf8(file, number, raw, position)
                 if limit is not None and number >= limit:
                     break
     except OSError:
         return None
+    return None
+
+
+def _first_unreadable(raw: bytes, encoding: str) -> int | None:
+    if encoding in LATIN1:
+        found = [raw.find(bytes([byte])) for byte in WINDOWS_1252_ONLY]
+        return min((position for position in found if position >= 0), default=None)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start
     return None
 
 
@@ -144,6 +162,20 @@ def _not_utf8(file: CsvFile, number: int, raw: bytes, position: int) -> FileProb
     text = raw.decode("utf-8", "backslashreplace").rstrip("\r\n")
     start = max(0, len(before) - SNIPPET_CHARS // 2)
     shown = ("..." if start else "") + snippet(text[start:])
+    byte = raw[position]
+    # the bytes UTF-8 cannot read (a UTF-8 sign elsewhere on the line may use 0x80-0x9F)
+    unread = {ord(char) - 0xDC00 for char in raw.decode("utf-8", "surrogateescape")}
+    if unread & set(WINDOWS_1252_ONLY):
+        # latin-1 would read these as control characters, and DuckDB refuses them
+        sign = bytes([byte]).decode("cp1252", "replace")
+        return FileProblem(
+            f"the file is Windows-1252 (cp1252) encoded: byte 0x{byte:02X} ('{sign}' in "
+            f"Windows-1252) in '{shown}'; DuckDB reads only utf-8, utf-16 and latin-1",
+            "save the file as UTF-8, or read it with pandas: set type: pandas.CSVDataset and "
+            "load_args encoding: cp1252, dtype: str, keep_default_na: false for "
+            f"'{file.dataset}' in {file.catalog}",
+            number,
+        )
     return FileProblem(
         f"the file is not utf-8 encoded: byte 0x{raw[position]:02X} in '{shown}' (Windows and "
         "Excel exports are often latin-1)",

@@ -58,19 +58,25 @@ def summary_of(text: str) -> str:
     return summary if len(summary) <= 200 else summary[:197] + "..."
 
 
+#: What a reader's message says, by the words it uses (the first match wins); a message
+#: naming an expected field count is about columns unless it is about the encoding.
+READER_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("unsupported_encoding", ("does not support the encoding",)),
+    ("encoding", ("not utf-8 encoded", "not latin-1 encoded", "codec can't decode")),
+    ("quote", ("unterminated quote", "eof inside string")),
+    ("sniff", ("error when sniffing file",)),
+    ("missing", ("no files found that match", "no such file")),
+)
+
+
 def _reader_kind(text: str, expected: int | None) -> str:
     lowered = text.lower()
-    if "not utf-8 encoded" in lowered or "codec can't decode" in lowered:
-        return "encoding"
-    if expected is not None:
-        return "columns"
-    if "unterminated quote" in lowered or "eof inside string" in lowered:
-        return "quote"
-    if "error when sniffing file" in lowered:
-        return "sniff"
-    if "no files found that match" in lowered or "no such file" in lowered:
-        return "missing"
-    return "other"
+    for kind, phrases in READER_KINDS:
+        if any(phrase in lowered for phrase in phrases):
+            if expected is not None and kind not in {"encoding", "unsupported_encoding"}:
+                return "columns"
+            return kind
+    return "columns" if expected is not None else "other"
 
 
 def parse_reader_message(text: str) -> ReaderMessage:
@@ -156,6 +162,15 @@ def csv_reader_problem(text: str, file: CsvFile) -> FileProblem | None:
             f"save the file as UTF-8, or set load_args encoding: latin-1 (the file's encoding) "
             f"for '{file.dataset}' in {file.catalog}",
             said.line,
+        )
+    if found is None and said.kind == "unsupported_encoding":
+        found = FileProblem(
+            f"DuckDB cannot read the encoding '{file.load_args.get('encoding')}' without an "
+            "extension, and this project never downloads one (it reads utf-8, utf-16 and "
+            "latin-1)",
+            "save the file as UTF-8, or read it with pandas: set type: pandas.CSVDataset and "
+            f"keep load_args encoding, with dtype: str and keep_default_na: false, for "
+            f"'{file.dataset}' in {file.catalog}",
         )
     found = found or located_problem(said, file)
     if found is None:

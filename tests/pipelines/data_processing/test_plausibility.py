@@ -387,6 +387,55 @@ class TestOrderAmounts:
         assert "no invoice column is mapped" in message
 
 
+class TestSpreadsheetSerialDates:
+    """A date cell saved as a number: days since 1899-12-30, the time as a fraction of a day."""
+
+    SERIAL = parsing(date_format="excel_serial")
+
+    def test_serial_days_read_to_the_second(self):
+        rows = numbered(line(invoice_date="40148.3263888889"), line(invoice_date="40513"))
+        rows.append(line(**OTHER, invoice_date=" 40878.5 "))
+        frame = labelled(rows, parsing=self.SERIAL).execute().sort_values("invoice")
+        assert frame["invoice_date_value"].astype(str).tolist() == [
+            "2009-12-01 07:50:00",
+            "2010-12-01 00:00:00",
+            "2011-12-01 12:00:00",
+        ]
+
+    def test_a_serial_number_in_a_typed_column_reads_the_same(self):
+        frame = pd.DataFrame(numbered(GOOD, line(**OTHER)), columns=HEADER)
+        frame["InvoiceDate"] = [40148.3263888889, 40513.0]
+        parsed = labelled(ibis.memtable(frame), parsing=self.SERIAL).execute()
+        assert parsed["invoice_date_value"].astype(str).tolist() == [
+            "2009-12-01 07:50:00",
+            "2010-12-01 00:00:00",
+        ]
+
+    def test_text_dates_are_not_serials(self):
+        lenient = self.SERIAL.model_copy(update={"max_unparseable_share": 0.9})
+        rows = numbered(
+            line(invoice_date="40148"),
+            line(invoice_date="2010-12-01"),
+            line(invoice_date="-3"),
+            line(customer_id="99999", invoice_date="40149"),
+        )
+        reasons = labelled(rows, parsing=lenient).execute().sort_values("invoice")["reason"]
+        assert reasons.fillna("kept").tolist() == [
+            "kept",
+            "unparseable_invoice_date",
+            "unparseable_invoice_date",
+            "kept",
+        ]
+
+    def test_serials_read_as_iso_dates_say_what_they_are(self):
+        rows = [line(invoice_date="40148.3263888889"), line(**OTHER, invoice_date="40149.5")]
+        with pytest.raises(InputValidationError) as error:
+            labelled(rows)
+        message = one_line(error)
+        assert "column 'invoice_date'" in message
+        assert "set data_processing.parsing.date_format to excel_serial" in message
+
+
 class TestGuests:
     def test_lines_without_a_customer_become_guests_of_their_invoice(self):
         rows = numbered(GOOD, line(customer_id=""), line(customer_id="nan"), line(**OTHER))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 
 import ibis
@@ -22,6 +23,7 @@ from customer_segmentation.pipelines.feature_engineering.params import as_snapsh
 
 from .params import DECIMAL_LIMIT, ParsingParams, PlausibilityParams
 from .parsing import (
+    SERIAL_DAYS,
     bad_grouping,
     has_utc_offset,
     order_key,
@@ -284,14 +286,18 @@ def _check_failures(
             dataset=RAW_DATASET,
             column=column,
         )
+    examples = _examples(parsed, failed, column)
     hint = (
-        "set data_processing.parsing.date_format (strftime, e.g. '%d/%m/%Y %H:%M')"
-        if column == "invoice_date"
-        else "set data_processing.parsing.decimal_separator / thousands_separator"
+        "set data_processing.parsing.decimal_separator / thousands_separator"
+        if column != "invoice_date"
+        else "set data_processing.parsing.date_format to excel_serial (they look like a "
+        "spreadsheet's serial day numbers)"
+        if all(re.fullmatch(SERIAL_DAYS, str(example).strip()) for example in examples)
+        else "set data_processing.parsing.date_format (strftime, e.g. '%d/%m/%Y %H:%M')"
     )
     raise InputValidationError(
         f"{n_failed} of {lines} values ({share:.1%}) do not parse, e.g. "
-        f"{_examples(parsed, failed, column)}; at most {limit:.1%} may (max_unparseable_share)",
+        f"{examples}; at most {limit:.1%} may (max_unparseable_share)",
         f"{hint} in {config_file(PARAMS_FILE)}, or map the right column",
         dataset=RAW_DATASET,
         column=column,

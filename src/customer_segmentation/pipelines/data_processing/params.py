@@ -27,6 +27,8 @@ STRFTIME_FIELDS = {
     "M": ("minute", 2),
     "S": ("second", 2),
 }
+#: ``date_format`` for dates written as a spreadsheet's serial day numbers (40148.32639).
+EXCEL_SERIAL = "excel_serial"
 #: A date format split into directives (``%Y``) and literal text.
 STRFTIME_TOKEN = re.compile(r"%[A-Za-z%]|[^%]+")
 #: Clean lines feed sums of this exact type (feature_engineering's ``REVENUE_TYPE``,
@@ -77,7 +79,8 @@ class ColumnMapping(Parameters):
 class ParsingParams(Parameters):
     """How the text of dates and numbers is read, and how much of it may fail to parse."""
 
-    #: strftime format of the invoice date (numeric directives only); null = ISO 8601
+    #: strftime format of the invoice date (numeric directives only); null = ISO 8601;
+    #: ``excel_serial`` = a spreadsheet's serial day numbers
     date_format: str | None
     decimal_separator: str = Field(min_length=1)
     thousands_separator: str | None
@@ -108,6 +111,8 @@ class ParsingParams(Parameters):
     @field_validator("date_format")
     @classmethod
     def _supported_directives(cls, value: str | None) -> str | None:
+        if value == EXCEL_SERIAL:
+            return value
         # dates are parsed by regex (same result on every engine): numeric fields only
         for token in STRFTIME_TOKEN.findall(value or ""):
             if token.startswith("%") and token != "%%" and token[1] not in STRFTIME_FIELDS:

@@ -13,7 +13,7 @@ import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
-from .params import STRFTIME_FIELDS, STRFTIME_TOKEN, ParsingParams
+from .params import EXCEL_SERIAL, STRFTIME_FIELDS, STRFTIME_TOKEN, ParsingParams
 
 #: Canonical column names, in the order the clean table keeps them.
 CANONICAL_COLUMNS = (
@@ -39,6 +39,8 @@ UTC_OFFSET = (
 #: The ISO layout without an offset has 19 characters; an offset adds some (or is a "Z"):
 #: only such texts are tested with the (costlier) regex.
 ISO_LENGTH = 19
+#: A spreadsheet serial date: whole days since its epoch, the time of day as a fraction.
+SERIAL_DAYS = r"^[0-9]{1,6}(\.[0-9]+)?$"
 #: An id that needs no normalisation (the usual case, tested first because it is cheap).
 PLAIN_ID = r"^[0-9]+$"
 #: What normalising an id removes: control and format characters anywhere, and Unicode
@@ -83,6 +85,17 @@ def has_utc_offset(text: ir.StringValue) -> ir.BooleanValue:
     return maybe & text.re_search(UTC_OFFSET)
 
 
+def excel_serial_date(text: ir.StringValue) -> ir.TimestampValue:
+    """A spreadsheet's serial day number (40148.3263888889) as a timestamp, to the second.
+
+    Day 1 is 1900-01-01 in Excel's count, whose epoch is 1899-12-30 (it counts a 29 February
+    1900 that never was; dates before March 1900 are implausible for invoices anyway).
+    """
+    days = strip(text).re_extract(SERIAL_DAYS, 0).nullif("").try_cast("float64")
+    seconds = (days * 86400).round().cast("int64")
+    return ibis.timestamp("1899-12-30 00:00:00") + seconds.as_interval("s")
+
+
 def parse_timestamp(
     text: ir.StringValue, date_format: str | None, utc_offsets: str = "local"
 ) -> ir.TimestampValue:
@@ -94,6 +107,8 @@ def parse_timestamp(
     differ in what they do with an offset themselves, so none reaches them. (``refuse``
     reads the text as it is: the check before writing stops a run with offsets.)
     """
+    if date_format == EXCEL_SERIAL:
+        return excel_serial_date(text)
     if not date_format and utc_offsets == "refuse":
         return strip(text).try_cast("timestamp")
     if not date_format:
