@@ -253,6 +253,25 @@ def test_drop_missing_customer_false_keeps_them_as_guests(project: Path):
     assert metrics["customer_id"].str.startswith("guest:").any()
 
 
+def test_a_customer_with_only_free_orders_returned_nothing(project: Path):
+    # kept when free lines are not dropped: nothing bought with money, nothing returned
+    set_parameter(project, "data_processing.cleaning.drop_non_positive_price", False)
+    lines = edit_lines(project, lambda lines: None)
+    buyers = lines[~lines["Invoice"].str.startswith("C") & (lines["Customer ID"] != "")]
+    returners = set(lines.loc[lines["Invoice"].str.startswith("C"), "Customer ID"])
+    free = next(c for c in buyers["Customer ID"].unique() if c not in returners)
+
+    def free_orders(lines: pd.DataFrame) -> None:
+        lines.loc[lines["Customer ID"] == free, "Price"] = "0"
+
+    edit_lines(project, free_orders)
+    goes_on(project, TRANSACTION_STAGES)
+    features = pd.read_parquet(project / "data/03_primary/customer_metrics.parquet")
+    customer = features.set_index("customer_id").loc[free.removesuffix(".0")]
+    assert customer["monetary"] == 0
+    assert customer["return_rate"] == 0
+
+
 # ---- 8. exports that carry the line amount instead of a unit price -------------------
 
 
