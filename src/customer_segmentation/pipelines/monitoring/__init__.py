@@ -1,0 +1,1 @@
+"""``monitoring``: what moved between two runs (segments, customers, features)."""
