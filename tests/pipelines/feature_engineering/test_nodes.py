@@ -10,16 +10,16 @@ import pandas as pd
 import pytest
 
 from customer_segmentation.errors import InputValidationError
+from customer_segmentation.model import invert_feature_transforms
 from customer_segmentation.pipelines.feature_engineering.nodes import (
     CUSTOMER_FEATURES,
     aggregate_customers,
     build_model_input,
-    check_snapshot_date,
     resolve_snapshot_date,
     score_rfm,
 )
 from customer_segmentation.pipelines.feature_engineering.params import FeatureEngineeringParams
-from customer_segmentation.transforms import invert_feature_transforms
+from customer_segmentation.snapshot import check_snapshot_date
 from tests.pipelines.pipeline_helpers import typed_parameters
 
 PARAMS: FeatureEngineeringParams = typed_parameters("feature_engineering")

@@ -10,10 +10,8 @@ import pytest
 import yaml
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.feature_engineering.params import (
-    FeatureEngineeringParams,
-    as_snapshot_date,
-)
+from customer_segmentation.pipelines.feature_engineering.params import FeatureEngineeringParams
+from customer_segmentation.snapshot import as_snapshot_date
 from tests.conftest import PROJECT_ROOT
 from tests.pipelines.pipeline_helpers import (
     load_parameters,

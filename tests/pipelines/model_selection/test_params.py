@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from customer_segmentation.errors import InputValidationError
+from customer_segmentation.model import SCALER_NAMES, make_scaler
 from customer_segmentation.parameters import check_parameters
 from customer_segmentation.pipeline_registry import PARAMETER_GROUPS
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
-from customer_segmentation.scalers import SCALER_NAMES, make_scaler
 from tests.pipelines.pipeline_helpers import (
     load_parameters,
     project_parameters,

@@ -8,8 +8,8 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
+from customer_segmentation.model import fit_transform_scaler
 from customer_segmentation.pipelines.model_selection import nodes, policy
-from customer_segmentation.scalers import fit_transform_scaler
 
 from .conftest import blobs_frame, pairs_frame
 from .conftest import small_settings as settings_for

@@ -18,9 +18,9 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from customer_segmentation.model import apply_feature_transforms, invert_feature_transforms
 from customer_segmentation.pipelines.feature_engineering.nodes import CUSTOMER_FEATURES
 from customer_segmentation.pipelines.reporting.params import ReportingParams
-from customer_segmentation.transforms import apply_feature_transforms, invert_feature_transforms
 from tests.pipelines.pipeline_helpers import merged, typed_parameters
 
 N_PER_GROUP = 75

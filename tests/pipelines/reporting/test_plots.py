@@ -18,11 +18,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.model_selection.preprocessing import (
-    build_preprocessor,
-    feature_spec,
-)
-from customer_segmentation.pipelines.reporting import nodes, plots
+from customer_segmentation.model import build_preprocessor, feature_spec, sample_positions
+from customer_segmentation.pipelines.reporting import nodes
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.pipeline import FIGURE_NODES
 from customer_segmentation.pipelines.reporting.report import REPORT_FIGURES
@@ -196,7 +193,7 @@ def test_silhouette_is_scored_on_standardized_features_like_the_selection(inputs
 
     model_input = inputs["model_input"]  # same customer order as customer_segments
     clusters = inputs["customer_segments"]["cluster"].to_numpy()
-    positions = plots.sample_positions(
+    positions = sample_positions(
         len(model_input), params.silhouette_sample_size, params.random_seed
     )
     standardized = StandardScaler().fit_transform(model_input[MODEL_FEATURES])
@@ -229,7 +226,7 @@ def test_silhouette_follows_a_selection_scored_in_the_scaled_space(inputs, param
     inputs["best_params"].update(scoring_space="scaled", scaler="minmax")
     fig, _ = _call("silhouette", inputs, params)
     mean, label = _mean_line(fig)
-    positions = plots.sample_positions(300, params.silhouette_sample_size, params.random_seed)
+    positions = sample_positions(300, params.silhouette_sample_size, params.random_seed)
     scaled = model[:-1].transform(inputs["model_input"][MODEL_FEATURES])
     clusters = inputs["customer_segments"]["cluster"].to_numpy()
     assert mean == pytest.approx(silhouette_score(scaled[positions], clusters[positions]))

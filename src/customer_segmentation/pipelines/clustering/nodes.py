@@ -5,7 +5,7 @@ then size), so the same data and seeds always give the same files.
 
 The model is ``scaler -> kmeans`` for numeric-only ``model_input`` (transaction path) and
 ``preprocess -> kmeans`` when ``feature_transforms`` declares categorical features and
-imputation (customer table); see :mod:`..model_selection.preprocessing`.
+imputation (customer table); see :mod:`customer_segmentation.model`.
 """
 
 from __future__ import annotations
@@ -18,33 +18,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from customer_segmentation.errors import InputValidationError
+from customer_segmentation.model import (
+    ID_COLUMN,
+    KMEANS,
+    SCALER_NAMES,
+    FeatureSpec,
+    build_model,
+    cap_quantiles_to_rows,
+    imputed_numeric,
+    invert_feature_transforms,
+    make_scaler,
+    model_declaration,
+    model_input_spec,
+    split_centres,
+)
 from customer_segmentation.pipelines.clustering.params import (
     ClusteringParams,
     FeatureLabels,
     NamingParams,
 )
-from customer_segmentation.pipelines.model_selection.preprocessing import (
-    KMEANS,
-    PREPROCESS,
-    SCALER,
-    FeatureSpec,
-    build_preprocessor,
-    imputed_numeric,
-    model_declaration,
-    split_centres,
-)
-from customer_segmentation.pipelines.model_selection.validation import (
-    ID_COLUMN,
-    model_input_spec,
-)
-from customer_segmentation.scalers import SCALER_NAMES, cap_quantiles_to_rows, make_scaler
-from customer_segmentation.transforms import invert_feature_transforms
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +82,7 @@ def fit_segmentation_model(
             parameter=f"{ROOT}.relabel_by",
         )
     scaler = _scaler_for(scaler_name, params.kmeans.random_state, len(frame))
-    first = (PREPROCESS, build_preprocessor(spec, scaler)) if spec.mixed else (SCALER, scaler)
-    model = Pipeline([first, (KMEANS, KMeans(n_clusters=k, **params.kmeans.model_dump()))])
+    model = build_model(spec, scaler, k, params.kmeans)
     with threadpool_limits(limits=params.n_threads):
         model.fit(frame[features])
     return relabel_clusters(model, relabel_by, list(spec.numeric))
@@ -146,14 +142,6 @@ def relabel_clusters(model: Pipeline, relabel_by: str, features: list[str]) -> P
     kmeans.cluster_centers_ = kmeans.cluster_centers_[order]
     kmeans.labels_ = new_ids[kmeans.labels_].astype(kmeans.labels_.dtype)
     return model
-
-
-def centroids_in_model_units(model: Pipeline) -> np.ndarray:
-    """Cluster centres of the numeric features, mapped back through the scaler.
-
-    Model-input units (imputed on mixed input); category shares: :func:`split_centres`.
-    """
-    return split_centres(model)[0]
 
 
 def compute_centroids(

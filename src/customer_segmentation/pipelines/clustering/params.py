@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from customer_segmentation.model import KMeansParams
 from customer_segmentation.parameters import Parameters, invalid
-from customer_segmentation.pipelines.model_selection.params import KMeansParams
 
 #: How a naming condition compares a standardized centroid with the thresholds.
 Direction = Literal["high", "low", "mid"]

@@ -28,12 +28,12 @@ import numpy as np
 import pandas as pd
 
 from customer_segmentation.errors import InputValidationError, config_file
+from customer_segmentation.model import apply_feature_transforms
 from customer_segmentation.pipelines.customer_table.params import (
     PARAMS_FILE,
     CustomerTableParams,
     ParsingParams,
 )
-from customer_segmentation.transforms import apply_feature_transforms
 
 logger = logging.getLogger(__name__)
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 from pydantic import Field, field_validator, model_validator
 
 from customer_segmentation.errors import config_file
+from customer_segmentation.model import CATEGORICAL_IMPUTERS, NUMERIC_IMPUTERS
 from customer_segmentation.parameters import Parameters, invalid
-from customer_segmentation.pipelines.model_selection.preprocessing import (
-    CATEGORICAL_IMPUTERS,
-    NUMERIC_IMPUTERS,
-)
 
 #: The file users edit; every fix names it (an environment may override the base values).
 PARAMS_FILE = "parameters_customer_table.yml"
@@ -71,7 +68,7 @@ class ImputationParams(Parameters):
     @field_validator("numeric")
     @classmethod
     def _numeric_strategy(cls, value: str) -> str:
-        # the choices are the preprocessing module's, which builds the imputers
+        # the choices are the model builder's, which builds the imputers
         if value not in NUMERIC_IMPUTERS:
             raise invalid(f"is {value!r}", _fix(f"use one of {', '.join(NUMERIC_IMPUTERS)}"))
         return value

@@ -18,8 +18,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from customer_segmentation.errors import InputValidationError, config_file
-from customer_segmentation.pipelines.feature_engineering.nodes import check_snapshot_date
-from customer_segmentation.pipelines.feature_engineering.params import as_snapshot_date
+from customer_segmentation.snapshot import as_snapshot_date, check_snapshot_date
 
 from .params import DECIMAL_LIMIT, ParsingParams, PlausibilityParams
 from .parsing import (

@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from customer_segmentation.errors import InputValidationError, config_file
-from customer_segmentation.pipelines.feature_engineering.nodes import check_snapshot_date
+from customer_segmentation.snapshot import check_snapshot_date
 
 from .checks import (
     IMPLAUSIBLE_RULES,

@@ -18,15 +18,15 @@ import numpy as np
 import pandas as pd
 
 from customer_segmentation.errors import InputValidationError, config_file
-from customer_segmentation.transforms import apply_feature_transforms
+from customer_segmentation.model import apply_feature_transforms
+from customer_segmentation.snapshot import check_snapshot_date
 
-from .params import CUSTOMER_FEATURES, PARAMS_FILE, ModelParams, RfmParams, as_snapshot_date
+from .params import CUSTOMER_FEATURES, PARAMS_FILE, ModelParams, RfmParams
 
 __all__ = [
     "CUSTOMER_FEATURES",
     "aggregate_customers",
     "build_model_input",
-    "check_snapshot_date",
     "resolve_snapshot_date",
     "score_rfm",
 ]
@@ -36,28 +36,6 @@ logger = logging.getLogger(__name__)
 SECONDS_PER_DAY = 86_400
 #: Exact type for summing money and units (4 decimals: sub-cent unit prices survive).
 REVENUE_TYPE = dt_ibis.Decimal(18, 4)
-
-
-def check_snapshot_date(snapshot_date: dt.date | str | None, last_invoice_day: dt.date) -> dt.date:
-    """The day features are measured at: the parameter, or the day after the last invoice.
-
-    A snapshot on or before the last invoice would make recencies negative: refused. Both
-    data_processing (before it writes the clean lines) and :func:`resolve_snapshot_date`
-    (when this pipeline runs alone on clean lines written earlier) call this one check.
-    """
-    snapshot = as_snapshot_date(snapshot_date)
-    if snapshot is None:
-        return last_invoice_day + dt.timedelta(days=1)
-    if snapshot <= last_invoice_day:
-        raise InputValidationError(
-            f"snapshot {snapshot} is on or before the last invoice ({last_invoice_day}): "
-            "recency would be negative for the latest customers",
-            f"set feature_engineering.snapshot_date in {config_file(PARAMS_FILE)} to a day "
-            f"after the last invoice ({last_invoice_day + dt.timedelta(days=1)} or later), "
-            "or null",
-            parameter="feature_engineering.snapshot_date",
-        )
-    return snapshot
 
 
 def resolve_snapshot_date(clean_transactions: ir.Table, snapshot_date: str | None) -> dt.date:

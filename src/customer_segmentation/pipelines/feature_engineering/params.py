@@ -3,25 +3,16 @@
 The nodes take the parts separately (``params:feature_engineering.rfm`` and ``.model`` as
 models, ``.snapshot_date`` as a plain value), so the group is typed at that granularity: no
 node may take ``params:feature_engineering`` as a whole model. ``snapshot_date`` stays a
-plain value because data_processing reads it too (see :func:`as_snapshot_date`).
+plain value because data_processing reads it too (see :mod:`customer_segmentation.snapshot`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from pydantic import Field, field_validator, model_validator
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    TypeAdapter,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
-
-from customer_segmentation.errors import InputValidationError, config_file
+from customer_segmentation.errors import config_file
 from customer_segmentation.parameters import Parameters, invalid
+from customer_segmentation.snapshot import SnapshotDate
 
 PARAMS_FILE = "parameters_feature_engineering.yml"
 
@@ -38,23 +29,6 @@ CUSTOMER_FEATURES = (
     "units_per_order",
 )
 
-
-def _iso_date(value: Any) -> Any:
-    """Text must be an ISO date: pydantic alone would also take other forms (timestamps)."""
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise invalid(
-                f"'{value}' is not an ISO date (YYYY-MM-DD)",
-                f"set feature_engineering.snapshot_date in {config_file(PARAMS_FILE)} to "
-                "YYYY-MM-DD or null",
-            ) from None
-    return value
-
-
-#: A day given as a date (unquoted in YAML) or as ISO text; null where allowed.
-SnapshotDate = Annotated[dt.date | None, BeforeValidator(_iso_date)]
 
 #: A score range ``[low, high]`` of a segment rule.
 ScoreRange = tuple[int, int]
@@ -166,24 +140,3 @@ class FeatureEngineeringParams(Parameters):
     snapshot_date: SnapshotDate
     rfm: RfmParams
     model: ModelParams
-
-
-_SNAPSHOT_DATE: TypeAdapter[dt.date | None] = TypeAdapter(SnapshotDate)
-
-
-def as_snapshot_date(value: Any) -> dt.date | None:
-    """``feature_engineering.snapshot_date`` as a date (YAML may give a date or ISO text).
-
-    The parameter reaches nodes as a plain value (not a model field): this reads it the
-    way :class:`FeatureEngineeringParams` does, which has already checked it in a run.
-    """
-    try:
-        return _SNAPSHOT_DATE.validate_python(value)
-    except ValidationError as error:  # only outside a run: the run checked it already
-        first = error.errors()[0]
-        fix = (first.get("ctx") or {}).get("fix") or (
-            f"set it in {config_file(PARAMS_FILE)} to YYYY-MM-DD or null"
-        )
-        raise InputValidationError(
-            first["msg"], fix, parameter="feature_engineering.snapshot_date"
-        ) from None

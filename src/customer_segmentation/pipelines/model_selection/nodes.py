@@ -23,20 +23,23 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.model_selection import policy
-from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
-from customer_segmentation.pipelines.model_selection.preprocessing import (
+from customer_segmentation.model import (
+    ID_COLUMN,
     NUMERIC,
+    PASSTHROUGH,
     FeatureSpec,
     build_preprocessor,
+    fit_transform_scaler,
+    model_input_spec,
+    sample_positions,
 )
+from customer_segmentation.pipelines.model_selection import policy
+from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
 from customer_segmentation.pipelines.model_selection.scoring import (
     SCORES,
     evaluate_clustering,
     refit_stability,
 )
-from customer_segmentation.pipelines.model_selection.validation import ID_COLUMN, model_input_spec
-from customer_segmentation.scalers import PASSTHROUGH, fit_transform_scaler
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +79,7 @@ def draw_search_sample(
     customers than ``k_range.max`` (the K grid fits every K of the range).
 
     ``feature_transforms`` tells numeric from categorical features (see
-    :mod:`.preprocessing`). On mixed input the sample's numeric features are imputed and its
+    :mod:`customer_segmentation.model.spec`). On mixed input the sample's numeric features are imputed and its
     categorical features one-hot encoded here, once, by the model's own preprocessing fitted
     on the sample (no scaling); each trial then scales the numeric part only.
     """
@@ -91,8 +94,7 @@ def draw_search_sample(
             parameter=f"{ROOT}.k_range.max",
         )
     sampling = params.sampling
-    rng = np.random.default_rng(sampling.seed)
-    search_rows = _sample_positions(rng, len(frame), sampling.search_sample_size)
+    search_rows = sample_positions(len(frame), sampling.search_sample_size, sampling.seed)
     features = list(spec.features)
     encoded = np.empty((len(search_rows), 0))
     if spec.mixed:
@@ -110,13 +112,6 @@ def draw_search_sample(
         encoded=np.ascontiguousarray(encoded),
         spec=spec,
     )
-
-
-def _sample_positions(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
-    """Sorted positions of ``size`` rows drawn without replacement (all rows if ``n <= size``)."""
-    if n <= size:
-        return np.arange(n)
-    return np.sort(rng.choice(n, size=size, replace=False))
 
 
 def scoring_values(sample: SearchSample, params: ModelSelectionParams) -> np.ndarray | None:

@@ -11,17 +11,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from customer_segmentation.model import SCALER_NAMES, KMeansParams
 from customer_segmentation.parameters import Parameters, invalid
-from customer_segmentation.scalers import SCALER_NAMES
-
-
-class KMeansParams(Parameters):
-    """KMeans settings, shared by the search (``model_selection``) and the final fit."""
-
-    n_init: int = Field(ge=1)
-    max_iter: int = Field(ge=1)
-    algorithm: Literal["lloyd", "elkan"]
-    random_state: int = Field(ge=0)
 
 
 class KRange(Parameters):
@@ -96,7 +87,7 @@ class ModelSelectionParams(Parameters):
     @field_validator("default_scaler")
     @classmethod
     def _known_scaler(cls, name: str) -> str:
-        # a runtime list (customer_segmentation.scalers), so not a Literal
+        # a runtime list (customer_segmentation.model.scalers), so not a Literal
         if name not in SCALER_NAMES:
             raise invalid(
                 f"is {name!r}, not one of {', '.join(SCALER_NAMES)}",

@@ -20,11 +20,8 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score
 
-from customer_segmentation.pipelines.model_selection.params import (
-    KMeansParams,
-    SamplingParams,
-    SelectionParams,
-)
+from customer_segmentation.model import KMeansParams, make_kmeans
+from customer_segmentation.pipelines.model_selection.params import SamplingParams, SelectionParams
 
 #: The scores of one candidate, as :func:`evaluate_clustering` returns them.
 SCORES = (
@@ -161,7 +158,7 @@ def silhouette_estimate(
 
 def fit_kmeans(scaled: np.ndarray, k: int, kmeans: KMeansParams) -> KMeans:
     """KMeans with ``k`` clusters and the search settings, fitted on ``scaled``."""
-    return KMeans(n_clusters=k, **kmeans.model_dump()).fit(scaled)
+    return make_kmeans(k, kmeans).fit(scaled)
 
 
 def evaluate_clustering(

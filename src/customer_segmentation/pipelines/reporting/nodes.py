@@ -20,11 +20,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from customer_segmentation.errors import InputValidationError, config_file
-from customer_segmentation.pipelines.model_selection.preprocessing import (
-    PREPROCESS,
-    imputed_numeric,
-    model_declaration,
-)
+from customer_segmentation.model import PREPROCESS, imputed_numeric, model_declaration
 
 from . import plots
 from ._common import figure_to_base64, join_segments, require_columns, require_keys, segment_index

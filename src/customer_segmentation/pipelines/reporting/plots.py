@@ -21,6 +21,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_samples
 
 from customer_segmentation.errors import InputValidationError
+from customer_segmentation.model import sample_positions
 
 from .params import PlotStyle
 
@@ -92,13 +93,6 @@ def _annotate_cells(ax: Axes, image: AxesImage, values: np.ndarray, fmt: str) ->
             fontsize=8,
             color="white" if dark else "black",
         )
-
-
-def sample_positions(n_rows: int, sample_size: int, seed: int) -> np.ndarray:
-    """Sorted row positions of a fixed-seed sample without replacement (all rows if few)."""
-    if n_rows <= sample_size:
-        return np.arange(n_rows)
-    return np.sort(np.random.default_rng(seed).choice(n_rows, size=sample_size, replace=False))
 
 
 def plot_feature_distributions(

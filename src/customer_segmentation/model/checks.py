@@ -6,13 +6,14 @@ parameter models (``params.py`` of each pipeline), not here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from customer_segmentation.errors import InputValidationError, config_file
-from customer_segmentation.pipelines.model_selection.preprocessing import FeatureSpec, feature_spec
+from customer_segmentation.model.spec import FeatureSpec, feature_spec
 
 ID_COLUMN = "customer_id"
 
@@ -20,16 +21,6 @@ ID_COLUMN = "customer_id"
 def feature_columns(frame: pd.DataFrame) -> list[str]:
     """The model features of a ``model_input`` frame: every column except the id."""
     return [column for column in frame.columns if column != ID_COLUMN]
-
-
-def validate_model_input(
-    frame: Any, dataset: str = "model_input", feature_transforms: Any = None
-) -> pd.DataFrame:
-    """Check the ``model_input`` contract and return it sorted by ``customer_id``.
-
-    See :func:`model_input_spec`; this returns the frame only.
-    """
-    return model_input_spec(frame, feature_transforms, dataset)[0]
 
 
 def model_input_spec(
@@ -40,7 +31,7 @@ def model_input_spec(
     Raises for: not a DataFrame, no/duplicated/missing ids, no feature columns. Numeric-only
     input (``feature_transforms`` without ``imputation``): a feature column that is
     all-missing, non-numeric, partly missing, infinite or constant. Mixed input (see
-    :mod:`.preprocessing`): a column that is all-missing or constant, a numeric feature that is
+    :mod:`.spec`): a column that is all-missing or constant, a numeric feature that is
     not numeric or has infinite values, a categorical feature with a numeric dtype; missing
     values are allowed (the model imputes them). Sorting makes every sample and fit depend on
     the customers, not on their row order.
@@ -62,9 +53,9 @@ def model_input_spec(
         if not spec.mixed:
             _check_feature(frame[column], dataset)
         elif column in spec.categorical:
-            _check_categorical(frame[column], dataset)
+            _check_categorical(frame[column], dataset, _declared_in(spec, "categorical"))
         else:
-            _check_numeric(frame[column], dataset)
+            _check_numeric(frame[column], dataset, _declared_in(spec, "numeric"))
     if not frame[ID_COLUMN].is_monotonic_increasing:
         frame = frame.sort_values(ID_COLUMN, kind="stable")
     return frame.reset_index(drop=True), spec
@@ -96,6 +87,34 @@ def _check_ids(frame: pd.DataFrame, dataset: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class NoSpread:
+    """Why a column cannot separate customers: no value at all, or one value for everyone."""
+
+    missing: bool
+    value: Any = None
+
+    @property
+    def shown(self) -> str:
+        """The one value as a message shows it: ``3.5`` for a float, ``'north'`` otherwise."""
+        value = self.value
+        return f"{value:g}" if isinstance(value, float) else repr(str(value))
+
+
+def no_spread(values: pd.Series) -> NoSpread | None:
+    """:class:`NoSpread` when ``values`` has no present value or a single distinct one.
+
+    The one rule behind every "cannot separate customers" error (model input, the customer
+    table's kept rows, the transaction path's capped features); each says it in its own units.
+    """
+    present = values.dropna()
+    if present.empty:
+        return NoSpread(missing=True)
+    if present.nunique() < 2:
+        return NoSpread(missing=False, value=present.iloc[0])
+    return None
+
+
 def _check_feature(values: pd.Series, dataset: str) -> None:
     """One feature column: numeric, complete, finite and not constant."""
     column = str(values.name)
@@ -107,7 +126,7 @@ def _check_feature(values: pd.Series, dataset: str) -> None:
             dataset=dataset,
             column=column,
         )
-    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+    if not _is_numeric(values):
         raise InputValidationError(
             f"has non-numeric type {values.dtype}",
             "make every model feature a float column",
@@ -121,17 +140,17 @@ def _check_feature(values: pd.Series, dataset: str) -> None:
             dataset=dataset,
             column=column,
         )
-    numbers = values.to_numpy(dtype="float64")
-    if not np.isfinite(numbers).all():
+    if not np.isfinite(values.to_numpy(dtype="float64")).all():
         raise InputValidationError(
             "has infinite values",
             "cap the feature in feature_engineering",
             dataset=dataset,
             column=column,
         )
-    if numbers.min() == numbers.max():
+    spread = no_spread(values)
+    if spread is not None:
         raise InputValidationError(
-            f"is constant ({numbers[0]:g}) and cannot separate customers",
+            f"is constant ({float(spread.value):g}) and cannot separate customers",
             "drop it from model_features in the feature_engineering parameters",
             dataset=dataset,
             column=column,
@@ -142,34 +161,32 @@ def _is_numeric(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
-def _check_present_and_varied(values: pd.Series, dataset: str, kind: str) -> None:
+def _declared_in(spec: FeatureSpec, kind: str) -> str:
+    """Where a mixed-input column of ``kind`` is declared, for the fix of an unusable one."""
+    if spec.source is None:
+        return f"the {kind} columns of the parameters that declared it"
+    return f"the {kind} columns in {config_file(f'parameters_{spec.source}.yml')}"
+
+
+def _check_present_and_varied(values: pd.Series, dataset: str, declared_in: str) -> None:
     """Not entirely missing, and at least two distinct values among the present ones."""
-    column = str(values.name)
-    present = values.dropna()
-    if present.empty:
-        raise InputValidationError(
-            "is entirely missing",
-            f"fill the column in the source data or drop it from the {kind} columns "
-            f"in {config_file('parameters_customer_table.yml')}",
-            dataset=dataset,
-            column=column,
-        )
-    if present.nunique() < 2:
-        value = present.iloc[0]
-        shown = f"{value:g}" if isinstance(value, float) else repr(str(value))
-        raise InputValidationError(
-            f"is constant ({shown}) and cannot separate customers",
-            f"drop it from the {kind} columns in {config_file('parameters_customer_table.yml')}",
-            dataset=dataset,
-            column=column,
-        )
+    spread = no_spread(values)
+    if spread is None:
+        return
+    if spread.missing:
+        problem = "is entirely missing"
+        fix = f"fill the column in the source data or drop it from {declared_in}"
+    else:
+        problem = f"is constant ({spread.shown}) and cannot separate customers"
+        fix = f"drop it from {declared_in}"
+    raise InputValidationError(problem, fix, dataset=dataset, column=str(values.name))
 
 
-def _check_numeric(values: pd.Series, dataset: str) -> None:
+def _check_numeric(values: pd.Series, dataset: str, declared_in: str) -> None:
     """A numeric feature of mixed input: numeric, finite where present, not constant."""
     column = str(values.name)
     if values.isna().all():
-        _check_present_and_varied(values, dataset, "numeric")
+        _check_present_and_varied(values, dataset, declared_in)
     if not _is_numeric(values):
         raise InputValidationError(
             f"is declared numeric but has type {values.dtype}",
@@ -185,14 +202,14 @@ def _check_numeric(values: pd.Series, dataset: str) -> None:
             dataset=dataset,
             column=column,
         )
-    _check_present_and_varied(values, dataset, "numeric")
+    _check_present_and_varied(values, dataset, declared_in)
 
 
-def _check_categorical(values: pd.Series, dataset: str) -> None:
+def _check_categorical(values: pd.Series, dataset: str, declared_in: str) -> None:
     """A categorical feature of mixed input: text (or category) values, not constant."""
     column = str(values.name)
     if values.isna().all():
-        _check_present_and_varied(values, dataset, "categorical")
+        _check_present_and_varied(values, dataset, declared_in)
     if _is_numeric(values):
         raise InputValidationError(
             f"is declared categorical but has numeric type {values.dtype}",
@@ -200,4 +217,4 @@ def _check_categorical(values: pd.Series, dataset: str) -> None:
             dataset=dataset,
             column=column,
         )
-    _check_present_and_varied(values, dataset, "categorical")
+    _check_present_and_varied(values, dataset, declared_in)
