@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from customer_segmentation.model.reference import outside_reference, reference_profile
 from customer_segmentation.pipelines.monitoring.drift import (
     feature_drift,
-    outside_reference,
     population_stability_index,
-    reference_profile,
 )
 
 COLUMNS = ["recency", "frequency", "monetary"]

@@ -17,29 +17,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from customer_segmentation.model.reference import bin_shares, finite_values
+
 #: Shares below this count as this, so that an empty decile gives a finite PSI.
 SHARE_FLOOR = 1e-4
-
-
-def reference_profile(
-    features: pd.DataFrame, columns: list[str], bins: int, sample_size: int, seed: int
-) -> dict[str, dict[str, Any]]:
-    """Per feature: inner decile edges, the share of customers per bin, a sorted sample."""
-    rng = np.random.default_rng(seed)
-    profile = {}
-    for column in columns:
-        values = _finite(features[column])
-        edges = np.unique(np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1]))
-        sample = values if len(values) <= sample_size else rng.choice(values, sample_size, False)
-        profile[column] = {
-            "edges": edges.tolist(),
-            "shares": _shares(values, edges).tolist(),
-            "sample": np.sort(sample).tolist(),
-            "low": float(values.min()),
-            "high": float(values.max()),
-            "customers": len(values),
-        }
-    return profile
 
 
 def population_stability_index(expected: np.ndarray, actual: np.ndarray) -> float:
@@ -63,9 +44,9 @@ def feature_drift(
     """
     rows = []
     for column, reference in profile.items():
-        values = _finite(current[column])
+        values = finite_values(current[column])
         edges = np.asarray(reference["edges"])
-        psi = population_stability_index(np.asarray(reference["shares"]), _shares(values, edges))
+        psi = population_stability_index(np.asarray(reference["shares"]), bin_shares(values, edges))
         test = stats.ks_2samp(np.asarray(reference["sample"]), values)
         verdict = (
             "shift"
@@ -86,31 +67,3 @@ def feature_drift(
             }
         )
     return pd.DataFrame(rows)
-
-
-def outside_reference(
-    profile: dict[str, dict[str, Any]], current: pd.DataFrame, margin: float
-) -> pd.Series:
-    """Whether each customer lies far outside the reference range on some feature.
-
-    Far = beyond the reference's [low, high] by more than ``margin`` times its width: such
-    customers would be assigned to a segment the model never saw the like of.
-    """
-    outside = pd.Series(False, index=current.index)
-    for column, reference in profile.items():
-        width = reference["high"] - reference["low"] or 1.0
-        low, high = reference["low"] - margin * width, reference["high"] + margin * width
-        values = current[column]
-        outside |= (values < low) | (values > high)
-    return outside
-
-
-def _finite(values: pd.Series) -> np.ndarray:
-    array = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
-    return array[np.isfinite(array)]
-
-
-def _shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Share of ``values`` in each bin the inner ``edges`` make (right edge inclusive)."""
-    counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=len(edges) + 1)
-    return counts / max(len(values), 1)

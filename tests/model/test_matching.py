@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from customer_segmentation.segment_matching import centroid_shift, match_segments
+from customer_segmentation.model.matching import centroid_shift, match_segments
 
 SCALE = pd.Series({"recency": 100.0, "monetary": 500.0})
 PREVIOUS = pd.DataFrame(
