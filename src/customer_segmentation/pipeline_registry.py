@@ -6,13 +6,24 @@ from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
 from customer_segmentation.parameters import Parameters
-from customer_segmentation.pipelines import clustering, customer_table, model_selection, reporting
+from customer_segmentation.pipelines import (
+    clustering,
+    customer_table,
+    data_processing,
+    feature_engineering,
+    model_selection,
+    monitoring,
+    reporting,
+    scoring,
+)
 from customer_segmentation.pipelines.clustering.params import ClusteringParams
 from customer_segmentation.pipelines.customer_table.params import CustomerTableParams
 from customer_segmentation.pipelines.data_processing.params import DataProcessingParams
 from customer_segmentation.pipelines.feature_engineering.params import FeatureEngineeringParams
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
+from customer_segmentation.pipelines.monitoring.params import MonitoringParams
 from customer_segmentation.pipelines.reporting.params import ReportingParams
+from customer_segmentation.pipelines.scoring.params import ScoringParams
 
 #: Every parameter group (the top-level keys of conf/*/parameters*.yml) and its model.
 PARAMETER_GROUPS: dict[str, type[Parameters]] = {
@@ -22,16 +33,18 @@ PARAMETER_GROUPS: dict[str, type[Parameters]] = {
     "clustering": ClusteringParams,
     "reporting": ReportingParams,
     "customer_table": CustomerTableParams,
+    "scoring": ScoringParams,
+    "monitoring": MonitoringParams,
 }
 
-#: Pipelines of the customer-table input shape. They write the same datasets as
-#: ``data_processing`` and ``feature_engineering`` (``customer_features``, ``model_input``,
-#: ``feature_transforms``, ``data_quality_summary``), so ``__default__`` leaves them out.
-CUSTOMER_TABLE_ONLY = ("customer_table",)
+#: Pipelines that are paths of their own, left out of ``__default__``: the customer-table
+#: input shape writes the same datasets as ``data_processing`` and ``feature_engineering``;
+#: scoring assigns with a saved model instead of fitting one.
+SEPARATE_PATHS = ("customer_table", "scoring")
 
 
 def customer_table_path() -> Pipeline:
-    """``customer_table`` + ``model_selection`` + ``clustering`` + ``reporting``.
+    """``customer_table`` + ``model_selection`` + ``clustering`` + ``reporting`` + ``monitoring``.
 
     Built from the modules, not from ``find_pipelines``: with ``--pipelines customer_table``
     Kedro's ``find_pipelines`` loads only the requested folder.
@@ -39,7 +52,7 @@ def customer_table_path() -> Pipeline:
     return sum(
         (
             module.create_pipeline()
-            for module in (customer_table, model_selection, clustering, reporting)
+            for module in (customer_table, model_selection, clustering, reporting, monitoring)
         ),
         Pipeline([]),
     )
@@ -50,17 +63,29 @@ def register_pipelines() -> dict[str, Pipeline]:
 
     Every pipeline ``find_pipelines`` finds runs alone under its folder name, except
     ``customer_table``, which is the whole customer-table path (:func:`customer_table_path`,
-    ``kedro run --env customer_table --pipelines customer_table``). ``__default__`` is the
+    ``kedro run --env customer_table --pipelines customer_table``), and ``scoring``, which
+    scores a new export with the saved model (:func:`scoring_path`). ``__default__`` is the
     transaction path: every other pipeline (``data_processing`` + ``feature_engineering`` +
-    ``model_selection`` + ``clustering`` + ``reporting``).
+    ``model_selection`` + ``clustering`` + ``reporting`` + ``monitoring``).
 
     Returns:
         A mapping from pipeline names to ``Pipeline`` objects.
     """
     pipelines = find_pipelines(raise_errors=True)
     pipelines["__default__"] = sum(
-        (pipeline for name, pipeline in pipelines.items() if name not in CUSTOMER_TABLE_ONLY),
+        (pipeline for name, pipeline in pipelines.items() if name not in SEPARATE_PATHS),
         Pipeline([]),
     )
     pipelines["customer_table"] = customer_table_path()
+    pipelines["scoring"] = scoring_path()
     return pipelines
+
+
+def scoring_path() -> Pipeline:
+    """A new export -> ``data_processing`` -> the customer table -> ``scoring``.
+
+    Only the customer-table part of ``feature_engineering``: its model input and feature
+    transforms are fitted on the export, and scoring uses the saved model's own.
+    """
+    customer_table_stage = feature_engineering.create_pipeline().to_outputs("customer_features")
+    return data_processing.create_pipeline() + customer_table_stage + scoring.create_pipeline()

@@ -118,6 +118,33 @@ def _system_line(failed: FailedDataset, error: DatasetError) -> str | None:
     return None
 
 
+def _version_line(failed: FailedDataset, error: DatasetError) -> str | None:
+    """A versioned dataset read before any run saved it, or a pinned version that is not."""
+    path, text = failed.path, " ".join(str(cause) for cause in error_chain(error))
+    if failed.saving or path is None or not failed.entry.get("versioned"):
+        return None
+    saved = sorted(
+        (file.parent.name for file in path.glob(f"*/{path.name}") if file.is_file()), reverse=True
+    )
+    if "did not find any versions" in text.lower() or (not saved and not path.exists()):
+        return message_line(
+            failed.name,
+            f"no version of {failed.shown} has been saved yet",
+            "run the pipeline that writes it first (`kedro run` fits and saves the model)",
+        )
+    # the message holds the absolute path: <file name>/<version>/<file name>
+    pinned = re.search(re.escape(path.name) + r"/([^/]+)/" + re.escape(path.name), text)
+    if pinned is None or (path / pinned.group(1)).exists():
+        return None
+    shown = ", ".join(saved[:3]) + (", ..." if len(saved) > 3 else "")
+    return message_line(
+        failed.name,
+        f"version {pinned.group(1)} does not exist; saved versions, newest first: {shown}",
+        f"pin one of them (--load-versions {failed.name}:<version>), or leave "
+        "--load-versions out to read the newest",
+    )
+
+
 def _path_line(failed: FailedDataset) -> str | None:
     """A file that is not where the catalog says (the one case the catalog is the cause)."""
     path = failed.path
@@ -150,7 +177,7 @@ def dataset_error_line(error: DatasetError, project: Project | None = None) -> s
     ):
         return _config_parse_line(match.group(1), match.group(2), project)
     failed = FailedDataset.of(error, project)
-    line = _system_line(failed, error) or _path_line(failed)
+    line = _system_line(failed, error) or _version_line(failed, error) or _path_line(failed)
     if line is not None:
         return line
     file = None if failed.saving else failed.csv_file()

@@ -49,11 +49,17 @@ def planted_frame(
     return frame, groups[order]
 
 
-def transforms_for(frame: pd.DataFrame) -> dict[str, Any]:
-    """A ``feature_transforms`` dataset consistent with ``frame`` (caps in raw units)."""
-    raw = frame[FEATURES].copy()
+def customer_features_for(frame: pd.DataFrame) -> pd.DataFrame:
+    """The customer table ``frame`` is the model input of (the log1p features undone)."""
+    raw = frame.copy()
     for feature in LOG1P_FEATURES:
         raw[feature] = np.sign(raw[feature]) * np.expm1(np.abs(raw[feature]))
+    return raw
+
+
+def transforms_for(frame: pd.DataFrame) -> dict[str, Any]:
+    """A ``feature_transforms`` dataset consistent with ``frame`` (caps in raw units)."""
+    raw = customer_features_for(frame)
     return {
         "model_features": list(FEATURES),
         "log1p_features": list(LOG1P_FEATURES),

@@ -21,6 +21,7 @@ from .conftest import (
     BEST_PARAMS,
     FEATURES,
     LOG1P_FEATURES,
+    customer_features_for,
     planted_frame,
     small_params,
     transforms_for,
@@ -47,7 +48,10 @@ def segments_of(frame, **overrides):
     model = nodes.fit_segmentation_model(frame, BEST_PARAMS, settings)
     centroids = nodes.compute_centroids(model, frame, transforms_for(frame))
     names = nodes.name_segments(centroids, settings)
-    return model, centroids, names, nodes.assign_customers(frame, model, names)
+    saved = nodes.package_segmentation_model(
+        model, transforms_for(frame), names, customer_features_for(frame), settings
+    )
+    return model, centroids, names, nodes.assign_customers(frame, saved)
 
 
 # ---- final model ------------------------------------------------------------------------

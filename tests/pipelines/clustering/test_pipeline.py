@@ -18,7 +18,7 @@ from tests.pipelines.pipeline_helpers import catalog_config, run_pipeline
 
 from .conftest import (
     BEST_PARAMS,
-    FEATURES,
+    customer_features_for,
     planted_frame,
     small_params,
     transforms_for,
@@ -49,6 +49,7 @@ class KeptMemoryDataset(MemoryDataset):
 def memory_catalog(frame: pd.DataFrame, best_params: dict[str, Any] | None) -> DataCatalog:
     datasets = {
         "model_input": MemoryDataset(frame),
+        "customer_features": MemoryDataset(customer_features_for(frame)),
         "feature_transforms": MemoryDataset(transforms_for(frame)),
         **{name: KeptMemoryDataset() for name in OUTPUTS},
     }
@@ -63,6 +64,7 @@ def test_pipeline_wiring():
     pipeline = create_pipeline()
     assert pipeline.inputs() == {
         "model_input",
+        "customer_features",
         "best_params",
         "feature_transforms",
         "params:clustering",
@@ -83,11 +85,13 @@ def test_pipeline_runs_on_memory_datasets():
     assert segments["customer_id"].tolist() == sorted(frame["customer_id"])
     planted_by_id = pd.Series(planted, index=frame["customer_id"]).loc[segments["customer_id"]]
     assert adjusted_rand_score(planted_by_id, segments["cluster"]) >= 0.9
+    # the saved model scores the customer table to the run's own segments
     model = catalog.load("segmentation_model")
-    np.testing.assert_array_equal(
-        model.predict(frame.set_index("customer_id").loc[segments["customer_id"], FEATURES]),
-        segments["cluster"],
+    scored = model.predict(customer_features_for(frame)).sort_values("customer_id")
+    pd.testing.assert_frame_equal(
+        scored.drop(columns="outside_training_range").reset_index(drop=True), segments
     )
+    assert not scored["outside_training_range"].any()
     actions = catalog.load("segment_actions")
     stability = catalog.load("segment_stability")
     centroids = catalog.load("segment_centroids")
@@ -122,6 +126,7 @@ def test_catalog_entries_are_versioned_and_round_trip(tmp_path: Path):
     frame, _ = planted_frame()
     catalog = DataCatalog.from_config(config)
     catalog["model_input"] = frame
+    catalog["customer_features"] = customer_features_for(frame)
     catalog["feature_transforms"] = transforms_for(frame)
     catalog["best_params"] = BEST_PARAMS
     run_pipeline(create_pipeline(), catalog, SMALL)
@@ -129,6 +134,6 @@ def test_catalog_entries_are_versioned_and_round_trip(tmp_path: Path):
     assert len(model_versions) == 1
     segments = catalog.load("customer_segments")
     model = catalog.load("segmentation_model")
-    ordered = frame.set_index("customer_id").loc[segments["customer_id"], FEATURES]
-    np.testing.assert_array_equal(model.predict(ordered), segments["cluster"].to_numpy())
+    scored = model.predict(customer_features_for(frame)).sort_values("customer_id")
+    np.testing.assert_array_equal(scored["cluster"], segments["cluster"].to_numpy())
     assert catalog.load("stability_summary")["n_bootstrap"] == 8

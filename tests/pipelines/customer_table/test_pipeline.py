@@ -61,8 +61,9 @@ def test_registry_keeps_both_input_shapes_apart(registry):
         "model_selection",
         "clustering",
         "reporting",
+        "monitoring",
     )
-    assert set(registry) >= {"__default__", "customer_table", *stages}
+    assert set(registry) >= {"__default__", "customer_table", "scoring", *stages}
     default_nodes = {node.name for node in registry["__default__"].nodes}
     assert default_nodes == {node.name for stage in stages for node in registry[stage].nodes}
     assert not default_nodes & {node.name for node in create_pipeline().nodes}
@@ -77,6 +78,10 @@ def test_registry_keeps_both_input_shapes_apart(registry):
         "params:model_selection",
         "params:clustering",
         "params:reporting",
+        "params:monitoring",
+        "params:monitoring.drift",
+        "previous_customer_segments",
+        "previous_segmentation_model",
     }
 
 

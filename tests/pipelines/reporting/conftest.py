@@ -323,7 +323,7 @@ def build_inputs() -> dict[str, Any]:
         "selection_candidates": candidates,
         "optuna_trials": _optuna_trials(rng),
         "best_params": best_params,
-        "segmentation_model": model,
+        "clustering_model": model,
         "customer_segments": segments,
         "segment_centroids": _centroids(model, transforms, names),
         "segment_stability": stability,

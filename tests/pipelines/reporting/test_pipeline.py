@@ -29,7 +29,7 @@ INPUTS = {
     "optuna_trials",
     "selection_candidates",
     "best_params",
-    "segmentation_model",
+    "clustering_model",
     "customer_segments",
     "segment_centroids",
     "segment_stability",

@@ -167,7 +167,7 @@ def test_boxplots_need_an_existing_feature(inputs):
 
 
 def test_silhouette_rejects_a_model_that_is_not_a_pipeline(inputs, params):
-    inputs["segmentation_model"] = inputs["segmentation_model"].named_steps["kmeans"]
+    inputs["clustering_model"] = inputs["clustering_model"].named_steps["kmeans"]
     with pytest.raises(InputValidationError, match="segmentation_model"):
         _call("silhouette", inputs, params)
 
@@ -187,7 +187,7 @@ def _mean_line(fig: Figure) -> tuple[float, str]:
 
 
 def test_silhouette_is_scored_on_standardized_features_like_the_selection(inputs, params):
-    inputs["segmentation_model"] = _minmax_model(inputs)
+    inputs["clustering_model"] = _minmax_model(inputs)
     fig, _ = _call("silhouette", inputs, params)
     mean, label = _mean_line(fig)
 
@@ -222,7 +222,7 @@ def test_silhouette_shows_the_headline_figure_of_the_selection(inputs, params):
 
 def test_silhouette_follows_a_selection_scored_in_the_scaled_space(inputs, params):
     model = _minmax_model(inputs)
-    inputs["segmentation_model"] = model
+    inputs["clustering_model"] = model
     inputs["best_params"].update(scoring_space="scaled", scaler="minmax")
     fig, _ = _call("silhouette", inputs, params)
     mean, label = _mean_line(fig)

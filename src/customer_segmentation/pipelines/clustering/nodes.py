@@ -24,7 +24,6 @@ from threadpoolctl import threadpool_limits
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import (
-    ID_COLUMN,
     KMEANS,
     SCALER_NAMES,
     FeatureSpec,
@@ -37,6 +36,8 @@ from customer_segmentation.model import (
     model_input_spec,
     split_centres,
 )
+from customer_segmentation.model.reference import reference_profile
+from customer_segmentation.model.segmentation_model import SegmentationModel
 from customer_segmentation.pipelines.clustering.params import (
     ClusteringParams,
     FeatureLabels,
@@ -319,30 +320,45 @@ def _describe(feature: str, z: float, labels: Mapping[str, FeatureLabels]) -> st
     return f"{direction.capitalize()} {feature.replace('_', ' ')}"
 
 
-def assign_customers(
-    model_input: pd.DataFrame, model: Pipeline, segment_names: pd.DataFrame
-) -> pd.DataFrame:
+def package_segmentation_model(
+    clustering_model: Pipeline,
+    feature_transforms: dict[str, Any],
+    segment_names: pd.DataFrame,
+    customer_features: pd.DataFrame,
+    params: ClusteringParams,
+) -> SegmentationModel:
+    """The model to save: transforms, fitted estimator, segments and training reference.
+
+    Everything needed to assign a customer later (``scoring``, a notebook) without the
+    run's other files. The reference profiles the raw numeric model features of the
+    customers it was fitted on.
+    """
+    _check_transforms(feature_transforms, list(feature_transforms.get("model_features", [])))
+    categorical = set(feature_transforms.get("categorical_features", []))
+    numeric = [f for f in feature_transforms["model_features"] if f not in categorical]
+    reference = params.reference
+    return SegmentationModel(
+        transforms=dict(feature_transforms),
+        estimator=clustering_model,
+        segments=segment_names[["cluster", "segment", "goal", "actions"]].reset_index(drop=True),
+        reference=reference_profile(
+            customer_features,
+            numeric,
+            reference.bins,
+            reference.sample_size,
+            reference.random_state,
+        ),
+    )
+
+
+def assign_customers(model_input: pd.DataFrame, model: SegmentationModel) -> pd.DataFrame:
     """Cluster, segment name, distance to own centroid and margin for every customer.
 
-    Distances are in the model's scaled space. ``margin`` = distance to the nearest other
-    centroid minus own distance (>= 0; small = borderline customer).
+    The saved model's own assignment (:meth:`SegmentationModel.assign`), so that scoring
+    the same customers later gives the same segments.
     """
-    frame, _, features = _model_frame(model_input, model)
-    distances = model.transform(frame[features])
-    clusters = distances.argmin(axis=1)
-    rows = np.arange(len(frame))
-    own = distances[rows, clusters]
-    distances[rows, clusters] = np.inf
-    names = segment_names.set_index("cluster")["segment"]
-    return pd.DataFrame(
-        {
-            ID_COLUMN: frame[ID_COLUMN].to_numpy(),
-            "cluster": clusters.astype("int64"),
-            "segment": names.reindex(clusters).to_numpy(),
-            "distance_to_centroid": own,
-            "margin": distances.min(axis=1) - own,
-        }
-    )
+    frame, _, _ = _model_frame(model_input, model.estimator)
+    return model.assign(frame)
 
 
 def label_centroids(centroids: pd.DataFrame, segment_names: pd.DataFrame) -> pd.DataFrame:

@@ -56,6 +56,16 @@ class StabilityParams(Parameters):
     threshold: float = Field(gt=0.0, lt=1.0)
 
 
+class ReferenceParams(Parameters):
+    """The profile of the training customers saved with the model (drift, outliers)."""
+
+    #: bins of the population stability index (deciles: 10)
+    bins: int = Field(ge=2, le=100)
+    #: customers kept per feature for the Kolmogorov-Smirnov test
+    sample_size: int = Field(ge=10)
+    random_state: int = Field(ge=0)
+
+
 class AverageParams(Parameters):
     """Name, goal and actions of a cluster whose features are all within ``mid_band``."""
 
@@ -158,6 +168,7 @@ class ClusteringParams(Parameters):
     # a numeric model feature or "size"; checked against the data by fit_segmentation_model
     relabel_by: str
     stability: StabilityParams
+    reference: ReferenceParams
     naming: NamingParams
 
     @field_validator("relabel_by")

@@ -14,6 +14,7 @@ from .nodes import (
     fit_segmentation_model,
     label_centroids,
     name_segments,
+    package_segmentation_model,
 )
 
 
@@ -24,12 +25,12 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             Node(
                 fit_segmentation_model,
                 inputs=["model_input", "best_params", "params:clustering", "feature_transforms"],
-                outputs="segmentation_model",
+                outputs="clustering_model",
                 name="fit_segmentation_model",
             ),
             Node(
                 compute_centroids,
-                inputs=["segmentation_model", "model_input", "feature_transforms"],
+                inputs=["clustering_model", "model_input", "feature_transforms"],
                 outputs="cluster_centroids",
                 name="compute_centroids",
             ),
@@ -40,8 +41,20 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                 name="name_segments",
             ),
             Node(
+                package_segmentation_model,
+                inputs=[
+                    "clustering_model",
+                    "feature_transforms",
+                    "segment_names",
+                    "customer_features",
+                    "params:clustering",
+                ],
+                outputs="segmentation_model",
+                name="package_segmentation_model",
+            ),
+            Node(
                 assign_customers,
-                inputs=["model_input", "segmentation_model", "segment_names"],
+                inputs=["model_input", "segmentation_model"],
                 outputs="customer_segments",
                 name="assign_customers",
             ),
@@ -55,7 +68,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                 assess_stability,
                 inputs=[
                     "model_input",
-                    "segmentation_model",
+                    "clustering_model",
                     "segment_names",
                     "params:clustering",
                 ],

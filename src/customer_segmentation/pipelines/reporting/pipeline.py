@@ -36,7 +36,7 @@ FIGURE_NODES: dict[str, tuple[Any, list[str] | dict[str, str]]] = {
         {
             "model_input": "model_input",
             "customer_segments": "customer_segments",
-            "segmentation_model": "segmentation_model",
+            "segmentation_model": "clustering_model",
             "feature_transforms": "feature_transforms",
             "params": PARAMS,
             "best_params": "best_params",
@@ -44,7 +44,7 @@ FIGURE_NODES: dict[str, tuple[Any, list[str] | dict[str, str]]] = {
     ),
     "pca_scatter": (
         nodes.plot_pca_scatter,
-        ["model_input", "customer_segments", "segmentation_model", "feature_transforms", PARAMS],
+        ["model_input", "customer_segments", "clustering_model", "feature_transforms", PARAMS],
     ),
     "centroid_heatmap": (
         nodes.plot_centroid_heatmap,

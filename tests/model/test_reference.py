@@ -6,10 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from customer_segmentation.model.reference import outside_reference, reference_profile
-from customer_segmentation.pipelines.monitoring.drift import (
+from customer_segmentation.model.reference import (
+    DriftThresholds,
     feature_drift,
+    outside_reference,
     population_stability_index,
+    reference_profile,
 )
 
 COLUMNS = ["recency", "frequency", "monetary"]
@@ -31,9 +33,8 @@ def profile_of(frame: pd.DataFrame):
 
 
 def drift(reference: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    table = feature_drift(
-        profile_of(reference), current, psi_watch=0.1, psi_shift=0.25, ks_shift=0.1
-    )
+    thresholds = DriftThresholds(psi_watch=0.1, psi_shift=0.25, ks_shift=0.1)
+    table = feature_drift(profile_of(reference), current, thresholds)
     return table.set_index("feature")
 
 
