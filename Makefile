@@ -46,7 +46,7 @@ GROUPS ?= 4
 OVERLAP ?= 1.0
 DATA_SUFFIX = $(if $(and $(filter 4,$(GROUPS)),$(filter 1.0,$(OVERLAP))),,_g$(GROUPS)_o$(OVERLAP))
 data: $(STAMP)
-	$(BIN)/python -m customer_segmentation.data_generator --lines $(LINES) --seed $(SEED) \
+	$(BIN)/python -m customer_segmentation.generators.transactions --lines $(LINES) --seed $(SEED) \
 		--groups $(GROUPS) --overlap $(OVERLAP) \
 		--output data/01_raw/transactions_$(LINES)$(DATA_SUFFIX).csv \
 		--planted-output data/01_raw/planted_segments_$(LINES)$(DATA_SUFFIX).csv

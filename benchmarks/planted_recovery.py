@@ -87,7 +87,7 @@ def ensure_data(data: DataSet, data_dir: Path) -> tuple[Path, Path]:
     raw, planted = data.files(data_dir)
     if not (raw.exists() and planted.exists()):
         data_dir.mkdir(parents=True, exist_ok=True)
-        command = [PYTHON, "-m", "customer_segmentation.data_generator"]
+        command = [PYTHON, "-m", "customer_segmentation.generators.transactions"]
         command += ["--lines", str(data.lines), "--seed", str(data.seed)]
         command += ["--groups", str(data.groups), "--overlap", str(data.overlap)]
         command += ["--output", str(raw), "--planted-output", str(planted)]

@@ -110,7 +110,7 @@ def ensure_data(lines: int, seed: int, data_dir: Path) -> tuple[Path, Path, Row 
     if raw.exists() and planted.exists():
         return raw, planted, None
     data_dir.mkdir(parents=True, exist_ok=True)
-    command = [PYTHON, "-m", "customer_segmentation.data_generator", "--lines", str(lines)]
+    command = [PYTHON, "-m", "customer_segmentation.generators.transactions", "--lines", str(lines)]
     command += ["--seed", str(seed), "--output", str(raw), "--planted-output", str(planted)]
     m = measured(command, f"generating {lines} lines")
     row = Row(human(lines), "generate data", None, m.wall_s, m.cpu_s, m.peak_mib, "")

@@ -11,7 +11,8 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
-from customer_segmentation.data_generator import (
+from customer_segmentation.errors import InputValidationError
+from customer_segmentation.generators.transactions import (
     COLUMNS,
     DUPLICATE_SHARE,
     NON_PRODUCT_CODES,
@@ -23,7 +24,6 @@ from customer_segmentation.data_generator import (
     planted_profiles,
     write_transactions,
 )
-from customer_segmentation.errors import InputValidationError
 
 LINES, SEED = 40_000, 42
 RAW = Path("data") / "01_raw"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from kedro.config import OmegaConfigLoader
-from kedro.io import DataCatalog
+from kedro.io import CatalogConfigResolver, DataCatalog
 from kedro.pipeline import Pipeline
 from kedro.runner import SequentialRunner
 
@@ -64,19 +64,42 @@ def typed_parameters(group: str, overrides: dict[str, Any] | None = None) -> Any
     return project_parameters({group: overrides or {}})[group]
 
 
-def catalog_config(names: set[str] | None = None, env: str = "base") -> dict[str, Any]:
-    """Catalog entries of an environment (all, or those in ``names``), globals resolved."""
-    loader = OmegaConfigLoader(
+#: Every shipped environment (``base`` alone, then each folder of conf/ but local/).
+ENVIRONMENTS = [
+    "base",
+    *sorted(
+        path.name
+        for path in (PROJECT_ROOT / "conf").iterdir()
+        if path.is_dir() and path.name not in ("base", "local")
+    ),
+]
+
+
+def config_loader(env: str = "base") -> OmegaConfigLoader:
+    """The configuration of an environment (base, then ``env`` over it)."""
+    return OmegaConfigLoader(
         conf_source=str(PROJECT_ROOT / "conf"),
         base_env="base",
         default_run_env=env,
         merge_strategy={"parameters": "soft"},
     )
-    config = loader["catalog"]
-    return {
+
+
+def catalog_config(names: set[str] | None = None, env: str = "base") -> dict[str, Any]:
+    """Catalog entries of an environment (all, or those in ``names``), globals resolved."""
+    declared = {
         name: entry
-        for name, entry in config.items()
-        if not name.startswith("_") and (names is None or name in names)
+        for name, entry in config_loader(env)["catalog"].items()
+        if not name.startswith("_")
+    }
+    if names is None:
+        return declared
+    # a name that only a dataset factory declares (e.g. "{figure}_plot") gets its resolved entry
+    resolver = CatalogConfigResolver(config=declared)
+    return {
+        name: declared[name] if name in declared else resolver.resolve_pattern(name)
+        for name in names
+        if name in declared or resolver.match_dataset_pattern(name)
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from customer_segmentation.customer_table_generator import generate_customer_table
+from customer_segmentation.generators.customer_table import generate_customer_table
 from customer_segmentation.pipelines.customer_table.params import CustomerTableParams
 from tests.conftest import PROJECT_ROOT
 from tests.pipelines.pipeline_helpers import merged, typed_parameters, with_changes

@@ -8,7 +8,7 @@ from kedro.config import OmegaConfigLoader
 from kedro.framework.project import configure_project
 from kedro.io import DataCatalog, MemoryDataset
 
-from customer_segmentation import customer_table_generator as generator
+from customer_segmentation.generators import customer_table as generator
 from customer_segmentation.parameters import check_parameters
 from customer_segmentation.pipeline_registry import PARAMETER_GROUPS, register_pipelines
 from customer_segmentation.pipelines.clustering.params import ClusteringParams

@@ -10,15 +10,19 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-from kedro.io import DataCatalog, MemoryDataset
+from kedro.framework.project import configure_project
+from kedro.io import CatalogConfigResolver, DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 from matplotlib.figure import Figure
 
+from customer_segmentation.pipeline_registry import register_pipelines
 from customer_segmentation.pipelines.reporting import create_pipeline
 from customer_segmentation.pipelines.reporting.nodes import EXCEL_SHEETS
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.report import REPORT_FIGURES
-from tests.pipelines.pipeline_helpers import catalog_config
+from tests.pipelines.pipeline_helpers import ENVIRONMENTS, catalog_config, config_loader
+
+from .conftest import reporting_params
 
 INPUTS = {
     "customer_features",
@@ -91,6 +95,37 @@ def test_catalog_declares_every_persisted_output_versioned():
         assert entry["metadata"]["kedro-viz"]["layer"] == "reporting"
     for name in REPORT_FIGURES:
         assert config[f"{name}_plot"]["type"] == "matplotlib.MatplotlibDataset"
+
+
+@pytest.fixture(scope="module")
+def figures(_cached_inputs) -> set[str]:
+    """The outputs that hold a matplotlib Figure after a run, whatever their names."""
+    pipeline = create_pipeline()
+    outputs = {name: MemoryDataset(copy_mode="assign") for name in pipeline.all_outputs()}
+    catalog = DataCatalog({**_memory_inputs(_cached_inputs, reporting_params()), **outputs})
+    SequentialRunner().run(pipeline, catalog)
+    # a figure is saved, never read by another node: a final output (the runner frees the rest)
+    return {name for name in pipeline.outputs() if isinstance(catalog.load(name), Figure)}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_plot_factory_declares_every_figure_the_pipeline_outputs(figures, env):
+    assert len(figures) == len(REPORT_FIGURES)
+    declared = catalog_config(env=env)
+    assert not figures & set(declared)  # none declared one by one
+    # the factory takes the figures and nothing else that a pipeline reads or writes
+    configure_project("customer_segmentation")
+    every_dataset = set().union(*(p.datasets() for p in register_pipelines().values()))
+    factories = CatalogConfigResolver(config=declared)
+    assert {name for name in every_dataset if factories.match_dataset_pattern(name)} == figures
+    data_root = config_loader(env)["globals"]["data_root"]
+    real = DataCatalog.from_config(declared)
+    for name, entry in catalog_config(figures, env=env).items():
+        assert entry["type"] == "matplotlib.MatplotlibDataset", name
+        assert entry["versioned"] is True, name
+        assert entry["filepath"].startswith(f"{data_root}/08_reporting/plots/"), name
+        assert entry["metadata"]["kedro-viz"]["layer"] == "reporting", name
+        assert type(real.get(name)).__name__ == "MatplotlibDataset", name
 
 
 def _versioned_file(root: Path, filepath: str) -> Path:

@@ -227,7 +227,7 @@ def write_customer_table(
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m customer_segmentation.customer_table_generator",
+        prog="python -m customer_segmentation.generators.customer_table",
         description="Generate a customer table (one row per customer) with planted groups.",
     )
     parser.add_argument(
@@ -249,7 +249,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of ``python -m customer_segmentation.customer_table_generator``."""
+    """Entry point of ``python -m customer_segmentation.generators.customer_table``."""
     args = _parser().parse_args(argv)
     if args.rows < len(GROUPS):
         _parser().error(f"--rows must be at least {len(GROUPS)}")
