@@ -212,6 +212,47 @@ def test_a_rule_is_used_once_and_the_better_match_wins():
     assert names["segment"].is_unique
 
 
+# ---- names carried over a re-fit ---------------------------------------------------------
+
+
+def last_run(profiles: list[dict[str, float]], names: list[str]) -> pd.DataFrame:
+    """A previous run's segment_centroids: standardized rows with their segment names."""
+    table = profile_table(profiles)
+    table.insert(1, "segment", names)
+    return table
+
+
+CHAMPION = {"recency": -1.5, "frequency": 2.0, "monetary": 2.5}
+LAPSED = {"recency": 2.0, "frequency": -1.0, "monetary": -1.0}
+
+
+def test_renumbered_clusters_keep_last_runs_names_even_a_renamed_one():
+    settings = settings_for()
+    # the user called the champions "Our Best" last month (e.g. a rule renamed since)
+    previous = last_run([CHAMPION, LAPSED], ["Our Best", "Lapsed / At Risk"])
+    nudged = [{k: v * 1.1 for k, v in LAPSED.items()}, {k: v * 0.9 for k, v in CHAMPION.items()}]
+    names = nodes.name_segments(profile_table(nudged), settings, previous)
+    assert names["segment"].tolist() == ["Lapsed / At Risk", "Our Best"]
+    rule = next(rule for rule in settings.naming.rules if rule.name == "Lapsed / At Risk")
+    assert names.loc[0, "goal"] == rule.goal
+    assert names.loc[1, "goal"] == settings.naming.fallback.goal
+
+
+def test_a_new_cluster_is_named_by_the_rules_and_a_taken_rule_is_skipped():
+    settings = settings_for()
+    previous = last_run([CHAMPION], ["Champions"])
+    also_champion_like = {"recency": -1.0, "frequency": 1.5, "monetary": 1.5}
+    names = nodes.name_segments(profile_table([CHAMPION, also_champion_like]), settings, previous)
+    assert names["segment"].tolist() == ["Champions", "Loyal Regulars"]
+
+
+def test_without_carry_over_every_run_is_named_afresh():
+    settings = settings_for(naming__carry_over_distance=None)
+    previous = last_run([CHAMPION], ["Our Best"])
+    names = nodes.name_segments(profile_table([CHAMPION]), settings, previous)
+    assert names["segment"].tolist() == ["Champions"]
+
+
 def test_unmatched_profiles_get_a_descriptive_name_never_a_number():
     settings = settings_for()
     spend = {"monetary": 2.0, "frequency": -1.2, "recency": 0.1}

@@ -51,6 +51,7 @@ def memory_catalog(frame: pd.DataFrame, best_params: dict[str, Any] | None) -> D
         "model_input": MemoryDataset(frame),
         "customer_features": MemoryDataset(customer_features_for(frame)),
         "feature_transforms": MemoryDataset(transforms_for(frame)),
+        "previous_segment_centroids": MemoryDataset(None),
         **{name: KeptMemoryDataset() for name in OUTPUTS},
     }
     if best_params is None:  # chosen by model_selection in the same run
@@ -65,6 +66,7 @@ def test_pipeline_wiring():
     assert pipeline.inputs() == {
         "model_input",
         "customer_features",
+        "previous_segment_centroids",
         "best_params",
         "feature_transforms",
         "params:clustering",
@@ -128,6 +130,7 @@ def test_catalog_entries_are_versioned_and_round_trip(tmp_path: Path):
     catalog["model_input"] = frame
     catalog["customer_features"] = customer_features_for(frame)
     catalog["feature_transforms"] = transforms_for(frame)
+    catalog["previous_segment_centroids"] = None
     catalog["best_params"] = BEST_PARAMS
     run_pipeline(create_pipeline(), catalog, SMALL)
     model_versions = list((tmp_path / "data/06_models/segmentation_model.pkl").iterdir())

@@ -82,6 +82,7 @@ def test_registry_keeps_both_input_shapes_apart(registry):
         "params:monitoring.drift",
         "previous_customer_segments",
         "previous_segmentation_model",
+        "previous_segment_centroids",
     }
 
 

@@ -36,6 +36,7 @@ from customer_segmentation.model import (
     model_input_spec,
     split_centres,
 )
+from customer_segmentation.model.matching import match_segments
 from customer_segmentation.model.reference import reference_profile
 from customer_segmentation.model.segmentation_model import SegmentationModel
 from customer_segmentation.pipelines.clustering.params import (
@@ -206,8 +207,18 @@ class _Segment:
     actions: tuple[str, ...]
 
 
-def name_segments(centroids: pd.DataFrame, params: ClusteringParams) -> pd.DataFrame:
+def name_segments(
+    centroids: pd.DataFrame,
+    params: ClusteringParams,
+    previous_centroids: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Give every cluster a unique human name, goal and actions from its profile.
+
+    A cluster that continues a segment of the last run (``previous_centroids``, that run's
+    ``segment_centroids``) keeps its name: clusters are matched one to one to the last
+    run's segments on their standardized centroids, within ``carry_over_distance``
+    (:func:`customer_segmentation.model.matching.match_segments`). The others are named
+    as follows, with the names carried over taken.
 
     A rule matches a cluster when every condition holds on the standardized centroid
     (``high``: z >= high_z, ``low``: z <= low_z, ``mid``: |z| <= mid_band). Its score
@@ -220,9 +231,13 @@ def name_segments(centroids: pd.DataFrame, params: ClusteringParams) -> pd.DataF
     """
     naming = params.naming
     profiles = _standardized_profiles(centroids)
+    chosen = _carried_over(profiles, previous_centroids, naming)
+    taken = {block.name for block in chosen.values()}
     candidates = []
     skipped = []
     for rule_position, rule in enumerate(naming.rules):
+        if rule.name in taken:
+            continue
         if not set(rule.when) <= set(profiles.columns):
             absent = [feature for feature in rule.when if feature not in profiles.columns]
             skipped.append(f"{rule.name} (no {', '.join(absent)})")
@@ -236,7 +251,6 @@ def name_segments(centroids: pd.DataFrame, params: ClusteringParams) -> pd.DataF
             "Naming rules skipped, they use features the model does not have: %s",
             "; ".join(skipped),
         )
-    chosen: dict[int, _Segment] = {}
     used_rules: set[int] = set()
     for _, rule_position, cluster in sorted(candidates):
         if cluster not in chosen and rule_position not in used_rules:
@@ -263,13 +277,42 @@ def name_segments(centroids: pd.DataFrame, params: ClusteringParams) -> pd.DataF
     )
 
 
-def _standardized_profiles(centroids: pd.DataFrame) -> pd.DataFrame:
+def _carried_over(
+    profiles: pd.DataFrame, previous_centroids: pd.DataFrame | None, naming: NamingParams
+) -> dict[int, _Segment]:
+    """The clusters that continue a segment of the last run, with that segment's name."""
+    if previous_centroids is None or naming.carry_over_distance is None:
+        return {}
+    previous = _standardized_profiles(previous_centroids, index="segment")
+    common = pd.Series(1.0, index=[f for f in profiles.columns if f in previous.columns])
+    matches = match_segments(previous, profiles, common, naming.carry_over_distance)
+    carried = {cluster: _segment_called(name, naming) for cluster, name in sorted(matches.items())}
+    new = sorted(set(profiles.index) - set(matches))
+    gone = sorted(set(previous.index) - set(matches.values()))
+    logger.info(
+        "Segments carried over from the last run: %s; new: %s; gone: %s",
+        sorted(matches.values()) or "none",
+        new or "none",
+        gone or "none",
+    )
+    return carried
+
+
+def _segment_called(name: str, naming: NamingParams) -> _Segment:
+    """The goal and actions of a carried-over name: its rule's, the average's or fallback's."""
+    for rule in (*naming.rules, naming.average):
+        if rule.name == name:
+            return _Segment(rule.name, rule.goal, rule.actions)
+    return _Segment(name, naming.fallback.goal, naming.fallback.actions)
+
+
+def _standardized_profiles(centroids: pd.DataFrame, index: str = "cluster") -> pd.DataFrame:
     """Standardized rows of the centroid table, indexed by cluster (numeric features only).
 
     Category-share columns are empty in these rows and are dropped.
     """
-    rows = centroids[centroids["units"] == "standardized"]
-    rows = rows.drop(columns=[c for c in ("units", "segment") if c in rows]).set_index("cluster")
+    rows = centroids[centroids["units"] == "standardized"].set_index(index)
+    rows = rows.drop(columns=[c for c in ("units", "segment", "cluster") if c in rows])
     return rows.dropna(axis=1, how="all").astype("float64")
 
 

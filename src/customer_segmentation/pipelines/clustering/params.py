@@ -139,6 +139,9 @@ class NamingParams(Parameters):
     rules: tuple[NamingRule, ...]
     average: AverageParams
     fallback: FallbackParams
+    #: a cluster within this distance (standardized units, over all model features) of a
+    #: segment of the last run keeps that segment's name; null = name every run afresh
+    carry_over_distance: float | None = Field(gt=0.0)
 
     @model_validator(mode="after")
     def _rules_named_once(self) -> NamingParams:

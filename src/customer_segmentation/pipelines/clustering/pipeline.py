@@ -36,7 +36,8 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             ),
             Node(
                 name_segments,
-                inputs=["cluster_centroids", "params:clustering"],
+                # the last finished run's segments: names carry over a re-fit
+                inputs=["cluster_centroids", "params:clustering", "previous_segment_centroids"],
                 outputs="segment_names",
                 name="name_segments",
             ),
