@@ -35,6 +35,8 @@ class DriftThresholds(Parameters):
     psi_shift: float = Field(gt=0)
     #: Kolmogorov-Smirnov D above this: shift
     ks_shift: float = Field(gt=0, lt=1)
+    #: a difference counts only with a p-value below this (not chance on few customers)
+    significance: float = Field(gt=0, lt=1)
 
 
 def reference_profile(
@@ -97,28 +99,37 @@ def population_stability_index(expected: np.ndarray, actual: np.ndarray) -> floa
 def feature_drift(
     profile: dict[str, dict[str, Any]], current: pd.DataFrame, thresholds: DriftThresholds
 ) -> pd.DataFrame:
-    """One row per profiled feature: PSI, KS D and p-value, medians, and a verdict.
+    """One row per profiled feature: PSI, KS D, their p-values, medians, and a verdict.
 
     ``shift`` when the PSI exceeds ``thresholds.psi_shift`` or D exceeds ``ks_shift``;
-    ``watch`` when the PSI exceeds ``psi_watch``; ``stable`` otherwise.
+    ``watch`` when the PSI exceeds ``psi_watch``; ``stable`` otherwise. A difference counts
+    only if it is also beyond chance (p-value below ``significance``): on a few hundred
+    customers two samples of one distribution differ by a PSI near 0.1 and a D near 0.1 by
+    chance alone. The PSI's p-value uses its chi-square approximation: under no change,
+    PSI / (1/n + 1/m) follows chi-square with (bins - 1) degrees of freedom.
     """
     rows = []
     for column, reference in profile.items():
         values = finite_values(current[column])
-        edges = np.asarray(reference["edges"])
-        psi = population_stability_index(np.asarray(reference["shares"]), bin_shares(values, edges))
+        shares = np.asarray(reference["shares"])
+        psi = population_stability_index(shares, bin_shares(values, np.asarray(reference["edges"])))
+        noise = 1 / reference["customers"] + 1 / max(len(values), 1)
+        psi_p = float(stats.chi2.sf(psi / noise, max(len(shares) - 1, 1)))
         test = stats.ks_2samp(np.asarray(reference["sample"]), values)
+        real = thresholds.significance
         verdict = (
             "shift"
-            if psi > thresholds.psi_shift or test.statistic > thresholds.ks_shift
+            if (psi > thresholds.psi_shift and psi_p < real)
+            or (test.statistic > thresholds.ks_shift and test.pvalue < real)
             else "watch"
-            if psi > thresholds.psi_watch
+            if psi > thresholds.psi_watch and psi_p < real
             else "stable"
         )
         rows.append(
             {
                 "feature": column,
                 "psi": psi,
+                "psi_p_value": psi_p,
                 "ks_statistic": float(test.statistic),
                 "ks_p_value": float(test.pvalue),
                 "reference_median": float(np.median(reference["sample"])),

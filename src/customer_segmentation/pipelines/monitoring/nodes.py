@@ -39,6 +39,7 @@ CHANGE_COLUMNS = [
 DRIFT_COLUMNS = [
     "feature",
     "psi",
+    "psi_p_value",
     "ks_statistic",
     "ks_p_value",
     "reference_median",

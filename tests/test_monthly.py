@@ -1,0 +1,107 @@
+"""The monthly routine, run as a user runs it: fit, score, next month, see who moved.
+
+Month two is made by :mod:`customer_segmentation.generators.monthly` from the test export:
+the same customers, a tenth of them planted to behave like another group, so the truth of
+who moved where is known.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from customer_segmentation.generators.monthly import next_month
+from tests.conftest import copy_project, latest, run_kedro
+
+pytestmark = pytest.mark.slow
+
+RAW = Path("data/01_raw/transactions_test.csv")
+PLANTED = Path("data/01_raw/planted_segments_test.csv")
+SEGMENTS = "data/07_model_output/customer_segments.parquet"
+
+
+def segments_of(project: Path, name: str = SEGMENTS) -> pd.Series:
+    frame = pd.read_parquet(latest(project / name))
+    return frame.set_index("customer_id")["segment"]
+
+
+def write_next_month(project: Path, move_share: float, price_factor: float = 1.0) -> pd.DataFrame:
+    lines = pd.read_csv(project / RAW, dtype=str, keep_default_na=False)
+    planted = pd.read_csv(project / PLANTED, dtype=str)
+    month, truth = next_month(lines, planted, move_share, seed=8, price_factor=price_factor)
+    month.to_csv(project / RAW, index=False)
+    return truth.set_index("customer_id")
+
+
+def reports(project: Path, name: str):
+    path = latest(project / "data/08_reporting" / name)
+    return json.loads(path.read_text()) if path.suffix == ".json" else pd.read_csv(path)
+
+
+def after_first_month(first_month: Path, tmp_path: Path) -> Path:
+    """A copy of the project as month one's run left it (its outputs are the last run's)."""
+    return Path(shutil.copytree(first_month, tmp_path / "project"))
+
+
+@pytest.fixture(scope="module")
+def first_month(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("monthly") / "project")
+    run_kedro(project, "run", "--env", "test")
+    return project
+
+
+def test_scoring_the_training_export_gives_the_run_segments(first_month: Path):
+    run_kedro(first_month, "run", "--env", "test", "--pipelines", "scoring")
+    scored = segments_of(first_month, "data/07_model_output/scored_customers.parquet")
+    fitted = segments_of(first_month)
+    assert scored.sort_index().equals(fitted.sort_index())
+    assert reports(first_month, "monitoring_summary.json")["recommendation"] == "first run"
+
+
+def test_next_month_shows_who_moved_and_keeps_the_names(first_month: Path, tmp_path: Path):
+    project = after_first_month(first_month, tmp_path)
+    before = segments_of(project)
+    planted = pd.read_csv(project / PLANTED, dtype=str).set_index("customer_id")["segment"]
+    # the segment each planted group got in month one
+    name_of = pd.crosstab(planted, before.reindex(planted.index)).idxmax(axis=1)
+    truth = write_next_month(project, move_share=0.1)
+    run_kedro(project, "run", "--env", "test")
+    after = segments_of(project)
+
+    stayed = truth.index[truth["segment"] == truth["segment_before"]].intersection(after.index)
+    kept_name = (before[stayed] == after[stayed]).mean()
+    assert kept_name >= 0.99, kept_name
+    moved = truth[truth["segment"] != truth["segment_before"]]
+    moved = moved[moved.index.isin(after.index)]
+    recovered = (
+        (before[moved.index] == moved["segment_before"].map(name_of))
+        & (after[moved.index] == moved["segment"].map(name_of))
+    ).mean()
+    assert recovered >= 0.95, recovered
+
+    summary = reports(project, "monitoring_summary.json")
+    assert abs(summary["moved_customers"] - len(moved)) <= 0.05 * len(truth)
+    migration = reports(project, "segment_migration.csv")
+    assert migration["customers"].sum() == len(before.index.union(after.index))
+    # the customers did not drift: a tenth moved between groups that all stay
+    assert summary["shifted_features"] == []
+
+
+def test_a_price_rise_is_flagged_as_drift(first_month: Path, tmp_path: Path):
+    project = after_first_month(first_month, tmp_path)
+    write_next_month(project, move_share=0.0, price_factor=1.6)
+    run_kedro(
+        project,
+        "run",
+        "--env",
+        "test",
+        "--pipelines",
+        "data_processing,feature_engineering,scoring",
+    )
+    drift = reports(project, "scoring_drift.csv").set_index("feature")
+    assert drift.loc["monetary", "verdict"] == "shift"
+    assert drift.loc["frequency", "verdict"] == "stable"
