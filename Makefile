@@ -11,7 +11,7 @@ export KEDRO_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 export MPLBACKEND := Agg
 
-.PHONY: run test lint viz data bench clean-venv
+.PHONY: run test lint viz data months bench clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,19 @@ data: $(STAMP)
 		--groups $(GROUPS) --overlap $(OVERLAP) \
 		--output data/01_raw/transactions_$(LINES)$(DATA_SUFFIX).csv \
 		--planted-output data/01_raw/planted_segments_$(LINES)$(DATA_SUFFIX).csv
+
+# A planted next month of the embedded data: the same customers, MOVE_SHARE of them now
+# behaving like another group (truth in planted_segments_month2.csv, with the group before),
+# prices times PRICE_FACTOR. Point raw_transactions at it (or copy it over transactions.csv)
+# and run again to see the monitoring outputs.
+MOVE_SHARE ?= 0.1
+PRICE_FACTOR ?= 1.0
+months: $(STAMP)
+	$(BIN)/python -m customer_segmentation.generators.monthly \
+		--lines data/01_raw/transactions.csv --planted data/01_raw/planted_segments.csv \
+		--move-share $(MOVE_SHARE) --price-factor $(PRICE_FACTOR) \
+		--output data/01_raw/transactions_month2.csv \
+		--planted-output data/01_raw/planted_segments_month2.csv
 
 # Scale benchmark (about 10 minutes): generated data at each size (kept in data/bench/),
 # every stage timed, targets reported as met or missed; results go in docs/benchmarks.md.
