@@ -80,3 +80,12 @@ def test_planted_recovery_benchmark_reports_every_column(tmp_path: Path):
     assert row["data"] == "20k s7 g4 o1" and row["customers"] > 0
     assert re.fullmatch(r"\w+ K=\d+", row["chosen"])
     assert -1 <= row["ari"] <= 1 and -1 <= row["plain_ari"] <= 1 and -1 <= row["oracle_ari"] <= 1
+
+
+def test_scoring_benchmark_reports_every_size():
+    stdout = run_benchmark(
+        "scoring_benchmark.py", "--largest", "4000", "--sizes", "2", "--repeats", "1"
+    )
+    assert "| customers | score s | drift s | us per customer | ratio per doubling |" in stdout
+    assert "| 2,000 |" in stdout and "| 4,000 |" in stdout
+    assert "peak RSS" in stdout
