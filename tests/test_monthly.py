@@ -16,6 +16,7 @@ import pytest
 
 from customer_segmentation.generators.monthly import next_month
 from tests.conftest import copy_project, latest, run_kedro
+from tests.reliability.test_bad_input import one_error_line
 
 pytestmark = pytest.mark.slow
 
@@ -105,3 +106,38 @@ def test_a_price_rise_is_flagged_as_drift(first_month: Path, tmp_path: Path):
     drift = reports(project, "scoring_drift.csv").set_index("feature")
     assert drift.loc["monetary", "verdict"] == "shift"
     assert drift.loc["frequency", "verdict"] == "stable"
+
+
+def new_files(project: Path, since: set[Path]) -> list[Path]:
+    return sorted(
+        path for path in (project / "data").rglob("*") if path.is_file() and path not in since
+    )
+
+
+def test_scoring_a_model_version_that_does_not_exist_is_one_line(first_month: Path, tmp_path: Path):
+    project = after_first_month(first_month, tmp_path)
+    error = one_error_line(
+        project,
+        (
+            "--env",
+            "test",
+            "--pipelines",
+            "scoring",
+            "--load-versions",
+            "segmentation_model:2000-01-01T00.00.00.000Z",
+        ),
+    )
+    assert "dataset 'segmentation_model': version 2000-01-01T00.00.00.000Z does not exist" in error
+    assert "saved versions, newest first: " in error
+
+
+def test_scoring_an_export_in_another_unit_stops_before_writing_its_segments(
+    first_month: Path, tmp_path: Path
+):
+    project = after_first_month(first_month, tmp_path)
+    write_next_month(project, move_share=0.0, price_factor=100)  # prices in cents
+    before = {path for path in (project / "data").rglob("*") if path.is_file()}
+    error = one_error_line(project, ("--env", "test", "--pipelines", "scoring"))
+    assert error.startswith("Error: dataset 'customer_features': ")
+    assert "lie far outside the range of the customers the model was fitted on" in error
+    assert not [path for path in new_files(project, before) if "07_model_output" in str(path)]
