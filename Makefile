@@ -35,7 +35,7 @@ viz: $(STAMP)
 	$(BIN)/kedro viz run
 
 # Regenerate larger raw data, e.g. `make data LINES=1000000 SEED=7`; the default files are
-# the ones `kedro run --env large` reads (conf/large/catalog.yml). GROUPS (3 to 6) planted
+# the ones `kedro run --env large` reads (conf/large/globals.yml). GROUPS (3 to 6) planted
 # customer groups, OVERLAP (> 0) scales their within-group spread (1.5 more overlap, 0.7
 # cleaner). With GROUPS=4 and OVERLAP=1.0 the files are transactions_$(LINES).csv and
 # planted_segments_$(LINES).csv; other values add _g$(GROUPS)_o$(OVERLAP), e.g.

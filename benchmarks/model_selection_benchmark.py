@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
+from kedro.config import OmegaConfigLoader
 
 from customer_segmentation.pipelines.feature_engineering.params import CUSTOMER_FEATURES
 from customer_segmentation.pipelines.model_selection import nodes
@@ -79,8 +79,9 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    params_file = PROJECT_ROOT / "conf" / "base" / "parameters_model_selection.yml"
-    params = yaml.safe_load(params_file.read_text())["model_selection"]
+    # read as a run reads conf/base, so the seeds (${globals:random_seed}) are numbers
+    loader = OmegaConfigLoader(conf_source=str(PROJECT_ROOT / "conf"), default_run_env="base")
+    params = loader["parameters"]["model_selection"]
     params["study"]["storage"] = args.storage
     params["study"]["study_name"] = f"benchmark-{args.n_customers}-{args.groups}-{args.seed}"
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -39,6 +40,18 @@ def copy_project(destination: Path) -> Path:
     for path in (PROJECT_ROOT / "data" / "01_raw").glob("*.csv"):
         shutil.copy2(path, raw / path.name)
     return destination
+
+
+def editable_test_env_catalog(project: Path) -> dict:
+    """conf/test/catalog.yml of a project copy, to edit and write back.
+
+    The test environment sets only the path of its raw file (globals.yml); base's
+    ``raw_transactions`` entry is added, as the entry a user would copy to change more.
+    """
+    catalog = yaml.safe_load((project / "conf/test/catalog.yml").read_text()) or {}
+    base = yaml.safe_load((project / "conf/base/catalog.yml").read_text())
+    catalog.setdefault("raw_transactions", base["raw_transactions"])
+    return catalog
 
 
 def latest(path: Path) -> Path:

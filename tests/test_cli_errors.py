@@ -507,6 +507,35 @@ def test_a_missing_file_points_at_the_catalog(tmp_path: Path):
     )
 
 
+@pytest.mark.parametrize(
+    ("env", "env_globals", "where"),
+    [
+        ("large", "raw_transactions_path: data/01_raw/export.csv\n", "conf/large/globals.yml"),
+        ("my_shop", None, "conf/my_shop/globals.yml"),
+        (None, None, "conf/base/globals.yml"),
+    ],
+)
+def test_a_missing_file_read_through_a_global_points_at_the_global(
+    tmp_path: Path, env: str | None, env_globals: str | None, where: str
+):
+    project_at(tmp_path, env=env or "local")
+    (tmp_path / "conf/base/catalog.yml").write_text(
+        CATALOG.replace("data/01_raw/export.csv", "${globals:raw_transactions_path}")
+    )
+    (tmp_path / "conf/base/globals.yml").write_text(
+        "raw_transactions_path: data/01_raw/export.csv\n"
+    )
+    if env_globals:
+        (tmp_path / f"conf/{env}/globals.yml").write_text(env_globals)
+    project = Project(env=env, root=tmp_path)
+    path = tmp_path / "data/01_raw/export.csv"
+    error = load_error(path, duckdb.IOException(DUCKDB_MISSING.format(path=path)))
+    assert dataset_error_line(error, project) == (
+        "dataset 'raw_transactions': data/01_raw/export.csv does not exist. Fix: put the file "
+        f"there, or set raw_transactions_path in {where} to where it is"
+    )
+
+
 def test_a_sniffer_error_becomes_the_line_of_the_file(tmp_path: Path):
     project = project_at(tmp_path, CATALOG)
     path = tmp_path / "data/01_raw/export.csv"

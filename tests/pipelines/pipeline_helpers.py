@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from kedro.config import OmegaConfigLoader
 from kedro.io import CatalogConfigResolver, DataCatalog
 from kedro.pipeline import Pipeline
@@ -25,9 +24,11 @@ TWO_SEGMENTS = {"model_selection": {"k_range": {"min": 2, "max": 2}}}
 
 
 def load_parameters(pipeline_name: str) -> dict[str, Any]:
-    """The raw ``pipeline_name`` group of conf/base (a dict, e.g. to edit before validating)."""
-    path = PROJECT_ROOT / "conf" / "base" / f"parameters_{pipeline_name}.yml"
-    return yaml.safe_load(path.read_text())[pipeline_name]
+    """The ``pipeline_name`` group of conf/base (a dict, e.g. to edit before validating).
+
+    Read as a run reads it, so ``${globals:...}`` values (the seeds) are resolved.
+    """
+    return config_loader("base")["parameters"][pipeline_name]
 
 
 def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

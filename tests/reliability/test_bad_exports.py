@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import copy_project, kedro_env, latest, run_kedro
+from tests.conftest import copy_project, editable_test_env_catalog, kedro_env, latest, run_kedro
 from tests.reliability.test_bad_input import (
     RAW,
     one_error_line,
@@ -234,7 +234,7 @@ def test_thousands_in_a_dot_decimal_export_stop_the_run(project: Path):
 
 def test_ignore_errors_in_the_csv_options_is_refused(project: Path):
     catalog_path = project / "conf/test/catalog.yml"
-    catalog = yaml.safe_load(catalog_path.read_text())
+    catalog = editable_test_env_catalog(project)
     catalog["raw_transactions"]["load_args"]["ignore_errors"] = True
     catalog_path.write_text(yaml.safe_dump(catalog))
     stops(project, "dataset 'raw_transactions'", "load_args.ignore_errors", "catalog.yml")

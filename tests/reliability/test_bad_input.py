@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import copy_project, kedro_env, run_kedro
+from tests.conftest import copy_project, editable_test_env_catalog, kedro_env, run_kedro
 
 pytestmark = pytest.mark.slow
 
@@ -145,7 +145,7 @@ def use_raw_file(project: Path, name: str, content: bytes, file_format: str) -> 
     """Point the test environment's raw_transactions at a new file."""
     (project / "data/01_raw" / name).write_bytes(content)
     catalog_path = project / "conf/test/catalog.yml"
-    catalog = yaml.safe_load(catalog_path.read_text())
+    catalog = editable_test_env_catalog(project)
     entry = catalog["raw_transactions"]
     entry["filepath"] = f"data/01_raw/{name}"
     entry["file_format"] = file_format
@@ -158,7 +158,7 @@ def use_excel_file(project: Path, content: bytes) -> None:
     """Point the test environment's raw_transactions at an Excel workbook (read by pandas)."""
     (project / "data/01_raw/export.xlsx").write_bytes(content)
     catalog_path = project / "conf/test/catalog.yml"
-    catalog = yaml.safe_load(catalog_path.read_text())
+    catalog = editable_test_env_catalog(project)
     catalog["raw_transactions"] = {
         "type": "pandas.ExcelDataset",
         "filepath": "data/01_raw/export.xlsx",

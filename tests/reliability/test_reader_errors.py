@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import copy_project, run_kedro
+from tests.conftest import copy_project, editable_test_env_catalog, run_kedro
 from tests.reliability.test_bad_input import one_error_line
 
 pytestmark = pytest.mark.slow
@@ -33,7 +33,7 @@ def use_export(project: Path, content: bytes) -> None:
     """Write ``content`` as the export and point the test environment's raw_transactions at it."""
     (project / EXPORT).write_bytes(content)
     path = project / "conf/test/catalog.yml"
-    catalog = yaml.safe_load(path.read_text())
+    catalog = editable_test_env_catalog(project)
     catalog["raw_transactions"]["filepath"] = EXPORT
     path.write_text(yaml.safe_dump(catalog))
 
@@ -95,7 +95,7 @@ def prepend(relative: str, text: str) -> Callable[[Path], None]:
 
 def misspell_type(project: Path) -> None:
     path = project / "conf/test/catalog.yml"
-    catalog = yaml.safe_load(path.read_text())
+    catalog = editable_test_env_catalog(project)
     catalog["raw_transactions"]["type"] = "ibis.FileDatset"
     path.write_text(yaml.safe_dump(catalog))
 

@@ -83,6 +83,14 @@ class FailedDataset:
     def catalog(self) -> str:
         return self.project.catalog_file(self.name)
 
+    @property
+    def filepath_setting(self) -> str:
+        """Where the user sets this entry's filepath: a globals key, or the entry itself."""
+        key = self.project.filepath_global(self.name)
+        if key:
+            return f"{key} in {self.project.globals_file(key)}"
+        return f"the filepath of '{self.name}' in {self.catalog}"
+
     def csv_file(self) -> CsvFile | None:
         if self.path is None or not is_csv_entry(self.entry, self.path):
             return None
@@ -155,14 +163,13 @@ def _path_line(failed: FailedDataset) -> str | None:
         return message_line(
             failed.name,
             f"{failed.shown} does not exist",
-            f"put the file there, or set the filepath of '{failed.name}' in {failed.catalog} to "
-            "where it is",
+            f"put the file there, or set {failed.filepath_setting} to where it is",
         )
     if path.is_dir() and is_csv_entry(failed.entry, path):
         return message_line(
             failed.name,
             f"{failed.shown} is a folder, not a file",
-            f"set the filepath of '{failed.name}' in {failed.catalog} to the file in it",
+            f"set {failed.filepath_setting} to the file in it",
         )
     return None
 

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import yaml
 from kedro.framework.project import settings
 from kedro.utils import find_kedro_project
 
@@ -111,6 +112,32 @@ class Project:
                     except OSError:
                         continue
         return config_file("catalog.yml")
+
+    def filepath_global(self, name: str) -> str | None:
+        """The globals key the entry ``name`` takes its whole filepath from, if it does.
+
+        ``filepath: ${globals:raw_transactions_path}`` gives ``raw_transactions_path``: an
+        environment then changes that one line of its globals.yml, not the entry.
+        """
+        path = self.root / self.catalog_file(name)
+        try:
+            entry = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(name) or {}
+        except (OSError, yaml.YAMLError, AttributeError):
+            return None
+        match = re.fullmatch(r"\$\{globals:([\w.]+)\}", str(entry.get("filepath", "")))
+        return match.group(1) if match else None
+
+    def globals_file(self, key: str) -> str:
+        """The globals file to set ``key`` in: the run environment's, unless that is the
+        default one and does not set it (then base's, where every key is)."""
+        own = self.conf_dir / self.run_env / "globals.yml"
+        try:
+            sets_key = key in (yaml.safe_load(own.read_text(encoding="utf-8")) or {})
+        except (OSError, yaml.YAMLError, TypeError):
+            sets_key = False
+        explicit = self.env is not None and self.env != self._loader_args.get("default_run_env")
+        folder = self.run_env if sets_key or explicit else self.base_env
+        return self.show(self.conf_dir / folder / "globals.yml")
 
     def show(self, path: str | Path) -> str:
         """``path`` relative to the project (as a user types it) when it is inside it."""

@@ -8,12 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from customer_segmentation.pipelines.clustering.params import ClusteringParams
 from customer_segmentation.pipelines.feature_engineering.nodes import CUSTOMER_FEATURES
-from tests.conftest import PROJECT_ROOT
-from tests.pipelines.pipeline_helpers import typed_parameters, with_changes
+from tests.pipelines.pipeline_helpers import load_parameters, typed_parameters, with_changes
 
 FEATURES = list(CUSTOMER_FEATURES)
 LOG1P_FEATURES = [
@@ -30,9 +28,7 @@ PLANTED = {
     "Occasional Buyers": [0.5, -1.5, -2.5, -2.0, 0.5, 0.0, 0.0, -1.0, 0.0],
     "New Customers": [-2.0, -1.0, 0.0, 0.0, -3.0, 0.0, 0.0, 0.0, 0.0],
 }
-DEFAULT_PARAMS = yaml.safe_load(
-    (PROJECT_ROOT / "conf" / "base" / "parameters_clustering.yml").read_text()
-)["clustering"]
+DEFAULT_PARAMS = load_parameters("clustering")
 
 
 def planted_frame(

@@ -118,9 +118,15 @@ def test_the_environment_overrides_only_what_differs_and_is_valid():
 
 def test_catalog_declares_the_datasets_in_base_and_points_the_env_at_the_example():
     base = catalog_config({"raw_customers", "rejected_customers", "planted_customer_groups"})
-    assert set(base) == {"raw_customers", "rejected_customers", "planted_customer_groups"}
+    assert set(base) == {"raw_customers", "rejected_customers"}
+    # the true groups are for tests only: declared in the test environment
+    assert set(catalog_config({"planted_customer_groups"}, env="test")) == {
+        "planted_customer_groups"
+    }
     env = catalog_config({"raw_customers"}, env="customer_table")["raw_customers"]
-    assert env["filepath"] == "data/01_raw/customers.csv" != base["raw_customers"]["filepath"]
+    # base reads the shipped example too (a file that exists), the environment says so itself
+    assert env["filepath"] == "data/01_raw/customers.csv" == base["raw_customers"]["filepath"]
+    assert (PROJECT_ROOT / base["raw_customers"]["filepath"]).is_file()
     env["filepath"] = str(PROJECT_ROOT / env["filepath"])
     raw = DataCatalog.from_config({"raw_customers": env}).load("raw_customers")
     assert list(raw.columns) == list(generator.COLUMNS)

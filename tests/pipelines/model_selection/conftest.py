@@ -8,18 +8,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from sklearn.datasets import make_blobs
 
 from customer_segmentation.pipelines.feature_engineering.nodes import CUSTOMER_FEATURES
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
-from tests.conftest import PROJECT_ROOT
-from tests.pipelines.pipeline_helpers import typed_parameters, with_changes
+from tests.pipelines.pipeline_helpers import load_parameters, typed_parameters, with_changes
 
 FEATURES = list(CUSTOMER_FEATURES)
-DEFAULT_PARAMS = yaml.safe_load(
-    (PROJECT_ROOT / "conf" / "base" / "parameters_model_selection.yml").read_text()
-)["model_selection"]
+DEFAULT_PARAMS = load_parameters("model_selection")
 
 
 def blobs_frame(

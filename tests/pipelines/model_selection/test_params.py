@@ -14,13 +14,14 @@ from customer_segmentation.model import SCALER_NAMES, make_scaler
 from customer_segmentation.parameters import check_parameters
 from customer_segmentation.pipeline_registry import PARAMETER_GROUPS
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
+from tests.conftest import PROJECT_ROOT
 from tests.pipelines.pipeline_helpers import (
     load_parameters,
     project_parameters,
     rejected_parameters,
 )
 
-from .conftest import PROJECT_ROOT, small_params, small_settings
+from .conftest import small_params, small_settings
 
 rejected = functools.partial(rejected_parameters, "model_selection")
 
@@ -28,7 +29,7 @@ rejected = functools.partial(rejected_parameters, "model_selection")
 def test_default_parameters_are_valid_and_match_the_issue():
     raw = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_model_selection.yml").read_text())
     assert list(raw) == ["model_selection"]
-    params = ModelSelectionParams.model_validate(raw["model_selection"])
+    params = ModelSelectionParams.model_validate(load_parameters("model_selection"))
     assert params.k_values == list(range(2, 11))
     assert params.forced_k is None and params.largest_k == 10
     assert params.study.n_trials == 100 and params.study.sampler == "auto"
