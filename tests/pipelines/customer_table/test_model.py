@@ -35,7 +35,7 @@ def table():
     raw, planted = raw_table(rows=600, seed=11)
     settings = typed_params()
     features, _ = nodes.prepare_customers(raw, settings)
-    model_input, transforms = nodes.build_model_input(features, settings)
+    model_input, transforms = nodes.build_customer_model_input(features, settings)
     return features, model_input, transforms, planted
 
 

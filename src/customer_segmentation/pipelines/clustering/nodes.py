@@ -45,7 +45,7 @@ from customer_segmentation.pipelines.clustering.params import (
 
 logger = logging.getLogger(__name__)
 
-ROOT = "clustering"
+PARAMETER_GROUP = "clustering"
 
 
 def _model_frame(
@@ -79,7 +79,7 @@ def fit_segmentation_model(
         raise InputValidationError(
             f"is {relabel_by!r}, not a numeric model feature",
             f"use 'size' or one of {', '.join(spec.numeric)}",
-            parameter=f"{ROOT}.relabel_by",
+            parameter=f"{PARAMETER_GROUP}.relabel_by",
         )
     scaler = _scaler_for(scaler_name, params.kmeans.random_state, len(frame))
     model = build_model(spec, scaler, k, params.kmeans)

@@ -43,7 +43,7 @@ from customer_segmentation.pipelines.model_selection.scoring import (
 
 logger = logging.getLogger(__name__)
 
-ROOT = "model_selection"
+PARAMETER_GROUP = "model_selection"
 TRIAL_COLUMNS = ["number", "scaler", "k", *SCORES, "duration_s", "state", "feasible", "cached"]
 RESULT_ATTR = "result"
 
@@ -91,7 +91,7 @@ def draw_search_sample(
             f"{largest_k + 1} (silhouette compares each customer with the other segments)",
             f"lower k_range.max to at most {len(frame) - 1} or provide more customers",
             dataset="model_input",
-            parameter=f"{ROOT}.k_range.max",
+            parameter=f"{PARAMETER_GROUP}.k_range.max",
         )
     sampling = params.sampling
     search_rows = sample_positions(len(frame), sampling.search_sample_size, sampling.seed)
@@ -383,7 +383,7 @@ def assess_candidates(
             f"{params.min_segment_share:.1%} of customers (best: "
             f"{table['min_cluster_share'].max():.1%})",
             "lower min_segment_share or k_range.max",
-            parameter=f"{ROOT}.min_segment_share",
+            parameter=f"{PARAMETER_GROUP}.min_segment_share",
         )
     selection = params.selection
     scaled: dict[str, np.ndarray] = {}
