@@ -19,7 +19,7 @@ from sklearn.preprocessing import OneHotEncoder
 from customer_segmentation.pipelines.clustering import nodes as clustering
 from customer_segmentation.pipelines.customer_table import nodes
 from customer_segmentation.pipelines.model_selection import nodes as selection
-from customer_segmentation.pipelines.reporting import nodes as reporting
+from customer_segmentation.pipelines.reporting import tables as reporting
 from tests.pipelines.clustering.conftest import typed_params as clustering_params
 from tests.pipelines.model_selection.conftest import small_settings as selection_params
 from tests.pipelines.pipeline_helpers import typed_parameters

@@ -17,33 +17,16 @@ import numpy as np
 import pandas as pd
 
 from customer_segmentation.errors import InputValidationError
+from customer_segmentation.model import CATEGORY_SEPARATOR
 
-from ._common import require_columns, require_keys, segment_index
-from .nodes import (
-    CANDIDATE_COLUMNS,
-    CATEGORY_SEPARATOR,
-    CATEGORY_SHARE_SUFFIX,
-    RFM_MIX_PREFIX,
-    STANDARDIZED,
-)
+from .figures import FIGURE_NAMES, STANDARDIZED
 from .params import ReportingParams
 from .plots import format_spread
+from .segments import require_columns, require_keys, segment_index
+from .summary import CANDIDATE_COLUMNS
+from .tables import CATEGORY_SHARE_SUFFIX, RFM_MIX_PREFIX
 
 TEMPLATE = "report.html.j2"
-REPORT_FIGURES = (
-    "raw_feature_distributions",
-    "model_feature_distributions",
-    "feature_correlation",
-    "elbow_curve",
-    "k_metrics",
-    "optuna_history",
-    "optuna_landscape",
-    "silhouette",
-    "pca_scatter",
-    "centroid_heatmap",
-    "feature_boxplots",
-    "segment_shares",
-)
 MISSING = "–"
 CHOSEN = "chosen"
 RUNNER_UP = "runner-up: "
@@ -472,14 +455,14 @@ def render_html_report(
     params: ReportingParams,
     **figures: str,
 ) -> str:
-    """The report as one HTML string; ``figures`` are base64 PNGs named as in REPORT_FIGURES.
+    """The report as one HTML string; ``figures`` are base64 PNGs named as in FIGURE_NAMES.
 
     ``selection_candidates`` (every scored scaler and K with the policy's verdict) feeds the
     "Why K = n" section. Keyword-only: the node maps every input by name.
     """
-    if set(figures) != set(REPORT_FIGURES):
+    if set(figures) != set(FIGURE_NAMES):
         raise TypeError(
-            f"render_html_report needs figures {sorted(REPORT_FIGURES)}, got {sorted(figures)}"
+            f"render_html_report needs figures {sorted(FIGURE_NAMES)}, got {sorted(figures)}"
         )
     require_keys(segment_summary, ["k", "scaler", "stability", "data_quality"], "segment_summary")
     require_columns(segment_actions, ["cluster", "goal", "actions"], "segment_actions")
