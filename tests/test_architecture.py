@@ -29,8 +29,6 @@ LONG_FILES = {
         "it would change the generated files the tests and benchmarks rely on"
     ),
     # split by what they make in the commits that follow
-    "pipelines/clustering/nodes.py": "fit, naming and stability nodes in one module",
-    "pipelines/model_selection/nodes.py": "search sample, study and selection nodes in one module",
     "pipelines/reporting/plots.py": "every figure's drawing in one module",
     "pipelines/reporting/report.py": "the HTML report's context in one module",
 }

@@ -14,6 +14,9 @@ from pydantic import Field, field_validator, model_validator
 from customer_segmentation.model import SCALER_NAMES, KMeansParams
 from customer_segmentation.parameters import Parameters, check_listed_once, invalid
 
+#: The parameter group of this pipeline (``params:model_selection``).
+PARAMETER_GROUP = "model_selection"
+
 
 class KRange(Parameters):
     """The K values searched: every whole number from ``min`` to ``max``."""
