@@ -11,11 +11,10 @@ import pytest
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.reporting import tables
+from customer_segmentation.pipelines.reporting.cells import fmt_p, fmt_value
 from customer_segmentation.pipelines.reporting.figures import FIGURE_NAMES as REPORT_FIGURES
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.report import (
-    fmt_p,
-    fmt_value,
     render_html_report,
     template_environment,
 )

@@ -21,7 +21,7 @@ from sklearn.pipeline import Pipeline
 
 from customer_segmentation.errors import InputValidationError
 
-from . import plots
+from . import plots, segment_plots
 from .model_space import STANDARDIZED, scaled_model_input, standardized_model_input
 from .params import ReportingParams
 from .segments import join_segments, require_columns, require_keys, segment_index
@@ -188,7 +188,7 @@ def plot_silhouette(
         model_input, customer_segments, segmentation_model, feature_transforms
     )
     return _customer_figure(
-        plots.plot_silhouette,
+        segment_plots.plot_silhouette,
         values,
         clusters,
         customer_segments,
@@ -211,7 +211,7 @@ def plot_pca_scatter(
         model_input, customer_segments, segmentation_model, feature_transforms
     )
     return _customer_figure(
-        plots.plot_pca_scatter,
+        segment_plots.plot_pca_scatter,
         values,
         clusters,
         customer_segments,
@@ -258,7 +258,7 @@ def plot_centroid_heatmap(
             "re-run clustering so every cluster has a row with units 'standardized'",
             dataset="segment_centroids",
         )
-    fig = plots.plot_centroid_heatmap(
+    fig = segment_plots.plot_centroid_heatmap(
         ordered, features, ordered["label"].tolist(), style=params.style
     )
     return _with_png(fig)
@@ -280,7 +280,7 @@ def plot_feature_boxplots(
             parameter="reporting.boxplot_features",
         )
     merged = join_segments(customer_features, customer_segments, "customer_features")
-    fig = plots.plot_feature_boxplots(
+    fig = segment_plots.plot_feature_boxplots(
         merged,
         features,
         segment_index(customer_segments),
@@ -297,7 +297,7 @@ def plot_segment_shares(segment_profiles: pd.DataFrame, params: ReportingParams)
         segment_profiles, ["cluster", "segment", "customers", "customer_share"], "segment_profiles"
     )
     labels = segment_index(segment_profiles, "segment_profiles").set_index("cluster")["label"]
-    fig = plots.plot_segment_shares(
+    fig = segment_plots.plot_segment_shares(
         segment_profiles, labels.loc[segment_profiles["cluster"]].tolist(), style=params.style
     )
     return _with_png(fig)
