@@ -17,9 +17,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.model import (
-    NUMERIC,
-)
+from customer_segmentation.model import NUMERIC
 from customer_segmentation.pipelines.model_selection import policy
 from customer_segmentation.pipelines.model_selection.params import (
     PARAMETER_GROUP,

@@ -55,9 +55,10 @@ def draw_search_sample(
     customers than ``k_range.max`` (the K grid fits every K of the range).
 
     ``feature_transforms`` tells numeric from categorical features (see
-    :mod:`customer_segmentation.model.spec`). On mixed input the sample's numeric features are imputed and its
-    categorical features one-hot encoded here, once, by the model's own preprocessing fitted
-    on the sample (no scaling); each trial then scales the numeric part only.
+    :mod:`customer_segmentation.model.spec`). On mixed input the sample's numeric features are
+    imputed and its categorical features one-hot encoded here, once, by the model's own
+    preprocessing fitted on the sample (no scaling); each trial then scales the numeric part
+    only.
     """
     frame, spec = model_input_spec(model_input, feature_transforms)
     largest_k = params.k_range.max  # the K grid fits every K of k_range, even with forced_k

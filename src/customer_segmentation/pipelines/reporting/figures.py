@@ -20,12 +20,12 @@ from matplotlib.text import Text
 from sklearn.pipeline import Pipeline
 
 from customer_segmentation.errors import InputValidationError
+from customer_segmentation.model import is_numeric_column
 
 from . import plots, segment_plots
 from .model_space import STANDARDIZED, scaled_model_input, standardized_model_input
 from .params import ReportingParams
 from .segments import join_segments, require_columns, require_keys, segment_index
-from .tables import is_numeric_column
 
 FeaturePlot = tuple[Figure, str]
 

@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from customer_segmentation.errors import InputValidationError, config_file
-from customer_segmentation.model import CATEGORY_SEPARATOR
+from customer_segmentation.model import CATEGORY_SEPARATOR, is_numeric_column
 
 from .params import ReportingParams
 from .segments import join_segments, require_columns, require_keys, segment_index
@@ -24,11 +24,6 @@ RFM_MIX_PREFIX = "rfm_mix_"
 CATEGORY_SHARE_SUFFIX = "_share"
 #: Category label of a missing value in category shares.
 MISSING_CATEGORY = "(missing)"
-
-
-def is_numeric_column(values: pd.Series) -> bool:
-    """Numbers (not booleans): profiled by mean and median; anything else by category shares."""
-    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
 def category_share_column(feature: str, category: str) -> str:
