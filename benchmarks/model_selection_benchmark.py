@@ -26,7 +26,7 @@ import pandas as pd
 from kedro.config import OmegaConfigLoader
 
 from customer_segmentation.pipelines.feature_engineering.params import CUSTOMER_FEATURES
-from customer_segmentation.pipelines.model_selection import nodes
+from customer_segmentation.pipelines.model_selection import nodes, search_sample, study
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -95,11 +95,13 @@ def main() -> None:
     steps: list[float] = []
     settings, elapsed = timed("validate parameters", ModelSelectionParams.model_validate, params)
     steps.append(elapsed)
-    sample, elapsed = timed("draw_search_sample", nodes.draw_search_sample, model_input, settings)
+    sample, elapsed = timed(
+        "draw_search_sample", search_sample.draw_search_sample, model_input, settings
+    )
     steps.append(elapsed)
     grid, elapsed = timed("score_k_grid", nodes.score_k_grid, sample, settings)
     steps.append(elapsed)
-    trials, elapsed = timed("run_study", nodes.run_study, sample, settings)
+    trials, elapsed = timed("run_study", study.run_study, sample, settings)
     steps.append(elapsed)
     candidates, elapsed = timed(
         "assess_candidates", nodes.assess_candidates, trials, grid, sample, settings

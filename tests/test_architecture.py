@@ -23,18 +23,7 @@ MAX_LINES = 400
 
 #: Path below src/customer_segmentation (or its end: the file may move) -> why it may be longer
 #: than MAX_LINES.
-LONG_FILES = {
-    "data_generator.py": (
-        "one generator of planted test data whose parts share the random stream; splitting "
-        "it would change the generated files the tests and benchmarks rely on"
-    ),
-    # split by what they make in the commits that follow
-    "pipelines/clustering/nodes.py": "fit, naming and stability nodes in one module",
-    "pipelines/model_selection/nodes.py": "search sample, study and selection nodes in one module",
-    "pipelines/reporting/nodes.py": "table and figure nodes in one module",
-    "pipelines/reporting/plots.py": "every figure's drawing in one module",
-    "pipelines/reporting/report.py": "the HTML report's context in one module",
-}
+LONG_FILES: dict[str, str] = {}
 
 
 def _module_name(path: Path) -> str:

@@ -12,7 +12,8 @@ anything is read or written, with one line that names the parameter, the problem
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -39,6 +40,18 @@ def invalid(problem: str, fix: str, key: str | None = None) -> PydanticCustomErr
     # the message is a template: braces would be read as placeholders
     message = problem.replace("{", "(").replace("}", ")")
     return PydanticCustomError(INVALID, message, {"fix": fix, "key": key})
+
+
+def check_listed_once(
+    values: Sequence[Hashable], problem: str, fix: str, key: str | None = None
+) -> None:
+    """Raise :func:`invalid` when an item of ``values`` is listed more than once.
+
+    ``problem`` may name the repeated items, sorted, as ``{repeated}``.
+    """
+    repeated = sorted(value for value, n in Counter(values).items() if n > 1)
+    if repeated:
+        raise invalid(problem.format(repeated=repeated), fix, key=key)
 
 
 def check_parameters(

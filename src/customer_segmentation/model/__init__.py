@@ -27,6 +27,7 @@ from customer_segmentation.model.builder import (
 from customer_segmentation.model.checks import (
     ID_COLUMN,
     NoSpread,
+    is_numeric_column,
     model_input_spec,
     no_spread,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "fit_transform_scaler",
     "imputed_numeric",
     "invert_feature_transforms",
+    "is_numeric_column",
     "make_kmeans",
     "make_scaler",
     "model_declaration",

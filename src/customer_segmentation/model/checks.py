@@ -126,7 +126,7 @@ def _check_feature(values: pd.Series, dataset: str) -> None:
             dataset=dataset,
             column=column,
         )
-    if not _is_numeric(values):
+    if not is_numeric_column(values):
         raise InputValidationError(
             f"has non-numeric type {values.dtype}",
             "make every model feature a float column",
@@ -157,7 +157,8 @@ def _check_feature(values: pd.Series, dataset: str) -> None:
         )
 
 
-def _is_numeric(values: pd.Series) -> bool:
+def is_numeric_column(values: pd.Series) -> bool:
+    """Numbers (not booleans): what a numeric feature or profile column holds."""
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
@@ -187,7 +188,7 @@ def _check_numeric(values: pd.Series, dataset: str, declared_in: str) -> None:
     column = str(values.name)
     if values.isna().all():
         _check_present_and_varied(values, dataset, declared_in)
-    if not _is_numeric(values):
+    if not is_numeric_column(values):
         raise InputValidationError(
             f"is declared numeric but has type {values.dtype}",
             "re-run customer_table, or list the column under categorical_columns",
@@ -210,7 +211,7 @@ def _check_categorical(values: pd.Series, dataset: str, declared_in: str) -> Non
     column = str(values.name)
     if values.isna().all():
         _check_present_and_varied(values, dataset, declared_in)
-    if _is_numeric(values):
+    if is_numeric_column(values):
         raise InputValidationError(
             f"is declared categorical but has numeric type {values.dtype}",
             "re-run customer_table (it writes categories as text)",

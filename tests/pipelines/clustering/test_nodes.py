@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import split_centres
-from customer_segmentation.pipelines.clustering import nodes
+from customer_segmentation.pipelines.clustering import naming, nodes
 
 from .conftest import (
     BEST_PARAMS,
@@ -47,7 +47,7 @@ def segments_of(frame, **overrides):
     settings = settings_for(**overrides)
     model = nodes.fit_segmentation_model(frame, BEST_PARAMS, settings)
     centroids = nodes.compute_centroids(model, frame, transforms_for(frame))
-    names = nodes.name_segments(centroids, settings)
+    names = naming.name_segments(centroids, settings)
     saved = nodes.package_segmentation_model(
         model, transforms_for(frame), names, customer_features_for(frame), settings
     )
@@ -207,7 +207,7 @@ def test_a_rule_is_used_once_and_the_better_match_wins():
     settings = settings_for()
     champion = {"recency": -1.0, "frequency": 1.5, "monetary": 1.5}
     stronger = {"recency": -1.5, "frequency": 2.0, "monetary": 2.5}
-    names = nodes.name_segments(profile_table([champion, stronger]), settings)
+    names = naming.name_segments(profile_table([champion, stronger]), settings)
     assert names["segment"].tolist() == ["Loyal Regulars", "Champions"]
     assert names["segment"].is_unique
 
@@ -231,7 +231,7 @@ def test_renumbered_clusters_keep_last_runs_names_even_a_renamed_one():
     # the user called the champions "Our Best" last month (e.g. a rule renamed since)
     previous = last_run([CHAMPION, LAPSED], ["Our Best", "Lapsed / At Risk"])
     nudged = [{k: v * 1.1 for k, v in LAPSED.items()}, {k: v * 0.9 for k, v in CHAMPION.items()}]
-    names = nodes.name_segments(profile_table(nudged), settings, previous)
+    names = naming.name_segments(profile_table(nudged), settings, previous)
     assert names["segment"].tolist() == ["Lapsed / At Risk", "Our Best"]
     rule = next(rule for rule in settings.naming.rules if rule.name == "Lapsed / At Risk")
     assert names.loc[0, "goal"] == rule.goal
@@ -242,21 +242,21 @@ def test_a_new_cluster_is_named_by_the_rules_and_a_taken_rule_is_skipped():
     settings = settings_for()
     previous = last_run([CHAMPION], ["Champions"])
     also_champion_like = {"recency": -1.0, "frequency": 1.5, "monetary": 1.5}
-    names = nodes.name_segments(profile_table([CHAMPION, also_champion_like]), settings, previous)
+    names = naming.name_segments(profile_table([CHAMPION, also_champion_like]), settings, previous)
     assert names["segment"].tolist() == ["Champions", "Loyal Regulars"]
 
 
 def test_without_carry_over_every_run_is_named_afresh():
     settings = settings_for(naming__carry_over_distance=None)
     previous = last_run([CHAMPION], ["Our Best"])
-    names = nodes.name_segments(profile_table([CHAMPION]), settings, previous)
+    names = naming.name_segments(profile_table([CHAMPION]), settings, previous)
     assert names["segment"].tolist() == ["Champions"]
 
 
 def test_unmatched_profiles_get_a_descriptive_name_never_a_number():
     settings = settings_for()
     spend = {"monetary": 2.0, "frequency": -1.2, "recency": 0.1}
-    names = nodes.name_segments(profile_table([spend]), settings)
+    names = naming.name_segments(profile_table([spend]), settings)
     assert names.loc[0, "segment"] == "High spend, low frequency"
     assert names.loc[0, "goal"] == small_params()["naming"]["fallback"]["goal"]
 
@@ -265,18 +265,18 @@ def test_descriptive_names_are_made_unique_with_the_next_feature():
     settings = settings_for()
     first = {"monetary": 2.0, "frequency": -1.2, "tenure": 0.8}
     second = {"monetary": 2.1, "frequency": -1.3, "tenure": -0.7}
-    names = nodes.name_segments(profile_table([first, second]), settings)["segment"].tolist()
+    names = naming.name_segments(profile_table([first, second]), settings)["segment"].tolist()
     assert names == ["High spend, low frequency", "High spend, low frequency, short tenure"]
 
 
 def test_average_profile_and_unknown_features():
     settings = settings_for()
     average = {"recency": 0.1, "monetary": -0.2}
-    names = nodes.name_segments(profile_table([average]), settings)
+    names = naming.name_segments(profile_table([average]), settings)
     assert names.loc[0, "segment"] == "Mainstream Customers"
     custom = profile_table([{"monetary": 2.0}]).rename(columns={"recency": "basket_entropy"})
     custom.loc[0, "basket_entropy"] = -3.0
-    names = nodes.name_segments(custom, settings)
+    names = naming.name_segments(custom, settings)
     assert names.loc[0, "segment"] == "Low basket entropy, high spend"
 
 
@@ -287,7 +287,7 @@ def test_names_never_repeat_over_many_random_profiles():
         dict(zip(FEATURES, rng.normal(scale=1.2, size=len(FEATURES)), strict=True))
         for _ in range(12)
     ]
-    names = nodes.name_segments(profile_table(rows), settings)
+    names = naming.name_segments(profile_table(rows), settings)
     assert names["segment"].is_unique and len(names) == 12
     assert not names["segment"].str.contains("Cluster").any()
 

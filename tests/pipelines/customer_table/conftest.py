@@ -12,7 +12,7 @@ from customer_segmentation.pipelines.customer_table.params import CustomerTableP
 from tests.conftest import PROJECT_ROOT
 from tests.pipelines.pipeline_helpers import merged, typed_parameters, with_changes
 
-ROOT = "customer_table"
+PARAMETER_GROUP = "customer_table"
 NUMERIC = ["age", "annual_income", "spending_score"]
 CATEGORICAL = ["gender", "city", "occupation"]
 BASE_PARAMS = yaml.safe_load(
@@ -30,7 +30,7 @@ def params(**overrides: Any) -> dict[str, Any]:
 
 def typed_params(**overrides: Any) -> CustomerTableParams:
     """:func:`params` as the validated model the nodes receive."""
-    return typed_parameters(ROOT, params(**overrides))
+    return typed_parameters(PARAMETER_GROUP, params(**overrides))
 
 
 def raw_table(rows: int = 300, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -16,10 +16,11 @@ from sklearn.compose import ColumnTransformer
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import OneHotEncoder
 
+from customer_segmentation.pipelines.clustering import naming
 from customer_segmentation.pipelines.clustering import nodes as clustering
 from customer_segmentation.pipelines.customer_table import nodes
-from customer_segmentation.pipelines.model_selection import nodes as selection
-from customer_segmentation.pipelines.reporting import nodes as reporting
+from customer_segmentation.pipelines.model_selection import search_sample, study
+from customer_segmentation.pipelines.reporting import tables as reporting
 from tests.pipelines.clustering.conftest import typed_params as clustering_params
 from tests.pipelines.model_selection.conftest import small_settings as selection_params
 from tests.pipelines.pipeline_helpers import typed_parameters
@@ -35,7 +36,7 @@ def table():
     raw, planted = raw_table(rows=600, seed=11)
     settings = typed_params()
     features, _ = nodes.prepare_customers(raw, settings)
-    model_input, transforms = nodes.build_model_input(features, settings)
+    model_input, transforms = nodes.build_customer_model_input(features, settings)
     return features, model_input, transforms, planted
 
 
@@ -113,7 +114,7 @@ def test_centroids_give_category_shares_and_names_use_numeric_features(table, fi
     expected = (occupation == "Student").mean()
     assert original.loc[0, "occupation=Student"] == pytest.approx(expected, abs=1e-6)
     assert original["spending_score"].is_monotonic_decreasing  # relabel_by spending_score
-    names = clustering.name_segments(centroids, settings)  # base (transaction) rules
+    names = naming.name_segments(centroids, settings)  # base (transaction) rules
     assert names["segment"].is_unique
     assert not names["segment"].str.contains("=").any()
     average = settings.naming.average.name
@@ -127,25 +128,25 @@ def test_fallback_names_need_no_label_for_a_new_column(table, fitted):
     model, settings = fitted
     centroids = clustering.compute_centroids(model, model_input, transforms)
     assert "spending_score" not in settings.naming.fallback.labels  # base labels
-    names = clustering.name_segments(centroids, settings)
+    names = naming.name_segments(centroids, settings)
     assert "High spending score, high annual income" in set(names["segment"])
 
 
 def test_the_study_scales_the_numeric_features_only(table):
     _, model_input, transforms, _ = table
     settings = selection_params()
-    sample = selection.draw_search_sample(model_input, settings, transforms)
+    sample = search_sample.draw_search_sample(model_input, settings, transforms)
     assert sample.features == NUMERIC + CATEGORICAL
     assert sample.values.shape[1] == len(NUMERIC) and not np.isnan(sample.values).any()
     assert set(np.unique(sample.encoded)) == {0.0, 0.5}
-    scaled = selection._scaled_sample(sample, "minmax", settings)
+    scaled = search_sample.scaled_sample(sample, "minmax", settings)
     np.testing.assert_allclose(scaled[:, : len(NUMERIC)].min(axis=0), 0.0, atol=1e-12)
     np.testing.assert_allclose(scaled[:, : len(NUMERIC)].max(axis=0), 1.0)
     np.testing.assert_array_equal(scaled[:, len(NUMERIC) :], sample.encoded)
-    numeric_only = selection.draw_search_sample(
+    numeric_only = search_sample.draw_search_sample(
         model_input[["customer_id", *NUMERIC]].dropna(), settings
     )
-    assert selection.stored_study_name(sample, settings) != selection.stored_study_name(
+    assert study.stored_study_name(sample, settings) != study.stored_study_name(
         numeric_only, settings
     )
 

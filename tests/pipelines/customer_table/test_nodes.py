@@ -139,7 +139,7 @@ def test_types_ids_and_separators_are_parsed():
 def test_model_input_caps_and_logs_numbers_and_keeps_categories_as_text():
     raw, _ = raw_table(rows=400)
     settings, features, _ = prepared(raw, model__cap_quantiles=[0.0, 0.9])
-    model_input, transforms = nodes.build_model_input(features, settings)
+    model_input, transforms = nodes.build_customer_model_input(features, settings)
     assert list(model_input.columns) == ["customer_id", *NUMERIC, *CATEGORICAL]
     cap = transforms["caps"]["annual_income"]["upper"]
     assert cap == pytest.approx(features["annual_income"].quantile(0.9))
@@ -161,7 +161,7 @@ def test_model_features_can_leave_declared_columns_to_the_report_only():
     settings, features, _ = prepared(
         tiny_table(), model__features=["age", "spending_score", "city"]
     )
-    model_input, transforms = nodes.build_model_input(features, settings)
+    model_input, transforms = nodes.build_customer_model_input(features, settings)
     assert list(model_input.columns) == ["customer_id", "age", "spending_score", "city"]
     assert transforms["categorical_features"] == ["city"]
     assert "gender" in features  # still profiled

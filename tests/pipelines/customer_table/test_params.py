@@ -16,16 +16,16 @@ from tests.pipelines.pipeline_helpers import (
     rejected_parameters,
 )
 
-from .conftest import CATEGORICAL, NUMERIC, ROOT, params
+from .conftest import CATEGORICAL, NUMERIC, PARAMETER_GROUP, params
 
 PARAMS_FILE = "conf/<env>/parameters_customer_table.yml"
 
 
-check = functools.partial(rejected_parameters, ROOT)
+check = functools.partial(rejected_parameters, PARAMETER_GROUP)
 
 
 def test_example_parameters_are_valid_and_declare_the_example_columns():
-    settings = project_parameters({ROOT: params()})[ROOT]
+    settings = project_parameters({PARAMETER_GROUP: params()})[PARAMETER_GROUP]
     assert isinstance(settings, CustomerTableParams)
     assert settings.id_column == "customer_id"
     assert list(settings.numeric_columns or ()) == NUMERIC
@@ -42,22 +42,24 @@ def test_example_parameters_are_valid_and_declare_the_example_columns():
 
 
 def test_base_parameters_are_valid():
-    settings = project_parameters()[ROOT]
+    settings = project_parameters()[PARAMETER_GROUP]
     assert settings.id_column == "CustomerID"
     assert settings.log1p_features == ("Annual Income (k$)",)
 
 
 def test_model_features_keep_their_order_and_drop_log1p_of_unused_columns():
     settings = project_parameters(
-        {ROOT: params(model__features=["spending_score", "city", "age"])}
-    )[ROOT]
+        {PARAMETER_GROUP: params(model__features=["spending_score", "city", "age"])}
+    )[PARAMETER_GROUP]
     assert settings.numeric_features == ("spending_score", "age")
     assert settings.categorical_features == ("city",)
     assert settings.log1p_features == ()  # annual_income is not a model feature
 
 
 def test_null_column_lists_are_empty():
-    settings = project_parameters({ROOT: params(categorical_columns=None)})[ROOT]
+    settings = project_parameters({PARAMETER_GROUP: params(categorical_columns=None)})[
+        PARAMETER_GROUP
+    ]
     assert settings.categorical_features == () and list(settings.model_features) == NUMERIC
 
 
@@ -111,7 +113,7 @@ def test_values_of_the_wrong_type_or_range_are_named(overrides, parameter, probl
 
 def test_a_missing_or_misspelled_parameter_is_named():
     raw = {group: load_parameters(group) for group in PARAMETER_GROUPS}
-    del raw[ROOT]["model"]["imputation"]
+    del raw[PARAMETER_GROUP]["model"]["imputation"]
     with pytest.raises(
         InputValidationError, match=r"'customer_table\.model\.imputation': is missing"
     ):

@@ -18,7 +18,7 @@ from customer_segmentation.pipelines.model_selection.params import ModelSelectio
 from tests.conftest import PROJECT_ROOT
 from tests.pipelines.pipeline_helpers import catalog_config, run_pipeline
 
-from .conftest import ROOT, params, tiny_table
+from .conftest import PARAMETER_GROUP, params, tiny_table
 
 SHARED_OUTPUTS = {"customer_features", "model_input", "feature_transforms", "data_quality_summary"}
 
@@ -41,7 +41,7 @@ def test_pipeline_runs_in_memory_and_conserves_rows():
             **{name: MemoryDataset(copy_mode="assign") for name in outputs},
         }
     )
-    run_pipeline(create_pipeline(), catalog, {ROOT: params()})
+    run_pipeline(create_pipeline(), catalog, {PARAMETER_GROUP: params()})
     summary = catalog.load("data_quality_summary")
     assert summary["raw_rows"] == 8 and summary["kept_rows"] == 7
     assert summary["rejected_by_reason"] == {"missing_customer_id": 1}

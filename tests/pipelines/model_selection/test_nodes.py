@@ -13,7 +13,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import RobustScaler, StandardScaler
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.model_selection import nodes
+from customer_segmentation.pipelines.model_selection import nodes, search_sample, study
 
 from .conftest import FEATURES, blobs_frame
 from .conftest import small_settings as settings_for
@@ -21,7 +21,7 @@ from .conftest import small_settings as settings_for
 DURATION = ["duration_s"]
 
 
-def choose(trials: pd.DataFrame, sample: nodes.SearchSample, settings) -> dict:
+def choose(trials: pd.DataFrame, sample: search_sample.SearchSample, settings) -> dict:
     """The rest of the pipeline after the study: K grid knee, candidates, best parameters."""
     grid = nodes.score_k_grid(sample, settings)
     candidates = nodes.assess_candidates(trials, grid, sample, settings)
@@ -54,13 +54,13 @@ def test_no_knee_on_a_straight_line_or_too_few_points():
 def test_search_sample_is_fixed_and_independent_of_row_order(blobs):
     frame, _ = blobs
     settings = settings_for(sampling__search_sample_size=300)
-    sample = nodes.draw_search_sample(frame, settings)
-    again = nodes.draw_search_sample(frame.sample(frac=1.0, random_state=1), settings)
+    sample = search_sample.draw_search_sample(frame, settings)
+    again = search_sample.draw_search_sample(frame.sample(frac=1.0, random_state=1), settings)
     assert len(sample.values) == 300
     assert sample.n_customers == len(frame)
     np.testing.assert_array_equal(sample.customer_ids, again.customer_ids)
     np.testing.assert_array_equal(sample.values, again.values)
-    other = nodes.draw_search_sample(
+    other = search_sample.draw_search_sample(
         frame, settings_for(sampling__search_sample_size=300, sampling__seed=7)
     )
     assert not np.array_equal(sample.customer_ids, other.customer_ids)
@@ -68,14 +68,14 @@ def test_search_sample_is_fixed_and_independent_of_row_order(blobs):
 
 def test_small_data_uses_every_customer(blobs):
     frame, _ = blobs
-    sample = nodes.draw_search_sample(frame, settings_for())
+    sample = search_sample.draw_search_sample(frame, settings_for())
     assert len(sample.values) == len(frame)
 
 
 def test_silhouette_is_exact_when_every_row_fits_one_sample(blobs):
     frame, _ = blobs
     settings = settings_for()
-    sample = nodes.draw_search_sample(frame, settings)
+    sample = search_sample.draw_search_sample(frame, settings)
     for k in (3, 4, 5):
         scores = nodes.evaluate_clustering(sample.values, k, settings.kmeans, settings.sampling)
         labels = KMeans(n_clusters=k, **settings.kmeans.model_dump()).fit_predict(sample.values)
@@ -100,8 +100,8 @@ def test_scoring_space_keeps_a_stretched_feature_from_winning(blobs):
         settings = settings_for(
             scoring_space=space, scalers=["robust", "standard"], study__n_trials=12
         )
-        sample = nodes.draw_search_sample(frame, settings)
-        best = choose(nodes.run_study(sample, settings), sample, settings)
+        sample = search_sample.draw_search_sample(frame, settings)
+        best = choose(study.run_study(sample, settings), sample, settings)
         chosen[space] = (best["scaler"], best["k"])
     assert chosen["scaled"][0] == "robust"  # one stretched feature, near-perfect silhouette
     assert chosen["standardized"][0] == "standard"
@@ -110,14 +110,14 @@ def test_scoring_space_keeps_a_stretched_feature_from_winning(blobs):
 def test_trials_are_scored_in_the_common_standardized_space(blobs):
     frame = with_stretched_return_rate(blobs[0])
     settings = settings_for()
-    sample = nodes.draw_search_sample(frame, settings)
-    reference = nodes.scoring_values(sample, settings)
+    sample = search_sample.draw_search_sample(frame, settings)
+    reference = search_sample.scoring_values(sample, settings)
     np.testing.assert_allclose(reference, StandardScaler().fit_transform(sample.values))
     robust = RobustScaler().fit_transform(sample.values)
     scores = nodes.evaluate_clustering(robust, 3, settings.kmeans, settings.sampling, reference)
     labels = KMeans(n_clusters=3, **settings.kmeans.model_dump()).fit_predict(robust)
     assert scores["silhouette"] == pytest.approx(silhouette_score(reference, labels), abs=1e-10)
-    assert nodes.scoring_values(sample, settings_for(scoring_space="scaled")) is None
+    assert search_sample.scoring_values(sample, settings_for(scoring_space="scaled")) is None
 
 
 # ---- K grid -----------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def test_trials_are_scored_in_the_common_standardized_space(blobs):
 def test_k_grid_finds_the_planted_k(blobs):
     frame, _ = blobs
     settings = settings_for()
-    grid = nodes.score_k_grid(nodes.draw_search_sample(frame, settings), settings)
+    grid = nodes.score_k_grid(search_sample.draw_search_sample(frame, settings), settings)
     assert list(grid.columns) == [
         "k",
         "inertia",
@@ -150,12 +150,12 @@ def test_k_grid_finds_the_planted_k(blobs):
 def test_study_is_reproducible_from_the_seed(blobs):
     frame, _ = blobs
     settings = settings_for()
-    sample = nodes.draw_search_sample(frame, settings)
-    first = nodes.run_study(sample, settings).drop(columns=DURATION)
-    second = nodes.run_study(sample, settings).drop(columns=DURATION)
+    sample = search_sample.draw_search_sample(frame, settings)
+    first = study.run_study(sample, settings).drop(columns=DURATION)
+    second = study.run_study(sample, settings).drop(columns=DURATION)
     pd.testing.assert_frame_equal(first, second)
     assert len(first) == 8 and (first["state"] == "COMPLETE").all()
-    other = nodes.run_study(sample, settings_for(study__sampler_seed=1)).drop(columns=DURATION)
+    other = study.run_study(sample, settings_for(study__sampler_seed=1)).drop(columns=DURATION)
     assert not first[["scaler", "k"]].equals(other[["scaler", "k"]])
 
 
@@ -163,17 +163,17 @@ def test_study_resumes_from_sqlite_and_runs_only_the_missing_trials(blobs, tmp_p
     frame, _ = blobs
     url = f"sqlite:///{tmp_path}/not/yet/there/study.db"
     first_settings = settings_for(study__storage=url, study__study_name="resume", study__n_trials=4)
-    sample = nodes.draw_search_sample(frame, first_settings)
-    first = nodes.run_study(sample, first_settings)
+    sample = search_sample.draw_search_sample(frame, first_settings)
+    first = study.run_study(sample, first_settings)
     assert (tmp_path / "not/yet/there/study.db").is_file()
     assert len(first) == 4
 
     more = settings_for(study__storage=url, study__study_name="resume", study__n_trials=7)
-    resumed = nodes.run_study(sample, more)
+    resumed = study.run_study(sample, more)
     assert resumed["number"].tolist() == list(range(7))
     pd.testing.assert_frame_equal(resumed.head(4), first)
 
-    again = nodes.run_study(sample, more)
+    again = study.run_study(sample, more)
     pd.testing.assert_frame_equal(again, resumed)
 
     best = choose(resumed, sample, more)
@@ -188,24 +188,24 @@ def test_other_data_gets_its_own_study_in_the_same_storage(blobs, tmp_path):
     frame, _ = blobs
     url = f"sqlite:///{tmp_path}/s.db"
     settings = settings_for(study__storage=url, study__n_trials=2)
-    first_sample = nodes.draw_search_sample(frame, settings)
-    nodes.run_study(first_sample, settings)
+    first_sample = search_sample.draw_search_sample(frame, settings)
+    study.run_study(first_sample, settings)
     other, _ = blobs_frame(seed=5)
-    other_sample = nodes.draw_search_sample(other, settings)
-    trials = nodes.run_study(other_sample, settings)
+    other_sample = search_sample.draw_search_sample(other, settings)
+    trials = study.run_study(other_sample, settings)
     assert trials["number"].tolist() == [0, 1]  # a fresh study, not a continuation
     names = {summary.study_name for summary in optuna.get_all_study_summaries(storage=url)}
     assert names == {
-        nodes.stored_study_name(first_sample, settings),
-        nodes.stored_study_name(other_sample, settings),
+        study.stored_study_name(first_sample, settings),
+        study.stored_study_name(other_sample, settings),
     }
 
 
 def test_min_share_makes_trials_infeasible_and_they_never_win():
     frame, _ = blobs_frame(sizes=[290, 290, 290, 12])  # one planted group of 1.3%
     settings = settings_for(min_segment_share=0.05, study__n_trials=16)
-    sample = nodes.draw_search_sample(frame, settings)
-    trials = nodes.run_study(sample, settings)
+    sample = search_sample.draw_search_sample(frame, settings)
+    trials = study.run_study(sample, settings)
     assert (trials["feasible"] == (trials["min_cluster_share"] >= 0.05)).all()
     assert (~trials["feasible"]).any() and trials["feasible"].any()
     best = choose(trials, sample, settings)
@@ -231,7 +231,7 @@ def _table(rows):
 def test_best_params_skips_an_infeasible_trial_with_a_higher_silhouette(blobs):
     frame, _ = blobs
     settings = settings_for()
-    sample = nodes.draw_search_sample(frame, settings)
+    sample = search_sample.draw_search_sample(frame, settings)
     trials = _table(
         [
             [0, "standard", 5, 0.90, 10.0, 0.2, 0.01, "COMPLETE", False],
@@ -248,7 +248,7 @@ def test_best_params_skips_an_infeasible_trial_with_a_higher_silhouette(blobs):
 def test_no_feasible_trial_names_min_segment_share(blobs):
     frame, _ = blobs
     settings = settings_for()
-    sample = nodes.draw_search_sample(frame, settings)
+    sample = search_sample.draw_search_sample(frame, settings)
     trials = _table([[0, "standard", 5, 0.9, 10.0, 0.2, 0.01, "COMPLETE", False]])
     with pytest.raises(InputValidationError, match=r"model_selection\.min_segment_share"):
         choose(trials, sample, settings)
@@ -257,8 +257,8 @@ def test_no_feasible_trial_names_min_segment_share(blobs):
 def test_forced_k_searches_only_the_scaler(blobs):
     frame, _ = blobs
     settings = settings_for(forced_k=3)
-    sample = nodes.draw_search_sample(frame, settings)
-    trials = nodes.run_study(sample, settings)
+    sample = search_sample.draw_search_sample(frame, settings)
+    trials = study.run_study(sample, settings)
     assert set(trials["k"]) == {3}
     assert trials["scaler"].nunique() > 1
     best = choose(trials, sample, settings)
@@ -271,7 +271,7 @@ def test_repeated_suggestions_reuse_the_scores(blobs):
     settings = settings_for(
         forced_k=4, scalers=["standard", "none"], study__n_trials=6, study__sampler="tpe"
     )
-    trials = nodes.run_study(nodes.draw_search_sample(frame, settings), settings)
+    trials = study.run_study(search_sample.draw_search_sample(frame, settings), settings)
     assert trials["cached"].sum() == 6 - trials[["scaler", "k"]].drop_duplicates().shape[0]
     for _, group in trials.groupby("scaler"):
         assert group["silhouette"].nunique() == 1
@@ -299,7 +299,7 @@ def _broken(frame: pd.DataFrame, column: str, value) -> pd.DataFrame:
 def test_bad_feature_columns_are_named(blobs, column, value, problem):
     frame, _ = blobs
     with pytest.raises(InputValidationError) as error:
-        nodes.draw_search_sample(_broken(frame, column, value), settings_for())
+        search_sample.draw_search_sample(_broken(frame, column, value), settings_for())
     assert f"column '{column}'" in str(error.value) and problem in str(error.value)
 
 
@@ -308,22 +308,22 @@ def test_partly_missing_and_duplicated_ids_are_named(blobs):
     holes = frame.copy()
     holes.loc[[3, 7], "frequency"] = np.nan
     with pytest.raises(InputValidationError, match=r"column 'frequency': has 2 missing values"):
-        nodes.draw_search_sample(holes, settings_for())
+        search_sample.draw_search_sample(holes, settings_for())
     twins = frame.copy()
     twins.loc[1, "customer_id"] = twins.loc[0, "customer_id"]
     with pytest.raises(InputValidationError, match=r"column 'customer_id': has 1 duplicated"):
-        nodes.draw_search_sample(twins, settings_for())
+        search_sample.draw_search_sample(twins, settings_for())
 
 
 def test_fewer_customers_than_the_largest_k(blobs):
     frame, _ = blobs
     with pytest.raises(InputValidationError) as error:
-        nodes.draw_search_sample(frame.head(5), settings_for())
+        search_sample.draw_search_sample(frame.head(5), settings_for())
     message = str(error.value)
     assert "dataset 'model_input'" in message and "model_selection.k_range.max" in message
     assert "5 customers; the largest K 6 needs at least 7" in message
     with pytest.raises(InputValidationError, match="the largest K 6 needs at least 7"):
-        nodes.draw_search_sample(frame.head(6), settings_for())  # as many customers as K
+        search_sample.draw_search_sample(frame.head(6), settings_for())  # as many customers as K
 
 
 # ---- numeric-only (transaction) path unchanged, mixed input ------------------------------
@@ -334,17 +334,17 @@ NUMERIC_TRANSFORMS = {"model_features": list(FEATURES), "log1p_features": [], "c
 def test_numeric_only_input_keeps_its_sample_and_stored_study_name(blobs):
     frame, _ = blobs
     settings = settings_for()
-    plain = nodes.draw_search_sample(frame, settings)
-    declared = nodes.draw_search_sample(frame, settings, NUMERIC_TRANSFORMS)
+    plain = search_sample.draw_search_sample(frame, settings)
+    declared = search_sample.draw_search_sample(frame, settings, NUMERIC_TRANSFORMS)
     np.testing.assert_array_equal(plain.values, declared.values)
     assert declared.encoded.shape == (len(frame), 0)
     np.testing.assert_array_equal(
-        nodes._scaled_sample(declared, "robust", settings),
+        search_sample.scaled_sample(declared, "robust", settings),
         RobustScaler().fit_transform(frame[FEATURES].to_numpy()),
     )
     # Fixed by the numeric values and the settings alone (the name changed once, when
     # silhouette became a stratified estimate: studies scored the old way are not continued).
-    assert nodes.stored_study_name(declared, settings) == "customer_segmentation-e4e85d5c3cefb98f"
+    assert study.stored_study_name(declared, settings) == "customer_segmentation-e4e85d5c3cefb98f"
 
 
 def mixed(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -367,16 +367,16 @@ def mixed(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 def test_mixed_input_is_imputed_encoded_and_scaled_on_its_numeric_part(blobs):
     frame, transforms = mixed(blobs[0])
     settings = settings_for()
-    sample = nodes.draw_search_sample(frame, settings, transforms)
+    sample = search_sample.draw_search_sample(frame, settings, transforms)
     assert sample.features == [*FEATURES, "region"]
     tenure = FEATURES.index("tenure")
     assert sample.values[1, tenure] == pytest.approx(frame["tenure"].median())
     assert sample.encoded.shape == (len(frame), 3)
     np.testing.assert_allclose(sample.encoded.sum(axis=1), 0.25)
-    scaled = nodes._scaled_sample(sample, "standard", settings)
+    scaled = search_sample.scaled_sample(sample, "standard", settings)
     np.testing.assert_allclose(scaled[:, : len(FEATURES)].std(axis=0), 1.0)
     np.testing.assert_array_equal(scaled[:, len(FEATURES) :], sample.encoded)
-    best = choose(nodes.run_study(sample, settings), sample, settings)
+    best = choose(study.run_study(sample, settings), sample, settings)
     assert best["categorical_features"] == ["region"] and best["k"] == 4
 
 
@@ -397,10 +397,10 @@ def test_mixed_input_is_imputed_encoded_and_scaled_on_its_numeric_part(blobs):
 def test_bad_mixed_input_is_named(blobs, change, problem):
     frame, transforms = change(*mixed(blobs[0]))
     with pytest.raises(InputValidationError, match=re.escape(problem)):
-        nodes.draw_search_sample(frame, settings_for(), transforms)
+        search_sample.draw_search_sample(frame, settings_for(), transforms)
 
 
 def test_text_column_without_a_declaration_is_still_refused(blobs):
     frame, _ = mixed(blobs[0])
     with pytest.raises(InputValidationError, match="column 'region': has non-numeric type"):
-        nodes.draw_search_sample(frame.assign(tenure=1.0 + frame.index), settings_for())
+        search_sample.draw_search_sample(frame.assign(tenure=1.0 + frame.index), settings_for())

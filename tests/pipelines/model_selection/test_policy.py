@@ -9,7 +9,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 from customer_segmentation.model import fit_transform_scaler
-from customer_segmentation.pipelines.model_selection import nodes, policy
+from customer_segmentation.pipelines.model_selection import nodes, policy, search_sample, study
 
 from .conftest import blobs_frame, pairs_frame
 from .conftest import small_settings as settings_for
@@ -17,9 +17,9 @@ from .conftest import small_settings as settings_for
 
 def run_selection(frame: pd.DataFrame, settings) -> tuple[pd.DataFrame, dict]:
     """The model_selection nodes in order: candidates table and best parameters."""
-    sample = nodes.draw_search_sample(frame, settings)
+    sample = search_sample.draw_search_sample(frame, settings)
     grid = nodes.score_k_grid(sample, settings)
-    trials = nodes.run_study(sample, settings)
+    trials = study.run_study(sample, settings)
     candidates = nodes.assess_candidates(trials, grid, sample, settings)
     return candidates, nodes.select_best_params(candidates, sample, settings)
 
@@ -132,18 +132,18 @@ def test_grid_sampler_scores_each_pair_once():
     frame, _ = blobs_frame()
     settings = settings_for(**GRID)
     assert settings.uses_grid and settings.search_space_size == 10
-    trials = nodes.run_study(nodes.draw_search_sample(frame, settings), settings)
+    trials = study.run_study(search_sample.draw_search_sample(frame, settings), settings)
     assert len(trials) == 10 and not trials["cached"].any()
     assert len(trials[["scaler", "k"]].drop_duplicates()) == 10
     tpe = settings_for(**{**GRID, "study__sampler": "tpe", "study__n_trials": 12})
     assert not tpe.uses_grid
-    assert len(nodes.run_study(nodes.draw_search_sample(frame, tpe), tpe)) == 12
+    assert len(study.run_study(search_sample.draw_search_sample(frame, tpe), tpe)) == 12
 
 
 def test_planted_groups_are_recovered_when_k_is_equal_on_silhouette():
     frame, planted = pairs_frame(seed=3)
     _, best = run_selection(frame, settings_for(**GRID))
-    sample = nodes.draw_search_sample(frame, settings_for(**GRID))
+    sample = search_sample.draw_search_sample(frame, settings_for(**GRID))
     _, scaled = fit_transform_scaler(best["scaler"], sample.values)
     labels = KMeans(best["k"], n_init=4, random_state=0).fit_predict(scaled)
     assert adjusted_rand_score(planted, labels) > 0.95

@@ -17,9 +17,9 @@ from matplotlib.figure import Figure
 
 from customer_segmentation.pipeline_registry import register_pipelines
 from customer_segmentation.pipelines.reporting import create_pipeline
-from customer_segmentation.pipelines.reporting.nodes import EXCEL_SHEETS
+from customer_segmentation.pipelines.reporting.figures import FIGURE_NAMES as REPORT_FIGURES
 from customer_segmentation.pipelines.reporting.params import ReportingParams
-from customer_segmentation.pipelines.reporting.report import REPORT_FIGURES
+from customer_segmentation.pipelines.reporting.summary import EXCEL_SHEETS
 from tests.pipelines.pipeline_helpers import ENVIRONMENTS, catalog_config, config_loader
 
 from .conftest import reporting_params

@@ -19,10 +19,10 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import build_preprocessor, feature_spec, sample_positions
-from customer_segmentation.pipelines.reporting import nodes
+from customer_segmentation.pipelines.reporting import figures, model_space, tables
+from customer_segmentation.pipelines.reporting.figures import FIGURE_NAMES as REPORT_FIGURES
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.pipeline import FIGURE_NODES
-from customer_segmentation.pipelines.reporting.report import REPORT_FIGURES
 
 from .conftest import MODEL_FEATURES, profiling_without, reporting_params
 
@@ -34,7 +34,7 @@ def _call(name: str, inputs: dict[str, Any], params: ReportingParams) -> tuple[F
     available = {
         **inputs,
         "params:reporting": params,
-        "segment_profiles": nodes.build_segment_profiles(
+        "segment_profiles": tables.build_segment_profiles(
             inputs["customer_features"], inputs["customer_segments"], params
         ),
     }
@@ -168,7 +168,7 @@ def test_boxplots_need_an_existing_feature(inputs):
 
 def test_silhouette_rejects_a_model_that_is_not_a_pipeline(inputs, params):
     inputs["clustering_model"] = inputs["clustering_model"].named_steps["kmeans"]
-    with pytest.raises(InputValidationError, match="segmentation_model"):
+    with pytest.raises(InputValidationError, match="clustering_model"):
         _call("silhouette", inputs, params)
 
 
@@ -252,7 +252,7 @@ def test_silhouette_of_a_customer_table_model_standardizes_numeric_features_only
     model = Pipeline(
         [("preprocess", preprocess), ("kmeans", KMeans(n_clusters=4, n_init=2, random_state=0))]
     ).fit(model_input[features])
-    values, clusters = nodes.standardized_model_input(
+    values, clusters = model_space.standardized_model_input(
         model_input, inputs["customer_segments"], model, transforms
     )
     assert values.shape == (300, len(numeric) + 2) and not np.isnan(values).any()
@@ -260,7 +260,7 @@ def test_silhouette_of_a_customer_table_model_standardizes_numeric_features_only
     np.testing.assert_allclose(values[:, : len(numeric)].std(axis=0), 1.0)
     assert set(np.unique(values[:, len(numeric) :])) == {0.0, 0.5}
     assert (clusters == inputs["customer_segments"]["cluster"].to_numpy()).all()
-    fig, png = nodes.plot_silhouette(
+    fig, png = figures.plot_silhouette(
         model_input, inputs["customer_segments"], model, transforms, params
     )
     assert_labelled(fig)

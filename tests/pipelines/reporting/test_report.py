@@ -10,15 +10,15 @@ import pandas as pd
 import pytest
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.reporting import nodes
+from customer_segmentation.pipelines.reporting import tables
+from customer_segmentation.pipelines.reporting.cells import fmt_p, fmt_value
+from customer_segmentation.pipelines.reporting.figures import FIGURE_NAMES as REPORT_FIGURES
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.report import (
-    REPORT_FIGURES,
-    fmt_p,
-    fmt_value,
     render_html_report,
     template_environment,
 )
+from customer_segmentation.pipelines.reporting.summary import build_segment_summary
 
 from .conftest import profiling_without, reporting_params
 
@@ -32,16 +32,16 @@ ONE_PIXEL_PNG = base64.b64encode(
 
 
 def _render(inputs: dict[str, Any], params: ReportingParams, **figures: str) -> str:
-    profiles = nodes.build_segment_profiles(
+    profiles = tables.build_segment_profiles(
         inputs["customer_features"], inputs["customer_segments"], params
     )
-    tests = nodes.compute_feature_tests(
+    tests = tables.compute_feature_tests(
         inputs["model_input"], inputs["customer_segments"], inputs["feature_transforms"], params
     )
-    overall = nodes.build_overall_profile(
+    overall = tables.build_overall_profile(
         inputs["customer_features"], inputs["customer_segments"], params
     )
-    summary = nodes.build_segment_summary(
+    summary = build_segment_summary(
         inputs["best_params"],
         inputs["stability_summary"],
         inputs["data_quality_summary"],

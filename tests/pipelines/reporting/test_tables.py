@@ -12,16 +12,18 @@ import pytest
 from kedro_datasets.pandas import ExcelDataset
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.reporting.nodes import (
+from customer_segmentation.pipelines.reporting.params import ReportingParams
+from customer_segmentation.pipelines.reporting.summary import (
     EXCEL_SHEETS,
     build_excel_workbook,
+    build_segment_summary,
+)
+from customer_segmentation.pipelines.reporting.tables import (
     build_overall_profile,
     build_segment_profiles,
-    build_segment_summary,
     compute_feature_tests,
     eta_squared,
 )
-from customer_segmentation.pipelines.reporting.params import ReportingParams
 
 from .conftest import (
     MODEL_FEATURES,

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from customer_segmentation.model import KMeansParams
-from customer_segmentation.parameters import Parameters, invalid
+from customer_segmentation.parameters import Parameters, check_listed_once, invalid
 
 #: How a naming condition compares a standardized centroid with the thresholds.
 Direction = Literal["high", "low", "mid"]
@@ -153,12 +153,12 @@ class NamingParams(Parameters):
                 "list rules with name, when, goal and actions",
                 key="rules",
             )
-        names = [rule.name for rule in self.rules]
-        duplicated = sorted({name for name in names if names.count(name) > 1})
-        if duplicated:
-            raise invalid(
-                f"names {duplicated} more than once", "give every rule its own name", key="rules"
-            )
+        check_listed_once(
+            [rule.name for rule in self.rules],
+            "names {repeated} more than once",
+            "give every rule its own name",
+            key="rules",
+        )
         return self
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from kedro.pipeline import Node, Pipeline
 
+from .naming import name_segments
 from .nodes import (
     assess_stability,
     assign_customers,
@@ -13,7 +14,6 @@ from .nodes import (
     compute_centroids,
     fit_segmentation_model,
     label_centroids,
-    name_segments,
     package_segmentation_model,
 )
 

@@ -28,16 +28,18 @@ import numpy as np
 import pandas as pd
 
 from customer_segmentation.errors import InputValidationError, config_file
-from customer_segmentation.model import apply_feature_transforms
+from customer_segmentation.model import apply_feature_transforms, no_spread
 from customer_segmentation.pipelines.customer_table.params import (
     PARAMS_FILE,
     CustomerTableParams,
-    ParsingParams,
+    TableParsingParams,
 )
 
 logger = logging.getLogger(__name__)
 
-ROOT = "customer_table"
+#: The input shape's name: its pipeline and parameter group, recorded as the ``source`` of
+#: ``feature_transforms`` (which names the parameter file of a fix downstream).
+INPUT_SHAPE = "customer_table"
 RAW_DATASET = "raw_customers"
 ID_COLUMN = "customer_id"
 MISSING_ID = "missing_customer_id"
@@ -67,7 +69,7 @@ def _normalise_ids(values: pd.Series, strip_decimals: bool) -> pd.Series:
     return ids
 
 
-def _parse_numbers(values: pd.Series, parsing: ParsingParams) -> tuple[pd.Series, pd.Series]:
+def _parse_numbers(values: pd.Series, parsing: TableParsingParams) -> tuple[pd.Series, pd.Series]:
     """(float values, mask of values given but not parseable as a finite number)."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values.astype("float64")
@@ -153,15 +155,13 @@ def _check_usable(features: pd.DataFrame, params: CustomerTableParams) -> None:
         ("categorical_columns", params.categorical),
     ):
         for column in columns:
-            present = features[column].dropna()
-            if present.empty:
-                problem = f"is missing in all {len(features)} kept rows"
-            elif present.nunique() < 2:
-                value = present.iloc[0]
-                shown = f"{value:g}" if isinstance(value, float) else repr(str(value))
-                problem = f"has one value ({shown}) in all kept rows"
-            else:
+            spread = no_spread(features[column])
+            if spread is None:
                 continue
+            if spread.missing:
+                problem = f"is missing in all {len(features)} kept rows"
+            else:
+                problem = f"has one value ({spread.shown}) in all kept rows"
             raise InputValidationError(
                 f"{problem} and cannot separate customers",
                 f"fill the column, or remove it from customer_table.{key} in {config_file(PARAMS_FILE)}",
@@ -246,7 +246,7 @@ def prepare_customers(
 # --- model input ------------------------------------------------------------------------------
 
 
-def build_model_input(
+def build_customer_model_input(
     customer_features: pd.DataFrame, params: CustomerTableParams
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Cap and log the numeric model features; keep categorical ones as text.
@@ -263,7 +263,7 @@ def build_model_input(
     lower_q, upper_q = model.cap_quantiles
     raw = customer_features[numeric].astype("float64")
     transforms: dict[str, Any] = {
-        "source": ROOT,
+        "source": INPUT_SHAPE,
         "model_features": list(params.model_features),
         "numeric_features": list(numeric),
         "categorical_features": list(categorical),
@@ -321,7 +321,7 @@ def summarise_data_quality(
     columns = [c for c in customer_features.columns if c != ID_COLUMN]
     summary = {
         "dataset": RAW_DATASET,
-        "input_shape": ROOT,
+        "input_shape": INPUT_SHAPE,
         "raw_rows": raw_rows,
         "kept_rows": kept_rows,
         "rejected_rows": rejected_rows,

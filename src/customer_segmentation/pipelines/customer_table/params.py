@@ -6,7 +6,7 @@ from pydantic import Field, field_validator, model_validator
 
 from customer_segmentation.errors import config_file
 from customer_segmentation.model import CATEGORICAL_IMPUTERS, NUMERIC_IMPUTERS
-from customer_segmentation.parameters import Parameters, invalid
+from customer_segmentation.parameters import Parameters, check_listed_once, invalid
 
 #: The file users edit; every fix names it (an environment may override the base values).
 PARAMS_FILE = "parameters_customer_table.yml"
@@ -22,13 +22,11 @@ def _column_names(value: tuple[str, ...] | None) -> tuple[str, ...]:
         return ()
     if not all(name.strip() for name in value):
         raise invalid(f"is {list(value)!r}, not a list of column names", _fix("list column names"))
-    duplicated = sorted({name for name in value if value.count(name) > 1})
-    if duplicated:
-        raise invalid(f"lists {duplicated} more than once", _fix("list each column once"))
+    check_listed_once(value, "lists {repeated} more than once", _fix("list each column once"))
     return value
 
 
-class ParsingParams(Parameters):
+class TableParsingParams(Parameters):
     """How text values of the table are read: separators, id decimals, tolerated failures."""
 
     decimal_separator: str
@@ -46,7 +44,7 @@ class ParsingParams(Parameters):
         return value
 
     @model_validator(mode="after")
-    def _separators_differ(self) -> ParsingParams:
+    def _separators_differ(self) -> TableParsingParams:
         thousands = self.thousands_separator
         if thousands is not None and (len(thousands) != 1 or thousands == self.decimal_separator):
             raise invalid(
@@ -88,7 +86,7 @@ class ImputationParams(Parameters):
         return value
 
 
-class ModelParams(Parameters):
+class TableModelParams(Parameters):
     """What the clustering model sees: features, log1p, outlier caps, imputation, weight."""
 
     # null = every declared column, in declared order (see CustomerTableParams.model_features)
@@ -107,7 +105,7 @@ class ModelParams(Parameters):
         return None if value is None else _column_names(value)
 
     @model_validator(mode="after")
-    def _quantiles_ordered(self) -> ModelParams:
+    def _quantiles_ordered(self) -> TableModelParams:
         quantiles = self.cap_quantiles
         if len(quantiles) != 2 or not 0 <= quantiles[0] < quantiles[1] <= 1:
             raise invalid(
@@ -126,8 +124,8 @@ class CustomerTableParams(Parameters):
     # null = no column of that kind
     numeric_columns: tuple[str, ...] | None
     categorical_columns: tuple[str, ...] | None
-    parsing: ParsingParams
-    model: ModelParams
+    parsing: TableParsingParams
+    model: TableModelParams
 
     @field_validator("id_column")
     @classmethod

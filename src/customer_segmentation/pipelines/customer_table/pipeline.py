@@ -13,7 +13,7 @@ from typing import Any
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import build_model_input, prepare_customers, summarise_data_quality
+from .nodes import build_customer_model_input, prepare_customers, summarise_data_quality
 
 
 def create_pipeline(**kwargs: Any) -> Pipeline:
@@ -27,7 +27,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                 name="prepare_customers",
             ),
             Node(
-                build_model_input,
+                build_customer_model_input,
                 inputs=["customer_features", "params:customer_table"],
                 outputs=["model_input", "feature_transforms"],
                 name="build_customer_model_input",

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from customer_segmentation.errors import InputValidationError, config_file
-from customer_segmentation.model import apply_feature_transforms
+from customer_segmentation.model import apply_feature_transforms, no_spread
 from customer_segmentation.snapshot import check_snapshot_date
 
 from .params import CUSTOMER_FEATURES, PARAMS_FILE, ModelParams, RfmParams
@@ -214,11 +214,13 @@ def _check_not_constant(model_input: pd.DataFrame, raw: pd.DataFrame, model: Mod
     for feature in model_input.columns:
         if model_input[feature].nunique() > 1:
             continue
-        values = raw[feature].dropna()
-        if values.nunique() <= 1:
-            problem = f"is {values.iloc[0]:g} for every customer and cannot separate them"
+        spread = no_spread(raw[feature])
+        if spread is not None:
+            # not missing for everyone: build_model_input refused empty features before
+            problem = f"is {spread.shown} for every customer and cannot separate them"
             fix = "remove it from feature_engineering.model.features"
         else:
+            values = raw[feature].dropna()
             lower, upper = model.cap_quantiles
             problem = (
                 f"is the same for every customer once capped at its {lower:g}-{upper:g} "

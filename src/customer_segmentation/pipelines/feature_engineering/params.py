@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator, model_validator
 
 from customer_segmentation.errors import config_file
-from customer_segmentation.parameters import Parameters, invalid
+from customer_segmentation.parameters import Parameters, check_listed_once, invalid
 from customer_segmentation.snapshot import SnapshotDate
 
 PARAMS_FILE = "parameters_feature_engineering.yml"
@@ -113,12 +113,11 @@ class ModelParams(Parameters):
                 "edit feature_engineering.model.features / log1p_features in "
                 f"{config_file(PARAMS_FILE)}",
             )
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            raise invalid(
-                f"feature(s) {repeated} are listed more than once",
-                f"list each feature once in {config_file(PARAMS_FILE)}",
-            )
+        check_listed_once(
+            names,
+            "feature(s) {repeated} are listed more than once",
+            f"list each feature once in {config_file(PARAMS_FILE)}",
+        )
         return names
 
     @model_validator(mode="after")

@@ -12,7 +12,10 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from customer_segmentation.model import SCALER_NAMES, KMeansParams
-from customer_segmentation.parameters import Parameters, invalid
+from customer_segmentation.parameters import Parameters, check_listed_once, invalid
+
+#: The parameter group of this pipeline (``params:model_selection``).
+PARAMETER_GROUP = "model_selection"
 
 
 class KRange(Parameters):
@@ -108,8 +111,7 @@ class ModelSelectionParams(Parameters):
                 raise invalid(
                     f"contains unknown scaler {name!r}", f"use only {', '.join(SCALER_NAMES)}"
                 )
-        if len(set(names)) != len(names):
-            raise invalid("lists a scaler twice", "list each scaler once")
+        check_listed_once(names, "lists a scaler twice", "list each scaler once")
         return names
 
     @model_validator(mode="after")

@@ -6,13 +6,9 @@ from typing import Any
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import (
-    assess_candidates,
-    draw_search_sample,
-    run_study,
-    score_k_grid,
-    select_best_params,
-)
+from .nodes import assess_candidates, score_k_grid, select_best_params
+from .search_sample import draw_search_sample
+from .study import run_study
 
 
 def create_pipeline(**kwargs: Any) -> Pipeline:

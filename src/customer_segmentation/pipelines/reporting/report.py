@@ -7,65 +7,23 @@ columns) cannot inject markup. Images are embedded as base64 PNG; there are no e
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import jinja2
-import numpy as np
 import pandas as pd
 
 from customer_segmentation.errors import InputValidationError
+from customer_segmentation.model import CATEGORY_SEPARATOR
 
-from ._common import require_columns, require_keys, segment_index
-from .nodes import (
-    CANDIDATE_COLUMNS,
-    CATEGORY_SEPARATOR,
-    CATEGORY_SHARE_SUFFIX,
-    RFM_MIX_PREFIX,
-    STANDARDIZED,
-)
+from .cells import MISSING, fmt_int, fmt_p, fmt_pct, fmt_score, fmt_value, table
+from .figures import FIGURE_NAMES
 from .params import ReportingParams
-from .plots import format_spread
+from .segments import require_columns, require_keys, segment_index
+from .tables import CATEGORY_SHARE_SUFFIX, RFM_MIX_PREFIX
+from .why_k import why_k
 
 TEMPLATE = "report.html.j2"
-REPORT_FIGURES = (
-    "raw_feature_distributions",
-    "model_feature_distributions",
-    "feature_correlation",
-    "elbow_curve",
-    "k_metrics",
-    "optuna_history",
-    "optuna_landscape",
-    "silhouette",
-    "pca_scatter",
-    "centroid_heatmap",
-    "feature_boxplots",
-    "segment_shares",
-)
-MISSING = "–"
-CHOSEN = "chosen"
-RUNNER_UP = "runner-up: "
-#: The selection policies of model_selection, in the analyst's words.
-POLICY_RULES = {
-    "largest_stable_k": (
-        "take the largest K whose silhouette cannot be told apart from the best one and whose "
-        "segments come back when the model is re-fitted on other samples of customers"
-    ),
-    "max_silhouette": "take the K with the highest mean silhouette",
-}
-CANDIDATE_HEADERS = [
-    "K",
-    "scaler",
-    "silhouette ↑",
-    "Calinski-Harabasz ↑",
-    "Davies-Bouldin ↓",
-    "smallest segment",
-    "knee",
-    "stability ↑",
-    "verdict",
-]
 
 
 @lru_cache(maxsize=1)
@@ -78,67 +36,6 @@ def template_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float | np.floating) and not math.isfinite(value))
-
-
-def fmt_int(value: Any) -> str:
-    """``12,345``; a dash when missing."""
-    return MISSING if _missing(value) else f"{int(value):,}"
-
-
-def fmt_pct(value: Any) -> str:
-    """A 0-1 share as ``12.3 %``; a dash when missing."""
-    return MISSING if _missing(value) else f"{float(value) * 100:.1f} %"
-
-
-def fmt_value(value: Any) -> str:
-    """Any cell: yes/no, thousands separators, fewer decimals for big numbers, e-notation tiny."""
-    if _missing(value):
-        return MISSING
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, int | np.integer):
-        return f"{int(value):,}"
-    if isinstance(value, float | np.floating):
-        value = float(value)
-        if value != 0 and abs(value) < 1e-3:
-            return f"{value:.2e}"
-        decimals = 0 if abs(value) >= 1000 else 2 if abs(value) >= 10 else 3
-        return f"{value:,.{decimals}f}"
-    return str(value)
-
-
-def fmt_score(value: Any, spread: Any = None) -> str:
-    """A score with 3 decimals, ``± spread`` when the spread is known: ``0.431 ± 0.004``."""
-    if _missing(value):
-        return MISSING
-    text = f"{float(value):.3f}"
-    return text if _missing(spread) else f"{text} ± {format_spread(spread)}"
-
-
-def fmt_p(value: Any) -> str:
-    """A p-value; one that underflowed to 0 reads ``< 1e-300``."""
-    if _missing(value):
-        return MISSING
-    return "< 1e-300" if float(value) == 0 else fmt_value(float(value))
-
-
-def table(
-    frame: pd.DataFrame, formats: dict[str, Callable[[Any], str]] | None = None
-) -> dict[str, Any]:
-    """Columns and rows of text cells for the template's table macro."""
-    formats = formats or {}
-    rows = [
-        [
-            formats.get(column, fmt_value)(value)
-            for column, value in zip(frame.columns, row, strict=True)
-        ]
-        for row in frame.itertuples(index=False, name=None)
-    ]
-    return {"columns": [str(c) for c in frame.columns], "rows": rows}
 
 
 def _split_actions(actions: Any) -> list[str]:
@@ -314,152 +211,6 @@ def _data_quality(quality: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _number(value: Any) -> float | None:
-    """A finite float, or None (missing, NaN, not a number)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _flag(value: Any) -> bool:
-    """A bool column cell as written by pandas or read back from CSV (``True``/``"True"``)."""
-    return str(value).strip().lower() in {"true", "1", "1.0", "yes"}
-
-
-def _chosen_position(candidates: pd.DataFrame, summary: dict[str, Any]) -> Any:
-    """Index of the chosen row: verdict ``chosen``, else the summary's K and scaler."""
-    chosen = candidates.index[candidates["verdict"].astype(str) == CHOSEN]
-    if not len(chosen):
-        chosen = candidates.index[
-            (candidates["k"] == summary["k"])
-            & (candidates["scaler"].astype(str) == str(summary["scaler"]))
-        ]
-    return chosen[0] if len(chosen) else None
-
-
-def _candidate_row(row: pd.Series) -> list[str]:
-    def get(name: str) -> Any:
-        return row.get(name)
-
-    return [
-        fmt_int(get("k")),
-        str(get("scaler")),
-        fmt_score(get("silhouette"), get("silhouette_std")),
-        fmt_value(_number(get("calinski_harabasz"))),
-        fmt_score(get("davies_bouldin")),
-        fmt_pct(_number(get("min_cluster_share"))),
-        "✓" if _flag(get("is_knee")) else "",
-        fmt_score(_number(get("stability")), _number(get("stability_std"))),
-        str(get("verdict")),
-    ]
-
-
-def _runner_up(summary: dict[str, Any], candidates: pd.DataFrame) -> dict[str, Any] | None:
-    """The runner-up from the summary (best_params), else the candidates' ``runner-up`` row."""
-    runner = summary.get("runner_up")
-    if isinstance(runner, dict) and runner.get("k") is not None:
-        return runner
-    rows = candidates[candidates["verdict"].astype(str).str.startswith(RUNNER_UP)]
-    if rows.empty:
-        return None
-    row = rows.iloc[0]
-    return {**{key: row.get(key) for key in row.index}, "why_not": row["verdict"]}
-
-
-def _runner_up_text(runner: dict[str, Any] | None, summary: dict[str, Any]) -> str:
-    if runner is None:
-        if summary.get("forced_k") is not None:
-            return (
-                f"none: K was fixed to {summary['forced_k']} by the forced_k parameter, so only "
-                "the scalers at that K were compared."
-            )
-        return "none: no other K gave a feasible segmentation."
-    stability = _number(runner.get("stability"))
-    why = str(runner.get("why_not") or MISSING).removeprefix(RUNNER_UP)
-    return (
-        f"K = {fmt_int(runner.get('k'))} ({runner.get('scaler')} scaler), silhouette "
-        f"{fmt_score(runner.get('silhouette'), runner.get('silhouette_std'))}"
-        + ("" if stability is None else f", stability {fmt_score(stability)}")
-        + f". Why it lost: {why}."
-    )
-
-
-def _rule_text(summary: dict[str, Any]) -> str | None:
-    policy, forced = summary.get("policy"), summary.get("forced_k")
-    if forced is not None:
-        return f"K fixed to {forced} by the forced_k parameter; the best scaler at that K."
-    if policy is None:
-        return None
-    rule = POLICY_RULES.get(str(policy))
-    return f"{policy}: {rule}." if rule else f"{policy}."
-
-
-def _silhouette_note(summary: dict[str, Any]) -> str:
-    """How the silhouette was measured, in one line."""
-    space = summary.get("scoring_space")
-    where = {
-        STANDARDIZED: "scored on standardized features (z-scores of the model features), "
-        "the same scale for every scaler",
-        "scaled": "scored in each scaler's own scaled features",
-    }.get(str(space), "as scored by the model selection")
-    samples, size = summary.get("silhouette_samples"), summary.get("silhouette_sample_size")
-    if samples is None or size is None:
-        return f"Silhouette: mean ± spread where the spread is known, {where}."
-    search = summary.get("search_sample_size")
-    if search is not None and search <= size:
-        return (
-            f"Silhouette: the mean over all {fmt_int(search)} customers ± its standard error "
-            f"(how much another sample of as many customers would move it), {where}."
-        )
-    of = f" of the search sample ({fmt_int(search)} customers)" if search is not None else ""
-    return (
-        f"Silhouette: mean over {fmt_int(samples)} samples of {fmt_int(size)} customers{of}, "
-        "each stratified per segment so small segments count; ± is how much it moves from "
-        f"one sample of that many customers to another, {where}."
-    )
-
-
-def _why_k(summary: dict[str, Any], selection_candidates: pd.DataFrame) -> dict[str, Any]:
-    """The "Why K = n" section: the rule, one row per K representative, the runner-up."""
-    require_columns(selection_candidates, CANDIDATE_COLUMNS, "selection_candidates")
-    candidates = selection_candidates.reset_index(drop=True)
-    chosen = _chosen_position(candidates, summary)
-    shown = candidates[candidates["best_at_k"].map(_flag) | (candidates.index == chosen)]
-    shown = shown.sort_values("k", kind="stable")
-    hidden = sorted(set(candidates["k"].astype(int)) - set(shown["k"].astype(int)))
-    share = summary.get("min_segment_share")
-    n_candidates = summary.get("n_candidates") or len(candidates)
-    n_feasible = summary.get("n_feasible_candidates")
-    if n_feasible is None and "feasible" in candidates:
-        n_feasible = int(candidates["feasible"].map(_flag).sum())
-    return {
-        "k": summary["k"],
-        "rule": _rule_text(summary),
-        "reason": summary.get("selection_reason"),
-        "table": {
-            "columns": CANDIDATE_HEADERS,
-            "rows": [_candidate_row(row) for _, row in shown.iterrows()],
-            "chosen": [index == chosen for index in shown.index],
-        },
-        "runner_up": _runner_up_text(_runner_up(summary, candidates), summary),
-        "silhouette_note": _silhouette_note(summary),
-        "hidden": (
-            f"K = {', '.join(map(str, hidden))} not shown: no scaler gave every segment at "
-            f"least {fmt_pct(share) if share is not None else 'the minimum share'} of customers."
-            if hidden
-            else None
-        ),
-        "counts": (
-            f"One row per K (its representative scaler) of {fmt_int(n_candidates)} scored "
-            f"(scaler, K) pairs"
-            + (f", {fmt_int(n_feasible)} feasible" if n_feasible is not None else "")
-            + "; the workbook sheet model_selection lists them all."
-        ),
-    }
-
-
 def render_html_report(
     *,
     segment_summary: dict[str, Any],
@@ -472,14 +223,14 @@ def render_html_report(
     params: ReportingParams,
     **figures: str,
 ) -> str:
-    """The report as one HTML string; ``figures`` are base64 PNGs named as in REPORT_FIGURES.
+    """The report as one HTML string; ``figures`` are base64 PNGs named as in FIGURE_NAMES.
 
     ``selection_candidates`` (every scored scaler and K with the policy's verdict) feeds the
     "Why K = n" section. Keyword-only: the node maps every input by name.
     """
-    if set(figures) != set(REPORT_FIGURES):
+    if set(figures) != set(FIGURE_NAMES):
         raise TypeError(
-            f"render_html_report needs figures {sorted(REPORT_FIGURES)}, got {sorted(figures)}"
+            f"render_html_report needs figures {sorted(FIGURE_NAMES)}, got {sorted(figures)}"
         )
     require_keys(segment_summary, ["k", "scaler", "stability", "data_quality"], "segment_summary")
     require_columns(segment_actions, ["cluster", "goal", "actions"], "segment_actions")
@@ -504,7 +255,7 @@ def render_html_report(
             params,
         ),
         "model": _model_rows(segment_summary),
-        "why_k": _why_k(segment_summary, selection_candidates),
+        "why_k": why_k(segment_summary, selection_candidates),
         "k_grid": table(grid),
         "scoring_space": segment_summary.get("scoring_space"),
         "stability": segment_summary["stability"],

@@ -1,17 +1,17 @@
-"""Data checks and small helpers shared by the reporting nodes, plots and HTML report.
+"""Segments as the reporting nodes see them, and the checks of the datasets they read.
 
-The ``reporting`` parameters are checked by their model (:mod:`.params`) before any node runs.
+:func:`segment_index` (one row per segment: name, unique label, colour position) and
+:func:`join_segments` (customers joined to their segment) are shared by the tables, figures
+and HTML report, as are :func:`require_columns` and :func:`require_keys`. The ``reporting``
+parameters are checked by their model (:mod:`.params`) before any node runs.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from customer_segmentation.errors import InputValidationError
 
@@ -107,10 +107,3 @@ def join_segments(
             column="customer_id",
         )
     return merged
-
-
-def figure_to_base64(fig: Figure) -> str:
-    """PNG of ``fig`` as base64 text, ready for a ``data:image/png;base64,`` URI."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")

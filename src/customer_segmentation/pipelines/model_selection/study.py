@@ -1,0 +1,210 @@
+"""The Optuna study of ``model_selection``: one trial per (scaler, K) on the search sample.
+
+The study is stored (``study.storage``) under a name that fingerprints the search sample and
+the settings that change a trial's result, so a re-run on the same data resumes it and a
+changed setting starts a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
+from customer_segmentation.pipelines.model_selection.scoring import SCORES, evaluate_clustering
+from customer_segmentation.pipelines.model_selection.search_sample import (
+    SearchSample,
+    scaled_sample,
+    scoring_values,
+)
+
+logger = logging.getLogger(__name__)
+
+TRIAL_COLUMNS = ["number", "scaler", "k", *SCORES, "duration_s", "state", "feasible", "cached"]
+RESULT_ATTR = "result"
+
+
+def sample_fingerprint(sample: SearchSample, params: ModelSelectionParams) -> str:
+    """Hash of the search sample and of every setting that changes a trial's result.
+
+    ``n_trials``, ``timeout_s``, the storage and study name are left out: changing them
+    continues the same study.
+    """
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(sample.values).tobytes())
+    digest.update("\n".join(sample.customer_ids.tolist()).encode())
+    relevant = params.search_settings()
+    if sample.spec is not None and sample.spec.mixed:
+        # Only on mixed input, so numeric-only studies keep their stored names.
+        digest.update(np.ascontiguousarray(sample.encoded).tobytes())
+        relevant["preprocessing"] = sample.spec.describe()
+    digest.update(json.dumps([sample.features, relevant], sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def stored_study_name(sample: SearchSample, params: ModelSelectionParams) -> str:
+    """``<study_name>-<fingerprint>``: one stored study per sample and search settings."""
+    return f"{params.study.study_name}-{sample_fingerprint(sample, params)}"
+
+
+def prepare_storage(storage: str | None) -> str | None:
+    """Create the parent folder of a file-based SQLite storage URL; return the URL."""
+    prefix = "sqlite:///"
+    if storage and storage.startswith(prefix):
+        path = storage[len(prefix) :].split("?", 1)[0]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return storage
+
+
+def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFrame:
+    """Run (or continue) the Optuna study over scaler and K; return every trial.
+
+    Objective: silhouette (maximised), in the ``scoring_space`` (see
+    :func:`scoring_values`). A trial whose smallest cluster holds less than
+    ``min_segment_share`` of the sample is kept but marked infeasible through Optuna's
+    constraint (``trial.set_constraint``), so it is never the best and TPE learns to avoid
+    it. With ``forced_k`` only the scaler is searched.
+
+    Sampler: when the space is small enough (``study.sampler``, see
+    ``ModelSelectionParams.uses_grid``) Optuna's ``GridSampler`` enumerates it, each
+    (scaler, K) pair once, in an order shuffled by ``sampler_seed`` (the same seed on
+    resume, so the stored pairs are recognised); otherwise TPE runs
+    ``n_trials`` trials and a repeated pair reuses its scores (``cached``).
+
+    Resume rule: the stored study is named ``<study_name>-<fingerprint>``, the fingerprint
+    hashing the search sample and every setting that changes a trial. The same data and
+    settings continue the same study (e.g. after an interrupted run): only the pairs (grid)
+    or ``n_trials`` minus the COMPLETE trials (TPE) still missing are run (failed or interrupted trials do not count), with
+    the sampler seeded by ``sampler_seed + number of trials already stored`` so the
+    continuation is reproducible too. Next month's data gets a study of its own in the
+    same storage, never mixed with this one.
+    """
+    study_cfg = params.study
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        storage=prepare_storage(study_cfg.storage),
+        study_name=stored_study_name(sample, params),
+        direction="maximize",
+        load_if_exists=True,
+    )
+    stored = study.get_trials(deepcopy=False)
+    seed = study_cfg.sampler_seed + len(stored)
+    n_complete = sum(trial.state == optuna.trial.TrialState.COMPLETE for trial in stored)
+    results = [
+        trial.user_attrs[RESULT_ATTR]
+        for trial in stored
+        if trial.state == optuna.trial.TrialState.COMPLETE
+    ]
+    cache = {
+        (result["scaler"], result["k"]): {name: result[name] for name in SCORES}
+        for result in results
+    }
+    if params.uses_grid:
+        space: dict[str, list[Any]] = {"scaler": list(params.scalers)}
+        if params.forced_k is None:
+            space["k"] = list(params.k_values)
+        # The grid is shuffled by the seed and its ids index the shuffled grid, so a resumed
+        # study must use the seed it started with (a new one revisits pairs).
+        study.sampler = optuna.samplers.GridSampler(space, seed=study_cfg.sampler_seed)
+        missing = max(params.search_space_size - len(cache), 0)
+    else:
+        study.sampler = optuna.samplers.TPESampler(
+            seed=seed, n_startup_trials=study_cfg.n_startup_trials
+        )
+        missing = max(study_cfg.n_trials - n_complete, 0)
+    objective = _make_objective(sample, params, cache)
+    if missing:
+        with threadpool_limits(limits=params.n_threads):
+            study.optimize(
+                objective, n_trials=missing, timeout=study_cfg.timeout_s, catch=(ValueError,)
+            )
+    trials = trials_table(study.get_trials(deepcopy=False))
+    logger.info(
+        "Study %r: %d stored + %d requested trials, %d complete, %d feasible",
+        study.study_name,
+        len(stored),
+        missing,
+        int((trials["state"] == "COMPLETE").sum()),
+        int(trials["feasible"].sum()),
+    )
+    return trials
+
+
+def _make_objective(
+    sample: SearchSample,
+    params: ModelSelectionParams,
+    cache: dict[tuple[str, int], dict[str, float]],
+) -> Any:
+    """Objective for ``study.optimize``; scaled samples and (scaler, K) scores are cached.
+
+    A fit is deterministic for a given scaler and K, so a repeated suggestion reuses the
+    stored scores (``cached=True``) instead of refitting.
+    """
+    scaled: dict[str, np.ndarray] = {}
+    reference = scoring_values(sample, params)
+    k_values, forced_k = params.k_values, params.forced_k
+    min_share = params.min_segment_share
+    scalers = list(params.scalers)
+
+    def objective(trial: optuna.Trial) -> float:
+        start = time.perf_counter()
+        scaler = trial.suggest_categorical("scaler", scalers)
+        if forced_k is None:
+            k = trial.suggest_int("k", min(k_values), max(k_values))
+        else:
+            k = forced_k
+        cached = (scaler, k) in cache
+        if not cached:
+            if scaler not in scaled:
+                scaled[scaler] = scaled_sample(sample, scaler, params)
+            cache[(scaler, k)] = evaluate_clustering(
+                scaled[scaler], k, params.kmeans, params.sampling, reference
+            )
+        scores = cache[(scaler, k)]
+        trial.set_constraint("min_segment_share", min_share - scores["min_cluster_share"])
+        # One attribute per trial: each write is a storage round trip (a SQLite commit).
+        trial.set_user_attr(
+            RESULT_ATTR,
+            {
+                "scaler": scaler,
+                "k": k,
+                "cached": cached,
+                "feasible": scores["min_cluster_share"] >= min_share,
+                "duration_s": time.perf_counter() - start,
+                **scores,
+            },
+        )
+        return scores["silhouette"]
+
+    return objective
+
+
+def trials_table(trials: list[optuna.trial.FrozenTrial]) -> pd.DataFrame:
+    """One row per stored trial (any state), ordered by trial ``number`` (Optuna's name)."""
+    rows = []
+    for trial in trials:
+        attrs = trial.user_attrs.get(RESULT_ATTR, {})
+        row = {name: attrs.get(name, np.nan) for name in TRIAL_COLUMNS}
+        row.update(
+            number=trial.number,
+            scaler=attrs.get("scaler", trial.params.get("scaler")),
+            k=attrs.get("k", trial.params.get("k")),
+            state=trial.state.name,
+            feasible=bool(attrs.get("feasible", False))
+            and trial.state == optuna.trial.TrialState.COMPLETE,
+            cached=bool(attrs.get("cached", False)),
+        )
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=TRIAL_COLUMNS)
+    table["k"] = table["k"].astype("Int64")
+    return table.sort_values("number", kind="stable").reset_index(drop=True)
