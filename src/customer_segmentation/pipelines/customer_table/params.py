@@ -66,7 +66,7 @@ class ImputationParams(Parameters):
     @field_validator("numeric")
     @classmethod
     def _numeric_strategy(cls, value: str) -> str:
-        # the choices are the model builder's, which builds the imputers
+        # the choices are the model package's (model.spec), whose builder makes the imputers
         if value not in NUMERIC_IMPUTERS:
             raise invalid(f"is {value!r}", _fix(f"use one of {', '.join(NUMERIC_IMPUTERS)}"))
         return value
