@@ -89,23 +89,23 @@ def test_next_month_shows_who_moved_and_keeps_the_names(first_month: Path, tmp_p
     migration = reports(project, "segment_migration.csv")
     assert migration["customers"].sum() == len(before.index.union(after.index))
     # the customers did not drift: a tenth moved between groups that all stay
-    assert summary["shifted_features"] == []
+    drift = reports(project, "feature_drift.csv")
+    assert len(drift) == 8 and summary["shifted_features"] == []
 
 
 def test_a_price_rise_is_flagged_as_drift(first_month: Path, tmp_path: Path):
     project = after_first_month(first_month, tmp_path)
     write_next_month(project, move_share=0.0, price_factor=1.6)
-    run_kedro(
-        project,
-        "run",
-        "--env",
-        "test",
-        "--pipelines",
-        "data_processing,feature_engineering,scoring",
-    )
+    run_kedro(project, "run", "--env", "test", "--pipelines", "scoring")
     drift = reports(project, "scoring_drift.csv").set_index("feature")
     assert drift.loc["monetary", "verdict"] == "shift"
     assert drift.loc["frequency", "verdict"] == "stable"
+    # a re-fit month says the same, and recommends the re-fit it made
+    run_kedro(project, "run", "--env", "test")
+    summary = reports(project, "monitoring_summary.json")
+    assert "monetary" in summary["shifted_features"]
+    assert "frequency" not in summary["shifted_features"]
+    assert summary["recommendation"] == "re-fit"
 
 
 def new_files(project: Path, since: set[Path]) -> list[Path]:

@@ -22,7 +22,7 @@ def segments(names: list[str], first_id: int = 0) -> pd.DataFrame:
 
 def test_the_first_run_has_empty_tables_and_says_so():
     migration, changes = compare_segments(segments(["A", "B"]), None)
-    drift = compare_features(pd.DataFrame(), None, PARAMS.drift)
+    drift = compare_features(pd.DataFrame(), None, None, PARAMS.drift)
     assert migration.empty and changes.empty and drift.empty
     summary = recommend(migration, changes, drift, PARAMS)
     assert summary["recommendation"] == "first run"

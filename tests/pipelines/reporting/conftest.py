@@ -334,6 +334,62 @@ def build_inputs() -> dict[str, Any]:
             "unstable_segments": [names[2]],
         },
         "segment_actions": actions,
+        **_last_run_comparison(names),
+    }
+
+
+def _last_run_comparison(names: dict[int, str]) -> dict[str, Any]:
+    """What ``monitoring`` writes when 12 of 120 returning customers changed segment."""
+    segments = [names[c] for c in range(4)]
+    migration = pd.DataFrame(
+        {
+            "segment_before": [segments[0], segments[0], segments[1], segments[2], segments[3]],
+            "segment_now": [segments[0], segments[1], segments[1], segments[2], segments[3]],
+            "customers": [18, 12, 30, 30, 30],
+            "share_of_before": [0.6, 0.4, 1.0, 1.0, 1.0],
+        }
+    )
+    changes = pd.DataFrame(
+        {
+            "segment": segments,
+            "customers_before": [30, 30, 30, 30],
+            "customers_now": [18, 42, 30, 30],
+            "share_before": [0.25, 0.25, 0.25, 0.25],
+            "share_now": [0.15, 0.35, 0.25, 0.25],
+            "share_change": [-0.1, 0.1, 0.0, 0.0],
+            "stayed": [18, 30, 30, 30],
+            "joined": [0, 12, 0, 0],
+            "left": [12, 0, 0, 0],
+        }
+    )
+    drift = pd.DataFrame(
+        {
+            "feature": ["recency", "monetary"],
+            "psi": [0.02, 0.4],
+            "psi_p_value": [0.5, 1e-9],
+            "ks_statistic": [0.03, 0.2],
+            "ks_p_value": [0.4, 1e-8],
+            "reference_median": [40.0, 300.0],
+            "current_median": [41.0, 520.0],
+            "verdict": ["stable", "shift"],
+        }
+    )
+    summary = {
+        "returning_customers": 120,
+        "moved_customers": 12,
+        "moved_share": 0.1,
+        "new_customers": 0,
+        "lost_customers": 0,
+        "shifted_features": ["monetary"],
+        "watched_features": [],
+        "recommendation": "re-fit",
+        "reasons": ["the customers shifted on monetary"],
+    }
+    return {
+        "segment_migration": migration,
+        "segment_changes": changes,
+        "feature_drift": drift,
+        "monitoring_summary": summary,
     }
 
 

@@ -25,6 +25,10 @@ from tests.pipelines.pipeline_helpers import ENVIRONMENTS, catalog_config, confi
 from .conftest import reporting_params
 
 INPUTS = {
+    "segment_migration",
+    "segment_changes",
+    "feature_drift",
+    "monitoring_summary",
     "customer_features",
     "model_input",
     "feature_transforms",

@@ -57,6 +57,9 @@ def _render(inputs: dict[str, Any], params: ReportingParams, **figures: str) -> 
         segment_stability=inputs["segment_stability"],
         k_grid_scores=inputs["k_grid_scores"],
         selection_candidates=inputs["selection_candidates"],
+        monitoring_summary=inputs["monitoring_summary"],
+        segment_changes=inputs["segment_changes"],
+        feature_drift=inputs["feature_drift"],
         params=params,
         **images,
     )
@@ -149,6 +152,9 @@ def test_report_needs_every_figure(inputs, params):
             segment_stability=None,
             k_grid_scores=None,
             selection_candidates=None,
+            monitoring_summary={},
+            segment_changes=None,
+            feature_drift=None,
             params=params,
             **images,
         )
@@ -316,3 +322,20 @@ def test_why_k_needs_the_candidate_columns(inputs, params):
     inputs["selection_candidates"] = inputs["selection_candidates"].drop(columns=["verdict"])
     with pytest.raises(InputValidationError, match="verdict"):
         _render(inputs, params)
+
+
+def test_what_moved_shows_the_recommendation_the_changes_and_the_drift(inputs, params):
+    html = _render(inputs, params)
+    section = html[html.index('id="moved"') : html.index('id="model"')]
+    assert "Recommendation: re-fit." in section
+    assert "the customers shifted on monetary" in section
+    assert "Changed segment" in section and "12 (10.0 %)" in section
+    assert "<th>customers last run</th>" in section and "<th>PSI</th>" in section
+    assert section.count("<table>") == 2 and "data:image/png;base64," in section
+
+
+def test_the_first_run_says_there_is_nothing_to_compare_with_yet(inputs, params):
+    inputs["monitoring_summary"] = {"recommendation": "first run", "reasons": ["no earlier run"]}
+    html = _render(inputs, params)
+    section = html[html.index('id="moved"') : html.index('id="model"')]
+    assert "This is the first run" in section and "<table>" not in section

@@ -62,14 +62,21 @@ def compare_segments(
 
 def compare_features(
     customer_features: pd.DataFrame,
+    segmentation_model: SegmentationModel,
     previous_segmentation_model: SegmentationModel | None,
     thresholds: DriftThresholds,
 ) -> pd.DataFrame:
-    """Per model feature: this run's customers against those the last model was fitted on."""
+    """Per feature of this run's model: this run's customers against the last model's.
+
+    Taking this run's model also orders the node after it is saved, so that the version
+    before the newest is the last run's.
+    """
     if not isinstance(previous_segmentation_model, SegmentationModel):
         # the first run, or a model saved before models carried their reference
         return pd.DataFrame(columns=DRIFT_COLUMNS)
-    return feature_drift(previous_segmentation_model.reference, customer_features, thresholds)
+    reference = previous_segmentation_model.reference
+    shared = {f: reference[f] for f in segmentation_model.reference if f in reference}
+    return feature_drift(shared, customer_features, thresholds)
 
 
 def recommend(

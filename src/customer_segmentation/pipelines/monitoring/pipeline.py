@@ -18,6 +18,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 compare_features,
                 inputs=[
                     "customer_features",
+                    "segmentation_model",
                     "previous_segmentation_model",
                     "params:monitoring.drift",
                 ],

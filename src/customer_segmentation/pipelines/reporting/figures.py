@@ -303,6 +303,16 @@ def plot_segment_shares(segment_profiles: pd.DataFrame, params: ReportingParams)
     return _with_png(fig)
 
 
+def plot_segment_migration(segment_migration: pd.DataFrame, params: ReportingParams) -> FeaturePlot:
+    """The migration matrix of ``monitoring``: last run's segments (rows) to this run's."""
+    columns = ["segment_before", "segment_now", "customers", "share_of_before"]
+    require_columns(segment_migration, columns, "segment_migration")
+    shares = segment_migration.pivot_table(
+        index="segment_before", columns="segment_now", values="share_of_before", fill_value=0.0
+    )
+    return _with_png(segment_plots.plot_segment_migration(shares, style=params.style))
+
+
 def figure_to_base64(fig: Figure) -> str:
     """PNG of ``fig`` as base64 text, ready for a ``data:image/png;base64,`` URI."""
     buffer = io.BytesIO()
@@ -325,6 +335,7 @@ FIGURES: dict[str, Callable[..., FeaturePlot]] = {
     "centroid_heatmap": plot_centroid_heatmap,
     "feature_boxplots": plot_feature_boxplots,
     "segment_shares": plot_segment_shares,
+    "segment_migration": plot_segment_migration,
 }
 
 #: The figure names, in report order: ``<name>_plot`` and ``<name>_png`` are their datasets.

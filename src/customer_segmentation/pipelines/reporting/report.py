@@ -18,6 +18,7 @@ from customer_segmentation.model import CATEGORY_SEPARATOR
 
 from .cells import MISSING, fmt_int, fmt_p, fmt_pct, fmt_score, fmt_value, table
 from .figures import FIGURE_NAMES
+from .moved import what_moved
 from .params import ReportingParams
 from .segments import require_columns, require_keys, segment_index
 from .tables import CATEGORY_SHARE_SUFFIX, RFM_MIX_PREFIX
@@ -220,13 +221,17 @@ def render_html_report(
     segment_stability: pd.DataFrame,
     k_grid_scores: pd.DataFrame,
     selection_candidates: pd.DataFrame,
+    monitoring_summary: dict[str, Any],
+    segment_changes: pd.DataFrame,
+    feature_drift: pd.DataFrame,
     params: ReportingParams,
     **figures: str,
 ) -> str:
     """The report as one HTML string; ``figures`` are base64 PNGs named as in FIGURE_NAMES.
 
     ``selection_candidates`` (every scored scaler and K with the policy's verdict) feeds the
-    "Why K = n" section. Keyword-only: the node maps every input by name.
+    "Why K = n" section; ``monitoring``'s outputs the "What moved since the last run"
+    section. Keyword-only: the node maps every input by name.
     """
     if set(figures) != set(FIGURE_NAMES):
         raise TypeError(
@@ -256,6 +261,7 @@ def render_html_report(
         ),
         "model": _model_rows(segment_summary),
         "why_k": why_k(segment_summary, selection_candidates),
+        "moved": what_moved(monitoring_summary, segment_changes, feature_drift),
         "k_grid": table(grid),
         "scoring_space": segment_summary.get("scoring_space"),
         "stability": segment_summary["stability"],

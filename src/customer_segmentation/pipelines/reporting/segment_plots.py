@@ -239,3 +239,27 @@ def plot_segment_shares(
         ax.set_xlabel("segment")
     fig.suptitle("Segment sizes and revenue" if has_revenue else "Segment sizes")
     return fig
+
+
+def plot_segment_migration(shares: pd.DataFrame, *, style: PlotStyle) -> Figure:
+    """Where the customers of each segment of the last run are now (share of its customers).
+
+    ``shares`` has the last run's segments as rows and this run's as columns; an empty table
+    (the first run) draws a message instead.
+    """
+    fig, axes = style.new_figure(height_scale=max(len(shares) / 6, 0.8))
+    ax = axes[0, 0]
+    if shares.empty:
+        write_message(ax, "No earlier run to compare with yet")
+        ax.set_axis_off()
+        return fig
+    values = shares.to_numpy(dtype="float64")
+    image = ax.imshow(values, cmap=style.sequential_cmap, vmin=0.0, vmax=1.0, aspect="auto")
+    annotate_cells(ax, image, values, ".0%")
+    ax.set_xticks(range(shares.shape[1]), labels=list(shares.columns), rotation=30, ha="right")
+    ax.set_yticks(range(shares.shape[0]), labels=list(shares.index))
+    ax.set_xlabel("segment now")
+    ax.set_ylabel("segment last run")
+    fig.colorbar(image, ax=ax).set_label("share of the last run's segment")
+    ax.set_title("Where each segment's customers went since the last run")
+    return fig
