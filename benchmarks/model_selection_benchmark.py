@@ -17,6 +17,7 @@ import argparse
 import resource
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -79,8 +80,12 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    # read as a run reads conf/base, so the seeds (${globals:random_seed}) are numbers
-    loader = OmegaConfigLoader(conf_source=str(PROJECT_ROOT / "conf"), default_run_env="base")
+    # read as a run reads conf/base, so the seeds (${globals:random_seed}) are numbers; the
+    # OmegaConf deprecation Kedro triggers is silenced as in settings.py (nothing to act on)
+    warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
+    loader = OmegaConfigLoader(
+        conf_source=str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="base"
+    )
     params = loader["parameters"]["model_selection"]
     params["study"]["storage"] = args.storage
     params["study"]["study_name"] = f"benchmark-{args.n_customers}-{args.groups}-{args.seed}"
