@@ -27,10 +27,6 @@ from customer_segmentation.model.checks import ID_COLUMN
 from customer_segmentation.model.reference import outside_reference
 from customer_segmentation.model.transforms import apply_feature_transforms
 
-#: The columns of an assignment, in order (``customer_segments``, ``scored_customers``).
-ASSIGNMENT_COLUMNS = (ID_COLUMN, "cluster", "segment", "distance_to_centroid", "margin")
-
-
 @dataclass(frozen=True)
 class SegmentationModel:
     """A fitted segmentation: transforms, estimator, segments and reference, as one object."""

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from customer_segmentation.errors import InputValidationError, config_file
-from customer_segmentation.model import apply_feature_transforms, no_spread
+from customer_segmentation.model import ID_COLUMN, apply_feature_transforms, no_spread
 from customer_segmentation.pipelines.customer_table.params import (
     PARAMS_FILE,
     CustomerTableParams,
@@ -41,7 +41,6 @@ logger = logging.getLogger(__name__)
 #: ``feature_transforms`` (which names the parameter file of a fix downstream).
 INPUT_SHAPE = "customer_table"
 RAW_DATASET = "raw_customers"
-ID_COLUMN = "customer_id"
 MISSING_ID = "missing_customer_id"
 UNPARSEABLE = "unparseable_{column}"
 EXAMPLES = 3

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import pandas as pd
 
+from customer_segmentation.model import ID_COLUMN
+
 #: The rows and columns of customers present in only one of the two runs.
 NEW, LOST = "(new customer)", "(no longer a customer)"
 
 
-def migration_matrix(
-    previous: pd.DataFrame, current: pd.DataFrame, id_column: str = "customer_id"
-) -> pd.DataFrame:
+def migration_matrix(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     """Customers per (segment then, segment now), new and lost customers included.
 
     Long form, one row per pair with customers: ``segment_before``, ``segment_now``,
     ``customers`` and ``share_of_before`` (of the customers of ``segment_before``, new
     customers as their own row).
     """
-    both = previous[[id_column, "segment"]].merge(
-        current[[id_column, "segment"]],
-        on=id_column,
+    both = previous[[ID_COLUMN, "segment"]].merge(
+        current[[ID_COLUMN, "segment"]],
+        on=ID_COLUMN,
         how="outer",
         suffixes=("_before", "_now"),
     )
