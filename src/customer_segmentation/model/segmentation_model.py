@@ -27,6 +27,10 @@ from customer_segmentation.model.checks import ID_COLUMN
 from customer_segmentation.model.reference import outside_reference
 from customer_segmentation.model.transforms import apply_feature_transforms
 
+#: The columns of an assignment, in order (``customer_segments``, ``scored_customers``).
+ASSIGNMENT_COLUMNS = (ID_COLUMN, "cluster", "segment", "distance_to_centroid", "margin")
+
+
 @dataclass(frozen=True)
 class SegmentationModel:
     """A fitted segmentation: transforms, estimator, segments and reference, as one object."""
@@ -85,15 +89,14 @@ class SegmentationModel:
         own = distances[rows, clusters]
         distances[rows, clusters] = np.inf
         names = self.segments.set_index("cluster")["segment"]
-        return pd.DataFrame(
-            {
-                ID_COLUMN: model_input[ID_COLUMN].to_numpy(),
-                "cluster": clusters.astype("int64"),
-                "segment": names.reindex(clusters).to_numpy(),
-                "distance_to_centroid": own,
-                "margin": distances.min(axis=1) - own,
-            }
+        values = (
+            model_input[ID_COLUMN].to_numpy(),
+            clusters.astype("int64"),
+            names.reindex(clusters).to_numpy(),
+            own,
+            distances.min(axis=1) - own,
         )
+        return pd.DataFrame(dict(zip(ASSIGNMENT_COLUMNS, values, strict=True)))
 
     def predict(self, customer_features: pd.DataFrame, outside_margin: float = 0.5) -> pd.DataFrame:
         """The segment of each customer, and whether they lie far outside the training range.

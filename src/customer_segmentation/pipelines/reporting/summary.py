@@ -8,13 +8,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from customer_segmentation.model.segmentation_model import ASSIGNMENT_COLUMNS
+
 from .params import ReportingParams
 from .segments import require_columns, require_keys
 
 EXCEL_SHEETS = ("segment_profiles", "feature_tests", "model_selection", "customer_segments")
 #: Columns of selection_candidates the report and the workbook need (written by model_selection).
 CANDIDATE_COLUMNS = ["scaler", "k", "silhouette", "best_at_k", "verdict"]
-ASSIGNMENT_COLUMNS = ["customer_id", "cluster", "segment", "distance_to_centroid", "margin"]
 #: data_quality_summary keys kept in segment_summary; items 1-3 are required.
 TRANSACTION_QUALITY_KEYS = (
     "dataset",
@@ -138,7 +139,7 @@ def build_excel_workbook(
     ``workbook_max_customers`` customers the map is replaced by a note: a sheet holds at most
     1,048,575 rows, and the full map is the ``customer_segments`` dataset.
     """
-    require_columns(customer_segments, ASSIGNMENT_COLUMNS, "customer_segments")
+    require_columns(customer_segments, list(ASSIGNMENT_COLUMNS), "customer_segments")
     require_columns(selection_candidates, CANDIDATE_COLUMNS, "selection_candidates")
     if len(customer_segments) > params.workbook_max_customers:
         assignment = pd.DataFrame(
@@ -151,7 +152,9 @@ def build_excel_workbook(
             }
         )
     else:
-        assignment = customer_segments[ASSIGNMENT_COLUMNS].sort_values(["cluster", "customer_id"])
+        assignment = customer_segments[list(ASSIGNMENT_COLUMNS)].sort_values(
+            ["cluster", "customer_id"]
+        )
     sheets = (segment_profiles, feature_tests, selection_candidates, assignment)
     return {
         name: _excel_safe(sheet.reset_index(drop=True))
