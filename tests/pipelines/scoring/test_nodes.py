@@ -8,6 +8,7 @@ import pytest
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model.reference import DriftThresholds
 from customer_segmentation.pipelines.clustering import nodes as clustering
+from customer_segmentation.pipelines.clustering.naming import name_segments
 from customer_segmentation.pipelines.scoring.nodes import measure_drift, score_customers
 from customer_segmentation.pipelines.scoring.params import ScoringParams
 from tests.pipelines.clustering.conftest import (
@@ -28,7 +29,7 @@ def fitted():
     frame, _ = planted_frame()
     settings = typed_params()
     estimator = clustering.fit_segmentation_model(frame, BEST_PARAMS, settings)
-    names = clustering.name_segments(
+    names = name_segments(
         clustering.compute_centroids(estimator, frame, transforms_for(frame)), settings
     )
     customers = customer_features_for(frame)
