@@ -89,3 +89,9 @@ def test_scoring_benchmark_reports_every_size():
     assert "| customers | score s | drift s | us per customer | ratio per doubling |" in stdout
     assert "| 2,000 |" in stdout and "| 4,000 |" in stdout
     assert "peak RSS" in stdout
+
+
+def test_algorithm_benchmark_reports_every_algorithm():
+    stdout = run_benchmark("algorithm_benchmark.py", "--sizes", "2000", "4000")
+    for name in ("kmeans", "minibatch_kmeans", "bisecting_kmeans", "gaussian_mixture"):
+        assert f"| {name} | 4,000 |" in stdout
