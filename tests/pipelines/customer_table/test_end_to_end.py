@@ -103,12 +103,12 @@ def test_the_saved_model_scores_next_month_with_an_unseen_category(finished_run)
     project = finished_run
     data = project / OUTPUTS
     model = pickle.loads(latest(data / "06_models/segmentation_model.pkl").read_bytes())
-    model_input = pd.read_parquet(data / "05_model_input/model_input.parquet")
+    customers = pd.read_parquet(data / "04_feature/customer_features.parquet")
     segments = read_table(data / "07_model_output/customer_segments.parquet")
-    features = model_input.drop(columns="customer_id")
-    expected = segments.set_index("customer_id").loc[model_input["customer_id"], "cluster"]
-    np.testing.assert_array_equal(model.predict(features), expected.to_numpy())
-    next_month = features.head(5).assign(city="Glasgow", occupation=None)
+    scored = model.predict(customers).set_index("customer_id")
+    expected = segments.set_index("customer_id")["cluster"]
+    np.testing.assert_array_equal(scored.loc[expected.index, "cluster"], expected.to_numpy())
+    next_month = customers.head(5).assign(city="Glasgow", occupation=None)
     assert len(model.predict(next_month)) == 5
 
 
