@@ -60,6 +60,10 @@ def test_scoring_the_training_export_gives_the_run_segments(first_month: Path):
     scored = segments_of(first_month, "data/07_model_output/scored_customers.parquet")
     fitted = segments_of(first_month)
     assert scored.sort_index().equals(fitted.sort_index())
+    # who moved since the fitted run: nobody, every segment kept all its customers
+    migration = reports(first_month, "scoring_migration.csv")
+    assert (migration["segment_before"] == migration["segment_now"]).all()
+    assert migration["customers"].sum() == len(fitted)
     assert reports(first_month, "monitoring_summary.json")["recommendation"] == "first run"
 
 
@@ -98,6 +102,9 @@ def test_a_price_rise_is_flagged_as_drift(first_month: Path, tmp_path: Path):
     write_next_month(project, move_share=0.0, price_factor=1.6)
     run_kedro(project, "run", "--env", "test", "--pipelines", "scoring")
     drift = reports(project, "scoring_drift.csv").set_index("feature")
+    # the same customers with dearer orders: some move up, and it is counted
+    changes = reports(project, "scoring_segment_changes.csv")
+    assert changes["customers_now"].sum() == changes["customers_before"].sum()
     assert drift.loc["monetary", "verdict"] == "shift"
     assert drift.loc["frequency", "verdict"] == "stable"
     # a re-fit month says the same, and recommends the re-fit it made

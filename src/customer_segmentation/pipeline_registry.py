@@ -82,10 +82,28 @@ def register_pipelines() -> dict[str, Pipeline]:
 
 
 def scoring_path() -> Pipeline:
-    """A new export -> ``data_processing`` -> the customer table -> ``scoring``.
+    """A new export -> ``data_processing`` -> the customer table -> ``scoring`` -> who moved.
 
     Only the customer-table part of ``feature_engineering``: its model input and feature
-    transforms are fitted on the export, and scoring uses the saved model's own.
+    transforms are fitted on the export, and scoring uses the saved model's own. Who moved
+    is ``monitoring``'s comparison of segments, wired to compare this export's scored
+    customers with the last fitted run's ``customer_segments``.
     """
     customer_table_stage = feature_engineering.create_pipeline().to_outputs("customer_features")
-    return data_processing.create_pipeline() + customer_table_stage + scoring.create_pipeline()
+    who_moved = Pipeline(
+        monitoring.create_pipeline().only_nodes("compare_segments"),
+        inputs={
+            "customer_segments": "scored_customers",
+            "previous_customer_segments": "customer_segments",
+        },
+        outputs={
+            "segment_migration": "scoring_migration",
+            "segment_changes": "scoring_segment_changes",
+        },
+    )
+    return (
+        data_processing.create_pipeline()
+        + customer_table_stage
+        + scoring.create_pipeline()
+        + who_moved
+    )
