@@ -10,6 +10,7 @@ import pytest
 from markupsafe import escape
 from sklearn.metrics import adjusted_rand_score
 
+from customer_segmentation.pipelines.reporting.figures import FIGURE_NAMES
 from tests.conftest import copy_project, latest, run_kedro
 
 pytestmark = pytest.mark.slow
@@ -82,7 +83,9 @@ def test_report_and_workbook_cover_every_segment(finished_run):
         assert f'id="segment-{cluster}"' in html
     for name in segments["segment"].unique():
         assert str(escape(name)) in html
-    assert html.count("data:image/png;base64,") >= 12
+    # every figure but the migration heat map, which waits for a second run
+    assert html.count("data:image/png;base64,") >= len(FIGURE_NAMES) - 1
+    assert "This is the first run" in html
     assert "http://" not in html and "https://" not in html  # opens offline
     workbook = pd.ExcelFile(latest(data / "segment_report.xlsx"))
     assert workbook.sheet_names == [
@@ -91,7 +94,7 @@ def test_report_and_workbook_cover_every_segment(finished_run):
         "model_selection",
         "customer_segments",
     ]
-    assert len(sorted((data / "plots").iterdir())) == 12
+    assert sorted(path.stem for path in (data / "plots").iterdir()) == sorted(FIGURE_NAMES)
 
 
 def test_kedro_viz_build_shows_every_pipeline_with_previews(finished_run):
@@ -105,13 +108,15 @@ def test_kedro_viz_build_shows_every_pipeline_with_previews(finished_run):
         "model_selection",
         "clustering",
         "reporting",
+        "monitoring",
         "customer_table",
+        "scoring",
     }
     previews: dict[str, int] = {}
     for path in (api / "nodes").iterdir():
         node = json.loads(path.read_text())
         if node.get("preview") is not None:
             previews[node["preview_type"]] = previews.get(node["preview_type"], 0) + 1
-    assert previews.get("ImagePreview", 0) == 12
+    assert previews.get("ImagePreview", 0) == len(FIGURE_NAMES)
     assert previews.get("TablePreview", 0) >= 5
     assert previews.get("JSONPreview", 0) >= 3
