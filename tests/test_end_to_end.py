@@ -22,10 +22,26 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def finished_run(tmp_path_factory) -> Path:
+def run_output(tmp_path_factory) -> tuple[Path, str]:
     project = copy_project(tmp_path_factory.mktemp("e2e") / "project")
-    run_kedro(project, "run")
-    return project
+    result = run_kedro(project, "run")
+    return project, result.stdout
+
+
+@pytest.fixture(scope="module")
+def finished_run(run_output: tuple[Path, str]) -> Path:
+    return run_output[0]
+
+
+def test_a_run_ends_with_its_segments_and_where_to_read_more(run_output):
+    project, stdout = run_output
+    summary = stdout[stdout.index("Segments: K = 4") :]
+    for name in ("Champions", "Loyal Regulars", "Lapsed / At Risk", "Occasional Buyers"):
+        assert name in summary
+    assert "% revenue" in summary and "Why: K=4" in summary
+    assert "Since the last run: nothing to compare with yet" in summary
+    report = latest(project / "data/08_reporting/segment_report.html")
+    assert f"Report: {report.relative_to(project)}" in summary
 
 
 def test_transaction_stages_conserve_lines_and_cover_every_planted_customer(finished_run):

@@ -56,8 +56,11 @@ def first_month(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_scoring_the_training_export_gives_the_run_segments(first_month: Path):
-    run_kedro(first_month, "run", "--env", "test", "--pipelines", "scoring")
+    stdout = run_kedro(first_month, "run", "--env", "test", "--pipelines", "scoring").stdout
     scored = segments_of(first_month, "data/07_model_output/scored_customers.parquet")
+    assert f"Scored {len(scored):,} customers with the saved model" in stdout
+    assert "changed segment since the last fitted run: 0" in stdout
+    assert "Scored customers: data/07_model_output/scored_customers.parquet/" in stdout
     fitted = segments_of(first_month)
     assert scored.sort_index().equals(fitted.sort_index())
     # who moved since the fitted run: nobody, every segment kept all its customers

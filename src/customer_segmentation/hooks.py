@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import click
 from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 
@@ -162,3 +163,41 @@ class RunGuardHook:
             guard.fail()
         else:
             guard.finish()
+
+
+class RunSummaryHook:
+    """At the end of a successful run, print what its reader looks at next (run_summary).
+
+    Never fails the run: a summary that cannot be made is a warning.
+    """
+
+    @hook_impl
+    def after_pipeline_run(self, pipeline: Pipeline, catalog: CatalogProtocol) -> None:
+        # imported here: pandas loads only when a run ends
+        from customer_segmentation.run_guard.outputs import (  # noqa: PLC0415
+            versioned_output_folders,
+        )
+        from customer_segmentation.run_summary import READ_NEXT, summary_lines  # noqa: PLC0415
+
+        try:
+            written = {name.split("@")[0] for name in pipeline.all_outputs()}
+            folders = versioned_output_folders(pipeline, catalog)
+            paths = {
+                name: _shown(f"{folders[name].path}/{Path(folders[name].path).parent.name}")
+                for name in READ_NEXT
+                if name in folders
+            }
+            lines = summary_lines(lambda name: catalog.get(name).load(), written, paths)
+        except Exception as error:  # the run itself succeeded
+            logger.warning("No run summary: %s", error)
+            return
+        if lines:
+            click.echo("\n".join(["", *lines]))
+
+
+def _shown(path: str) -> str:
+    """``path`` relative to the working directory when it is below it."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path

@@ -2,7 +2,12 @@
 
 import warnings
 
-from customer_segmentation.hooks import ParameterCheckHook, RunGuardHook, SparkSessionHook
+from customer_segmentation.hooks import (
+    ParameterCheckHook,
+    RunGuardHook,
+    RunSummaryHook,
+    SparkSessionHook,
+)
 
 # Kedro 1.7 calls an OmegaConf 2.4 API that OmegaConf now flags as deprecated; the warning
 # appears on every run and there is nothing for a user to act on.
@@ -21,5 +26,6 @@ CONFIG_LOADER_ARGS = {
 
 # Parameters are checked before anything runs; the Spark session starts before Ibis connects,
 # only when the engine is Spark; one run at a time per data root, and a failed or killed run
-# leaves no partial version behind (the run_guard package).
-HOOKS = (ParameterCheckHook(), SparkSessionHook(), RunGuardHook())
+# leaves no partial version behind (the run_guard package); a finished run ends with a summary
+# of its segments and the paths of its report and workbook.
+HOOKS = (ParameterCheckHook(), SparkSessionHook(), RunGuardHook(), RunSummaryHook())
