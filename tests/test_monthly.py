@@ -151,3 +151,14 @@ def test_scoring_an_export_in_another_unit_stops_before_writing_its_segments(
     assert error.startswith("Error: dataset 'customer_features': ")
     assert "lie far outside the range of the customers the model was fitted on" in error
     assert not [path for path in new_files(project, before) if "07_model_output" in str(path)]
+
+
+def test_an_export_of_a_handful_of_new_customers_is_scored(first_month: Path, tmp_path: Path):
+    # fewer customers than the largest K the main run tries: scoring fits nothing
+    project = after_first_month(first_month, tmp_path)
+    lines = pd.read_csv(project / RAW, dtype=str, keep_default_na=False)
+    customers = [c for c in lines["Customer ID"].unique() if c][:5]
+    lines[lines["Customer ID"].isin(customers)].to_csv(project / RAW, index=False)
+    run_kedro(project, "run", "--env", "test", "--pipelines", "scoring")
+    scored = segments_of(project, "data/07_model_output/scored_customers.parquet")
+    assert len(scored) == 5

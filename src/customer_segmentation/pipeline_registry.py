@@ -101,9 +101,9 @@ def scoring_path() -> Pipeline:
             "segment_changes": "scoring_segment_changes",
         },
     )
-    return (
-        data_processing.create_pipeline()
-        + customer_table_stage
-        + scoring.create_pipeline()
-        + who_moved
+    # scoring fits nothing: an export needs a customer, not more customers than the largest K
+    lines = Pipeline(
+        data_processing.create_pipeline(),
+        parameters={"params:model_selection.k_range.max": "params:scoring.refuse_up_to_customers"},
     )
+    return lines + customer_table_stage + scoring.create_pipeline() + who_moved

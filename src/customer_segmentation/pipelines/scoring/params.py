@@ -16,3 +16,7 @@ class ScoringParams(Parameters):
     #: above this share of flagged customers the run stops: the export is not like the one
     #: the model was fitted on (another shape, another currency, another period)
     max_outside_share: float = Field(ge=0, le=1)
+    #: data_processing refuses an export with no more customers with an order than this:
+    #: the main run passes model_selection.k_range.max (a silhouette on K segments needs
+    #: K + 1 customers); scoring fits nothing, so 0 lets any export with a customer through
+    refuse_up_to_customers: int = Field(ge=0)
