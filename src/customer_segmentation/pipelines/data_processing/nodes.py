@@ -234,7 +234,8 @@ def split_transactions(
     earliest point at which each is known.
 
     ``snapshot_date`` comes as configured (ISO text or null; Kedro passes an untyped
-    parameter as text), read by :func:`customer_segmentation.snapshot.check_snapshot_date` as feature_engineering reads it.
+    parameter as text) and checked by :func:`customer_segmentation.snapshot.check_snapshot_date`,
+    as feature_engineering checks it.
     """
     k_max = largest_k
     t = labelled_transactions
