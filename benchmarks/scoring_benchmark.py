@@ -33,7 +33,7 @@ from customer_segmentation.pipelines.scoring.nodes import measure_drift, score_c
 from customer_segmentation.pipelines.scoring.params import ScoringParams
 
 FEATURES = list(CUSTOMER_FEATURES)
-SCORING = ScoringParams(outside_margin=0.5, max_outside_share=0.05)
+SCORING = ScoringParams(outside_margin=0.5, max_outside_share=0.05, refuse_up_to_customers=0)
 DRIFT = DriftThresholds(psi_watch=0.1, psi_shift=0.25, ks_shift=0.1, significance=0.01)
 
 
