@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from markupsafe import escape
@@ -105,12 +106,33 @@ def test_report_and_workbook_cover_every_segment(finished_run):
     assert "http://" not in html and "https://" not in html  # opens offline
     workbook = pd.ExcelFile(latest(data / "segment_report.xlsx"))
     assert workbook.sheet_names == [
+        "segments",
+        "customer_segments",
         "segment_profiles",
+        "data_quality",
         "feature_tests",
         "model_selection",
-        "customer_segments",
     ]
     assert sorted(path.stem for path in (data / "plots").iterdir()) == sorted(FIGURE_NAMES)
+
+
+def test_workbook_gives_a_crm_team_each_customer_with_features_and_action(finished_run):
+    data = finished_run / "data"
+    path = latest(data / "08_reporting/segment_report.xlsx")
+    customers = pd.read_excel(path, sheet_name="customer_segments", dtype={"customer_id": str})
+    segments = read_table(data / "07_model_output/customer_segments.parquet")
+    features = pd.read_parquet(data / "04_feature/customer_features.parquet")
+    assert sorted(customers["customer_id"]) == sorted(segments["customer_id"])
+    assert {"rfm_segment", "action", *features.columns} <= set(customers.columns)
+    actions = pd.read_excel(path, sheet_name="segments").set_index("segment")
+    first = actions["actions"].str.split("\n").str[0]
+    assert (customers["action"] == customers["segment"].map(first)).all()
+    quality = pd.read_excel(path, sheet_name="data_quality").set_index("item")
+    summary = json.loads(latest(data / "08_reporting/data_quality_summary.json").read_text())
+    assert quality.loc["lines read", "count"] == summary["raw_lines"]
+    book = openpyxl.load_workbook(path, read_only=True)
+    shares = next(book["segments"].iter_rows(min_row=2, max_row=2, min_col=4, max_col=4))
+    assert shares[0].number_format == "0.0%"
 
 
 def test_kedro_viz_build_shows_every_pipeline_with_previews(finished_run):

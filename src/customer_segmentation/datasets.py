@@ -1,4 +1,5 @@
-"""Catalog dataset types of this project: an earlier version of a versioned output.
+"""Catalog dataset types of this project: an earlier version of a versioned output, and a
+formatted Excel workbook.
 
 Every month's run saves a new version of its outputs (``versioned: true``). Comparing this
 month with the last one needs the version *before* the one a run reads by default, which
@@ -13,6 +14,9 @@ Kedro's ``--load-versions`` can pin but cannot find by itself. These datasets fi
 A pinned version (``--load-versions previous_customer_segments:2026-10-31T...``) is read as
 it is. With no earlier version (the first run), loading gives ``None``: the nodes then say
 there is nothing to compare with yet, instead of failing. They are never saved to.
+
+``FormattedExcelDataset`` saves a :class:`customer_segmentation.excel.Workbook` (tables with
+their number formats) as a formatted .xlsx file, and loads like ``pandas.ExcelDataset``.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from kedro.io.core import DatasetError
-from kedro_datasets.pandas import CSVDataset, ParquetDataset
+from kedro.io.core import DatasetError, get_filepath_str
+from kedro_datasets.pandas import CSVDataset, ExcelDataset, ParquetDataset
 from kedro_datasets.pickle import PickleDataset
+
+from customer_segmentation.excel import Workbook, write_workbook
 
 Before = Literal["latest", "this_run"]
 
@@ -75,3 +81,25 @@ class PreviousCSVDataset(_EarlierVersion, CSVDataset):
 
 class PreviousPickleDataset(_EarlierVersion, PickleDataset):
     """An earlier version of a versioned ``pickle.PickleDataset``; ``None`` if none."""
+
+
+class FormattedExcelDataset(ExcelDataset):
+    """A ``pandas.ExcelDataset`` that saves a formatted :class:`~customer_segmentation.excel.Workbook`.
+
+    Bold header rows kept in view, auto-filters, column widths and each column's number
+    format (see :mod:`customer_segmentation.excel`). Loading is ``pandas.ExcelDataset``'s:
+    ``load_args: {sheet_name: ...}`` picks a sheet (``null``: every sheet, as a dict), and
+    kedro-viz previews it the same way. The catalog keys are ``pandas.ExcelDataset``'s; its
+    ``engine`` and ``save_args`` do not apply to saving.
+    """
+
+    def save(self, data: Workbook) -> None:
+        if not isinstance(data, Workbook):
+            raise DatasetError(
+                f"{type(self).__name__} saves a customer_segmentation.excel.Workbook, "
+                f"not a {type(data).__name__}"
+            )
+        save_path = get_filepath_str(self._get_save_path(), self._protocol)
+        with self._fs.open(save_path, **self._fs_open_args_save) as file:
+            write_workbook(data, file)
+        self._invalidate_cache()

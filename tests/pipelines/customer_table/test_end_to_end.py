@@ -87,10 +87,12 @@ def test_report_shows_category_shares_and_skips_revenue_and_rfm_with_a_reason(fi
     assert "revenue" not in profiles and "occupation=Student_share" in profiles
     workbook = pd.ExcelFile(latest(reporting / "segment_report.xlsx"))
     assert workbook.sheet_names == [
+        "segments",
+        "customer_segments",
         "segment_profiles",
+        "data_quality",
         "feature_tests",
         "model_selection",
-        "customer_segments",
     ]
     log = (project / "info.log").read_text(encoding="utf-8")  # one line per record
     assert "no revenue column 'monetary' (reporting.revenue_column): revenue and" in log

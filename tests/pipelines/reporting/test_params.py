@@ -40,6 +40,8 @@ def test_customer_table_environment_is_valid():
     params = ReportingParams.model_validate(merged(load_parameters("reporting"), env))
     assert params.boxplot_features == ("age", "annual_income", "spending_score")
     assert params.unit("age") == "years"
+    assert params.formats.money_features == ("annual_income",)
+    assert params.formats.currency_symbol == ""  # base's
 
 
 @pytest.mark.parametrize(
@@ -68,6 +70,11 @@ def test_customer_table_environment_is_valid():
         ({"boxplot_show_outliers": "sometimes"}, "boxplot_show_outliers", "valid boolean"),
         ({"profile_features": "recency"}, "profile_features", "valid tuple"),
         ({"feature_units": {"recency": ["days"]}}, "feature_units.recency", "valid string"),
+        ({"formats": {"currency_symbol": '"$"'}}, "formats.currency_symbol", "without quotes"),
+        ({"formats": {"currency_position": "left"}}, "formats.currency_position", "'prefix'"),
+        ({"formats": {"money_decimals": 9}}, "formats.money_decimals", "less than or equal to 6"),
+        ({"formats": {"score_decimals": 0}}, "formats.score_decimals", "greater than or equal"),
+        ({"formats": {"share_features": "x"}}, "formats.share_features", "valid tuple"),
     ],
 )
 def test_bad_values_name_the_parameter(overrides, name, problem):

@@ -19,7 +19,7 @@ from customer_segmentation.pipeline_registry import register_pipelines
 from customer_segmentation.pipelines.reporting import create_pipeline
 from customer_segmentation.pipelines.reporting.figures import FIGURE_NAMES as REPORT_FIGURES
 from customer_segmentation.pipelines.reporting.params import ReportingParams
-from customer_segmentation.pipelines.reporting.summary import EXCEL_SHEETS
+from customer_segmentation.pipelines.reporting.workbook import EXCEL_SHEETS
 from tests.pipelines.pipeline_helpers import ENVIRONMENTS, catalog_config, config_loader
 
 from .conftest import reporting_params
@@ -82,8 +82,8 @@ def test_pipeline_runs_on_memory_datasets(inputs, params):
     for cluster in inputs["customer_segments"]["cluster"].unique():
         assert f'id="segment-{cluster}"' in html
     workbook = catalog.load("segment_workbook")
-    assert list(workbook) == list(EXCEL_SHEETS)
-    assert len(workbook["customer_segments"]) == len(inputs["customer_segments"])
+    assert workbook.sheet_names == list(EXCEL_SHEETS)
+    assert len(workbook["customer_segments"].table) == len(inputs["customer_segments"])
     for name in REPORT_FIGURES:
         assert isinstance(catalog.load(f"{name}_plot"), Figure)
 
@@ -173,7 +173,7 @@ def test_pipeline_saves_through_the_real_catalog(inputs, params, tmp_path):
         preview = dataset.preview(**entry["metadata"]["kedro-viz"].get("preview_args", {}))
         if entry["type"] == "matplotlib.MatplotlibDataset":
             assert base64.b64decode(preview).startswith(b"\x89PNG"), name
-        elif entry["type"].startswith("pandas."):
+        elif entry["type"].startswith("pandas.") or entry["type"].endswith("ExcelDataset"):
             assert preview["data"] and preview["columns"], name
         else:
             assert '"k": 4' in preview, name

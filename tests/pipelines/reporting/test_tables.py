@@ -1,4 +1,4 @@
-"""Segment profiles, feature tests, run summary and Excel workbook."""
+"""Segment profiles, feature tests and run summary (the workbook: test_workbook.py)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,12 @@ import json
 from typing import Any
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
-from kedro_datasets.pandas import ExcelDataset
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.reporting.params import ReportingParams
-from customer_segmentation.pipelines.reporting.summary import (
-    EXCEL_SHEETS,
-    build_excel_workbook,
-    build_segment_summary,
-)
+from customer_segmentation.pipelines.reporting.summary import build_segment_summary
 from customer_segmentation.pipelines.reporting.tables import (
     build_overall_profile,
     build_segment_profiles,
@@ -243,84 +237,3 @@ def test_segment_summary_requires_model_keys(inputs, params):
             _profiles(inputs, params),
             _overall(inputs, params),
         )
-
-
-def test_excel_workbook_has_three_sheets(inputs, params, tmp_path):
-    segments = inputs["customer_segments"]
-    segments.loc[segments["cluster"] == 0, "segment"] = '=HYPERLINK("http://evil.example","x")'
-    workbook = build_excel_workbook(
-        _profiles(inputs, params),
-        _tests(inputs, params),
-        segments,
-        inputs["selection_candidates"],
-        params,
-    )
-    path = tmp_path / "segments.xlsx"
-    ExcelDataset(filepath=str(path)).save(workbook)
-
-    book = openpyxl.load_workbook(path)
-    assert book.sheetnames == list(EXCEL_SHEETS)
-    assignment = book["customer_segments"]
-    assert assignment.max_row == len(segments) + 1
-    header = [cell.value for cell in assignment[1]]
-    assert header == ["customer_id", "cluster", "segment", "distance_to_centroid", "margin"]
-    segment_cells = [row[2] for row in assignment.iter_rows(min_row=2)]
-    assert all(cell.data_type != "f" for cell in segment_cells)
-    assert any(str(cell.value).startswith("'=HYPERLINK") for cell in segment_cells)
-    assert book["feature_tests"].max_row == len(MODEL_FEATURES) + 1
-    assert book["segment_profiles"].max_row == 5
-
-
-def test_excel_workbook_has_the_full_candidates_table(inputs, params, tmp_path):
-    candidates = inputs["selection_candidates"]
-    workbook = build_excel_workbook(
-        _profiles(inputs, params),
-        _tests(inputs, params),
-        inputs["customer_segments"],
-        candidates,
-        params,
-    )
-    path = tmp_path / "segments.xlsx"
-    ExcelDataset(filepath=str(path)).save(workbook)
-
-    assert list(EXCEL_SHEETS) == [
-        "segment_profiles",
-        "feature_tests",
-        "model_selection",
-        "customer_segments",
-    ]
-    sheet = pd.read_excel(path, sheet_name="model_selection")
-    assert list(sheet.columns) == list(candidates.columns)
-    assert len(sheet) == len(candidates)  # every scored pair, not only one per K
-    chosen = sheet[sheet["verdict"] == "chosen"]
-    assert chosen[["scaler", "k"]].values.tolist() == [["standard", 4]]
-    assert set(sheet["scaler"]) == {"standard", "robust", "minmax"}
-    assert sheet["silhouette"].tolist() == pytest.approx(candidates["silhouette"].tolist())
-
-
-def test_excel_workbook_needs_the_candidate_verdicts(inputs, params):
-    with pytest.raises(InputValidationError, match="selection_candidates"):
-        build_excel_workbook(
-            _profiles(inputs, params),
-            _tests(inputs, params),
-            inputs["customer_segments"],
-            inputs["selection_candidates"].drop(columns=["verdict"]),
-            params,
-        )
-
-
-def test_excel_workbook_points_to_the_dataset_above_the_customer_limit(inputs, params):
-    segments = inputs["customer_segments"]
-    small = reporting_params({"workbook_max_customers": len(segments) - 1})
-    workbook = build_excel_workbook(
-        _profiles(inputs, params),
-        _tests(inputs, params),
-        segments,
-        inputs["selection_candidates"],
-        small,
-    )
-    assert list(workbook) == list(EXCEL_SHEETS)
-    note = workbook["customer_segments"]
-    assert list(note.columns) == ["note"] and len(note) == 1
-    assert f"{len(segments):,} customers" in note["note"].iloc[0]
-    assert "customer_segments dataset" in note["note"].iloc[0]

@@ -74,6 +74,40 @@ class PlotStyle(Parameters):
         return fig, axes
 
 
+class NumberFormats(Parameters):
+    """How the workbook shows money, shares and other numbers (``reporting.formats``).
+
+    Only the display changes: every cell keeps its full value, so sorting, filtering and sums
+    in the spreadsheet are exact. Thousands and decimal separators follow the reader's own
+    spreadsheet settings (Excel and LibreOffice apply the locale).
+    """
+
+    #: Shown with every amount, e.g. ``€``, ``$``, ``£``, ``CHF``; empty for plain numbers
+    #: (the default: the raw data says nothing about its currency).
+    currency_symbol: str = Field(max_length=8)
+    #: ``prefix`` (``$1,234.50``) or ``suffix`` (``1,234.50 €``).
+    currency_position: Literal["prefix", "suffix"]
+    money_decimals: int = Field(ge=0, le=6)
+    #: Other measured values: days, orders, products, statistics.
+    decimals: int = Field(ge=0, le=6)
+    #: Percentages (``13.3 %``).
+    share_decimals: int = Field(ge=0, le=6)
+    #: Model scores (silhouette, stability, eta squared, distances); p-values below
+    #: ``10 ** -score_decimals`` show as ``< 0.001`` (with 3).
+    score_decimals: int = Field(ge=1, le=6)
+    #: Features that are amounts of money (their means and medians too), e.g. ``monetary``.
+    money_features: tuple[str, ...]
+    #: Features that are shares between 0 and 1, shown as percentages, e.g. ``return_rate``.
+    share_features: tuple[str, ...]
+
+    @field_validator("currency_symbol")
+    @classmethod
+    def _symbol_has_no_quote(cls, value: str) -> str:
+        if '"' in value or "\\" in value:
+            raise invalid(f"is {value!r}", "write the symbol without quotes or backslashes")
+        return value
+
+
 class ReportingParams(Parameters):
     """The ``reporting`` group: what the segment report shows and how its figures look."""
 
@@ -97,6 +131,8 @@ class ReportingParams(Parameters):
     min_effect_size: float = Field(ge=0, le=1)
     #: Customers listed in the workbook's customer_segments sheet at most (Excel's row limit).
     workbook_max_customers: int = Field(ge=0, le=EXCEL_MAX_ROWS)
+    #: Number formats of the workbook: currency symbol, decimals, money and share features.
+    formats: NumberFormats
     #: Column of optuna_trials that the study optimised, and its direction.
     optuna_objective: str
     optuna_direction: Literal["maximize", "minimize"]

@@ -7,7 +7,7 @@ from typing import Any
 
 from kedro.pipeline import Node, Pipeline, node
 
-from . import summary, tables
+from . import summary, tables, workbook
 from .figures import FIGURES
 from .report import render_html_report
 
@@ -66,14 +66,22 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             name="build_segment_summary",
         ),
         node(
-            summary.build_excel_workbook,
-            [
-                "segment_profiles",
-                "feature_tests",
-                "customer_segments",
-                "selection_candidates",
-                PARAMS,
-            ],
+            workbook.build_excel_workbook,
+            {
+                **{
+                    name: name
+                    for name in (
+                        "segment_profiles",
+                        "segment_actions",
+                        "customer_segments",
+                        "customer_features",
+                        "data_quality_summary",
+                        "feature_tests",
+                        "selection_candidates",
+                    )
+                },
+                "params": PARAMS,
+            },
             "segment_workbook",
             name="build_excel_workbook",
         ),

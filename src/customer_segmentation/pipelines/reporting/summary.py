@@ -1,4 +1,4 @@
-"""Nodes of the run summary (``segment_summary``, plain JSON) and the Excel workbook."""
+"""The node of the run summary (``segment_summary``, plain JSON)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from customer_segmentation.model.segmentation_model import ASSIGNMENT_COLUMNS
+from .segments import require_keys
 
-from .params import ReportingParams
-from .segments import require_columns, require_keys
-
-EXCEL_SHEETS = ("segment_profiles", "feature_tests", "model_selection", "customer_segments")
 #: Columns of selection_candidates the report and the workbook need (written by model_selection).
 CANDIDATE_COLUMNS = ["scaler", "k", "silhouette", "best_at_k", "verdict"]
 #: data_quality_summary keys kept in segment_summary; items 1-3 are required.
@@ -122,58 +118,3 @@ def _json_safe(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
-
-
-def build_excel_workbook(
-    segment_profiles: pd.DataFrame,
-    feature_tests: pd.DataFrame,
-    customer_segments: pd.DataFrame,
-    selection_candidates: pd.DataFrame,
-    params: ReportingParams,
-) -> dict[str, pd.DataFrame]:
-    """Sheets for ``pandas.ExcelDataset`` (:data:`EXCEL_SHEETS`): profiles, feature tests, the
-    model-selection candidates and the customer-to-segment map.
-
-    ``model_selection`` is the full ``selection_candidates`` table: every scored (scaler, K)
-    pair with its scores and the verdict of the selection policy. Above
-    ``workbook_max_customers`` customers the map is replaced by a note: a sheet holds at most
-    1,048,575 rows, and the full map is the ``customer_segments`` dataset.
-    """
-    require_columns(customer_segments, list(ASSIGNMENT_COLUMNS), "customer_segments")
-    require_columns(selection_candidates, CANDIDATE_COLUMNS, "selection_candidates")
-    if len(customer_segments) > params.workbook_max_customers:
-        assignment = pd.DataFrame(
-            {
-                "note": [
-                    f"{len(customer_segments):,} customers, more than "
-                    f"reporting.workbook_max_customers ({params.workbook_max_customers:,}): "
-                    "the assignment of every customer is the customer_segments dataset"
-                ]
-            }
-        )
-    else:
-        assignment = customer_segments[list(ASSIGNMENT_COLUMNS)].sort_values(
-            ["cluster", "customer_id"]
-        )
-    sheets = (segment_profiles, feature_tests, selection_candidates, assignment)
-    return {
-        name: _excel_safe(sheet.reset_index(drop=True))
-        for name, sheet in zip(EXCEL_SHEETS, sheets, strict=True)
-    }
-
-
-def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells and headers starting with '=' with a quote so Excel keeps them as text.
-
-    openpyxl stores any string that starts with '=' as a formula; segment and customer names
-    come from data, so a crafted name could otherwise run as a formula.
-    """
-
-    def clean(value: Any) -> Any:
-        return f"'{value}" if isinstance(value, str) and value.startswith("=") else value
-
-    safe = frame.rename(columns=clean)
-    for column in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[column]):
-            safe[column] = safe[column].map(clean)
-    return safe
