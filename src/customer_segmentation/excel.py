@@ -34,6 +34,10 @@ MAX_ROWS = 1_048_575
 MIN_WIDTH, MAX_WIDTH = 6.0, 50.0
 #: A header longer than this wraps onto a second line instead of widening its column.
 MAX_HEADER_WIDTH = 22
+#: Height of one line of text in a row, in points (the default font's row height).
+ROW_HEIGHT = 15.0
+#: Sheets up to this wide (in characters) are printed one page wide; wider ones at full size.
+MAX_PRINT_WIDTH = 260.0
 #: Rows sampled to size a text column.
 WIDTH_SAMPLE = 2_000
 HEADER_STYLE = {"bold": True, "text_wrap": True, "valign": "top", "bottom": 1}
@@ -131,31 +135,42 @@ class _Formats:
 
     def __init__(self, book: xlsxwriter.Workbook) -> None:
         self._book = book
-        self._cells: dict[tuple[str | None, bool], Format | None] = {}
+        self._cells: dict[tuple[str | None, bool], Format] = {}
         self.header = book.add_format({**HEADER_STYLE, "bg_color": HEADER_COLOUR})
 
-    def cell(self, column: Column) -> Format | None:
+    def cell(self, column: Column) -> Format:
         key = (column.number_format, column.wrap)
         if key not in self._cells:
-            properties: dict[str, Any] = {}
+            # top-aligned: a row made taller by wrapped text reads from its first line
+            properties: dict[str, Any] = {"valign": "top"}
             if column.number_format:
                 properties["num_format"] = column.number_format
             if column.wrap:
-                properties.update(text_wrap=True, valign="top")
-            self._cells[key] = self._book.add_format(properties) if properties else None
+                properties["text_wrap"] = True
+            self._cells[key] = self._book.add_format(properties)
         return self._cells[key]
 
 
 def _write_sheet(worksheet: Worksheet, sheet: Sheet, formats: _Formats) -> None:
     table = sheet.table
     n_rows, n_columns = table.shape
-    writers = []
+    writers, widths, wrapped = [], [], []
     for position, name in enumerate(table.columns):
         spec = sheet.column(name)
         values, write = _cell_values(table.iloc[:, position], worksheet)
         width = _width(name, table.iloc[:, position], spec)
         worksheet.set_column(position, position, width, formats.cell(spec))
         writers.append((position, values, write))
+        widths.append(width)
+        if spec.wrap:
+            wrapped.append((values, width))
+    _page_setup(worksheet, sum(widths))
+    # spreadsheets do not size rows to wrapped text on opening: the writer sets the heights
+    header_lines = max(
+        (_lines(str(name), w - 1) for name, w in zip(table.columns, widths, strict=True)), default=1
+    )
+    if header_lines > 1:
+        worksheet.set_row(0, ROW_HEIGHT * header_lines)
     for position, name in enumerate(table.columns):
         worksheet.write_string(0, position, str(name), formats.header)
     worksheet.freeze_panes(1, min(sheet.frozen_columns, n_columns))
@@ -163,10 +178,30 @@ def _write_sheet(worksheet: Worksheet, sheet: Sheet, formats: _Formats) -> None:
         worksheet.autofilter(0, 0, n_rows, n_columns - 1)
     # row by row (constant-memory mode), each cell through its column's typed writer
     for row in range(n_rows):
+        if wrapped:
+            lines = max(_lines(values[row], width) for values, width in wrapped)
+            if lines > 1:
+                worksheet.set_row(row + 1, ROW_HEIGHT * lines)
         for position, values, write in writers:
             value = values[row]
             if value is not None:
                 write(row + 1, position, value)
+
+
+def _page_setup(worksheet: Worksheet, width: float) -> None:
+    """Printed in landscape, the header row on every page, one page wide if that is legible."""
+    worksheet.set_landscape()
+    worksheet.repeat_rows(0)
+    if width <= MAX_PRINT_WIDTH:
+        worksheet.fit_to_pages(1, 0)
+
+
+def _lines(text: str | None, width: float) -> int:
+    """Lines that ``text`` takes in a wrapped cell ``width`` characters wide."""
+    if not text:
+        return 1
+    per_line = max(int(width) - 1, 1)
+    return sum(max(1, -(-len(line) // per_line)) for line in str(text).split("\n"))
 
 
 def _cell_values(

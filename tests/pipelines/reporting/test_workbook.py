@@ -192,6 +192,8 @@ def test_segments_sheet_has_each_goal_and_its_actions_one_per_line(book, inputs)
     assert sheet["customers"].tolist() == actions["n_customers"].tolist()
     for cell in _cells(book["segments"], "actions"):
         assert cell.alignment.wrap_text
+        # spreadsheets do not grow rows for wrapped text when they open a file
+        assert book["segments"].row_dimensions[cell.row].height == 30  # two lines
     assert _width(book["segments"], _header(book["segments"]).index("actions") + 1) >= 60
 
 

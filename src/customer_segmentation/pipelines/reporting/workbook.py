@@ -55,7 +55,8 @@ SCORE_COLUMNS = frozenset(
 P_VALUE_COLUMNS = frozenset({"anova_p", "kruskal_p"})
 #: Segment profile columns are ``<feature>_<statistic>``.
 PROFILE_STATISTICS = ("_mean", "_median")
-TEXT_WIDTH = {"goal": 40.0, "actions": 60.0, "action": 45.0, "verdict": 45.0, "note": 60.0}
+#: Text columns shown on several lines, and their widths.
+WRAPPED = {"goal": 40.0, "actions": 60.0}
 
 
 def build_excel_workbook(
@@ -243,8 +244,8 @@ class _ExcelFormats:
         return shown
 
     def _column(self, name: str, values: pd.Series, params: ReportingParams) -> Column:
-        if name in TEXT_WIDTH:
-            return Column(width=TEXT_WIDTH[name], wrap=True)
+        if name in WRAPPED:
+            return Column(width=WRAPPED[name], wrap=True)
         if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
             return Column()
         return Column(self._number_format(name, values, params))
