@@ -72,3 +72,18 @@ def test_an_environment_moves_the_raw_export_with_one_global(env: str):
     assert (PROJECT_ROOT / entries["raw_customers"]["filepath"]).is_file()
     if env != "online_retail_ii":  # an Excel workbook the user downloads: its own entry
         assert entries["raw_transactions"]["filepath"] == raw_paths["raw_transactions_path"]
+
+
+def test_no_base_entry_reads_a_file_that_is_not_shipped():
+    """What a run of base reads (not what a pipeline writes) is in the repository."""
+    written = written_datasets()
+    read = {
+        name: entry["filepath"]
+        for name, entry in catalog_config(env="base").items()
+        if name.split("@")[0] not in written
+        and "{" not in name
+        and not str(entry.get("type", "")).startswith("customer_segmentation.datasets.Previous")
+    }
+    assert {"raw_transactions", "raw_customers"} <= set(read)
+    missing = {name: path for name, path in read.items() if not (PROJECT_ROOT / path).is_file()}
+    assert not missing, f"base entries read files that are not shipped: {missing}"

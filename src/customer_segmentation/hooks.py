@@ -1,6 +1,6 @@
 """Project hooks: parameters checked before anything runs; the Spark session when Spark is the
-transaction engine; one run at a time per data root, with no partial output left behind
-(``run_guard``).
+transaction engine; only the pipelines an environment declares (``environments``); one run at
+a time per data root, with no partial output left behind (``run_guard``).
 
 The Ibis catalog entries connect to ``transaction_engine`` (``conf/<env>/globals.yml``). On
 ``backend: pyspark`` Ibis reuses the active Spark session (``getOrCreate``), so this hook
@@ -96,6 +96,50 @@ class ParameterCheckHook:
         set_config_env(context.env)
         check_parameters(context.config_loader["parameters"], PARAMETER_GROUPS)
         check_reader_options(context.config_loader["catalog"])
+
+
+class EnvironmentPipelinesHook:
+    """Run only the pipelines the environment declares (``pipelines`` in its globals.yml).
+
+    Checked before the run guard takes its lock and before any dataset is read or written
+    (``tryfirst``: before every other ``before_pipeline_run``); a run outside them stops with
+    the one command to use. See :mod:`customer_segmentation.environments`.
+    """
+
+    def __init__(self) -> None:
+        self._declared: tuple[str, ...] | None = None
+
+    @hook_impl
+    def after_context_created(self, context: KedroContext) -> None:
+        from customer_segmentation.environments import declared_pipelines  # noqa: PLC0415
+
+        try:
+            globals_ = context.config_loader["globals"]
+        except MissingConfigException:
+            globals_ = {}
+        self._declared = declared_pipelines(globals_, context.env)
+
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Pipeline) -> None:
+        if self._declared is None:
+            return
+        from kedro.framework.project import pipelines  # noqa: PLC0415
+
+        from customer_segmentation.environments import check_run  # noqa: PLC0415
+
+        def nodes_of(name: str) -> set[str] | None:
+            try:
+                return {node.name for node in pipelines[name].nodes}
+            except KeyError:
+                return None
+
+        check_run(
+            run_params.get("env") or "local",
+            self._declared,
+            run_params.get("pipeline_names"),
+            {node.name for node in pipeline.nodes},
+            nodes_of,
+        )
 
 
 class RunGuardHook:

@@ -3,6 +3,7 @@
 import warnings
 
 from customer_segmentation.hooks import (
+    EnvironmentPipelinesHook,
     ParameterCheckHook,
     RunGuardHook,
     RunSummaryHook,
@@ -25,7 +26,15 @@ CONFIG_LOADER_ARGS = {
 }
 
 # Parameters are checked before anything runs; the Spark session starts before Ibis connects,
-# only when the engine is Spark; one run at a time per data root, and a failed or killed run
-# leaves no partial version behind (the run_guard package); a finished run ends with a summary
-# of its segments and the paths of its report and workbook.
-HOOKS = (ParameterCheckHook(), SparkSessionHook(), RunGuardHook(), RunSummaryHook())
+# only when the engine is Spark; an environment runs only the pipelines it declares
+# (`pipelines` in its globals.yml), checked before anything is read or written; one run at a
+# time per data root, and a failed or killed run leaves no partial version behind (the
+# run_guard package); a finished run ends with a summary of its segments and the paths of its
+# report and workbook.
+HOOKS = (
+    ParameterCheckHook(),
+    SparkSessionHook(),
+    EnvironmentPipelinesHook(),
+    RunGuardHook(),
+    RunSummaryHook(),
+)
