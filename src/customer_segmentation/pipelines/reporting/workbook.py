@@ -202,7 +202,11 @@ def data_quality_table(quality: dict[str, Any]) -> pd.DataFrame:
     if quality.get("customers") is not None:
         rows.append(("customers", int(quality["customers"]), None, ""))
     if quality.get("first_invoice") or quality.get("last_invoice"):
-        period = f"{quality.get('first_invoice') or '?'} to {quality.get('last_invoice') or '?'}"
+        first, last = (
+            str(quality.get(key) or "?").replace("T", " ")
+            for key in ("first_invoice", "last_invoice")
+        )
+        period = f"{first} to {last}"
         rows.append(("invoice dates", None, None, period))
     for column, n in (quality.get("missing_values") or {}).items():
         if n:
