@@ -95,3 +95,10 @@ def test_algorithm_benchmark_reports_every_algorithm():
     stdout = run_benchmark("algorithm_benchmark.py", "--sizes", "2000", "4000")
     for name in ("kmeans", "minibatch_kmeans", "bisecting_kmeans", "gaussian_mixture"):
         assert f"| {name} | 4,000 |" in stdout
+
+
+def test_workbook_benchmark_times_the_workbook_before_and_after():
+    stdout = run_benchmark("workbook_benchmark.py", "2000")
+    assert "| written | customer-sheet cells | s | us per cell | MiB | peak RSS MiB |" in stdout
+    for label in ("before: plain dump", "plain, same columns", "formatted workbook"):
+        assert f"| {label}" in stdout

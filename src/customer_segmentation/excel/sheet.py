@@ -188,7 +188,10 @@ def _cells(column: pd.Series, letter: str, style: int, numbers: range) -> list[s
     missing = column.isna().to_numpy()
     text = _xml_text(column.astype(object).where(~missing, "").astype(str))
     return [
-        "" if gap else _text_cell(letter, n, style, value)
+        ""
+        if gap
+        else f'<c r="{letter}{n}" s="{style}" t="inlineStr"><is><t xml:space="preserve">'
+        f"{value}</t></is></c>"
         for n, value, gap in zip(numbers, text.tolist(), missing, strict=True)
     ]
 
