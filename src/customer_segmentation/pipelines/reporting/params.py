@@ -90,7 +90,7 @@ class NumberFormats(Parameters):
     money_decimals: int = Field(ge=0, le=6)
     #: Other measured values: days, orders, products, statistics.
     decimals: int = Field(ge=0, le=6)
-    #: Percentages (``13.3 %``).
+    #: Percentages (``13.3%``).
     share_decimals: int = Field(ge=0, le=6)
     #: Model scores (silhouette, stability, eta squared, distances); p-values below
     #: ``10 ** -score_decimals`` show as ``< 0.001`` (with 3).

@@ -146,22 +146,20 @@ def _customers(
     )
     features = customer_features.drop_duplicates("customer_id")
     first = ["rfm_segment"] if "rfm_segment" in features else []
-    rest = [c for c in features.columns if c not in ("customer_id", *first, *assignment)]
-    keys = assignment["customer_id"].astype(str)
+    rest = [c for c in features.columns if c not in (*ASSIGNMENT_COLUMNS, *first)]
+    # by id as text: the two datasets may type the ids differently (e.g. int and str)
     joined = features[[*first, *rest]].set_index(features["customer_id"].astype(str))
-    joined = joined.reindex(keys.to_numpy())
-    table = pd.concat(
+    joined = joined.reindex(assignment["customer_id"].astype(str).to_numpy())
+    action = pd.DataFrame({"action": assignment["cluster"].map(headline).to_numpy()})
+    return pd.concat(
         [
             assignment[["customer_id", "segment"]].reset_index(drop=True),
-            pd.DataFrame(
-                {"action": assignment["cluster"].map(headline).to_numpy()},
-            ),
+            action,
             assignment[["cluster", "distance_to_centroid", "margin"]].reset_index(drop=True),
             joined.reset_index(drop=True),
         ],
         axis=1,
     )
-    return table
 
 
 def _first(table: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -228,12 +226,10 @@ class _ExcelFormats:
         self.share = _decimal_format("0", formats.share_decimals) + "%"
         money = _decimal_format("#,##0", formats.money_decimals)
         symbol = formats.currency_symbol
-        if symbol:
-            money = (
-                f'"{symbol}"{money}'
-                if formats.currency_position == "prefix"
-                else (f'{money}" {symbol}"')
-            )
+        if symbol and formats.currency_position == "prefix":
+            money = f'"{symbol}"{money}'
+        elif symbol:
+            money = f'{money}" {symbol}"'
         self.money = money
         floor = f"0.{'0' * (formats.score_decimals - 1)}1"
         self.p_value = f'[<{floor}]"< {floor}";{self.score}'
