@@ -67,7 +67,9 @@ def score_k_grid(sample: SearchSample, params: ModelSelectionParams) -> pd.DataF
         rows = [
             {
                 "k": k,
-                **evaluate_clustering(scaled, k, params.kmeans, params.sampling, reference),
+                **evaluate_clustering(
+                    scaled, k, params.kmeans, params.sampling, reference, params.algorithm
+                ),
             }
             for k in params.k_values
         ]
@@ -112,7 +114,7 @@ def assess_candidates(
             if scaler not in scaled:
                 scaled[scaler] = scaled_sample(sample, scaler, params)
             mean, spread = refit_stability(
-                scaled[scaler], k, params.kmeans, selection, params.sampling.seed
+                scaled[scaler], k, params.kmeans, selection, params.sampling.seed, params.algorithm
             )
             table.loc[i, ["stability", "stability_std"]] = [mean, spread]
     table["stable"] = table["stability"].fillna(-np.inf) >= selection.min_stability
@@ -161,6 +163,7 @@ def select_best_params(
         "n_feasible_candidates": int(table["feasible"].sum()),
         "min_segment_share": params.min_segment_share,
         "scoring_space": params.scoring_space,
+        "algorithm": params.algorithm.model_dump(),
         "features": list(sample.features),
         **_mixed_description(sample),
         "n_customers": sample.n_customers,
