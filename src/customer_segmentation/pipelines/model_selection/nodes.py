@@ -68,7 +68,7 @@ def score_k_grid(sample: SearchSample, params: ModelSelectionParams) -> pd.DataF
             {
                 "k": k,
                 **evaluate_clustering(
-                    scaled, k, params.kmeans, params.sampling, reference, params.algorithm
+                    scaled, k, params.kmeans, params.sampling, reference, algorithm=params.algorithm
                 ),
             }
             for k in params.k_values
@@ -114,7 +114,12 @@ def assess_candidates(
             if scaler not in scaled:
                 scaled[scaler] = scaled_sample(sample, scaler, params)
             mean, spread = refit_stability(
-                scaled[scaler], k, params.kmeans, selection, params.sampling.seed, params.algorithm
+                scaled[scaler],
+                k,
+                params.kmeans,
+                selection,
+                params.sampling.seed,
+                algorithm=params.algorithm,
             )
             table.loc[i, ["stability", "stability_std"]] = [mean, spread]
     table["stable"] = table["stability"].fillna(-np.inf) >= selection.min_stability

@@ -167,6 +167,7 @@ def evaluate_clustering(  # noqa: PLR0913 - the candidate, its settings and wher
     kmeans: KMeansParams,
     sampling: SamplingParams,
     scoring_values: np.ndarray | None = None,
+    *,
     algorithm: ClustererParams = KMEANS_ONLY,
 ) -> dict[str, float]:
     """Fit ``algorithm`` with ``k`` clusters on ``scaled``; return its quality scores.
@@ -201,6 +202,7 @@ def refit_stability(  # noqa: PLR0913
     kmeans: KMeansParams,
     selection: SelectionParams,
     seed: int,
+    *,
     algorithm: ClustererParams = KMEANS_ONLY,
 ) -> tuple[float, float]:
     """Mean and spread of the ARI between the fit on every row and re-fits on random subsets.
