@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import NUMERIC
+from customer_segmentation.parameters import as_mapping, with_changes
 from customer_segmentation.pipelines.model_selection import policy
 from customer_segmentation.pipelines.model_selection.params import (
     PARAMETER_GROUP,
@@ -57,6 +58,15 @@ def find_knee(k_values: list[int], inertia: list[float]) -> int | None:
     gap = (y[0] + (y[-1] - y[0]) * x) - y
     best = int(np.argmax(gap))
     return int(k_values[best]) if gap[best] > 1e-12 else None
+
+
+def apply_experiment(params: ModelSelectionParams, experiment: Any) -> ModelSelectionParams:
+    """The search settings with one experiment's changes (its ``model_selection:`` keys).
+
+    The experiments' changes are checked before the run starts (``ParameterCheckHook``).
+    """
+    changes = as_mapping(experiment).get("model_selection") or {}
+    return ModelSelectionParams.model_validate(with_changes(params.model_dump(), changes))
 
 
 def score_k_grid(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFrame:
