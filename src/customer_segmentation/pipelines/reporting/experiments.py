@@ -87,6 +87,7 @@ def plot_experiment_comparison(
             for name, k in zip(comparison["experiment"], comparison["k"], strict=True)
         ],
     )
+    score_ax.set_xlabel("experiment (chosen one in colour)")
     score_ax.set_ylabel("mean silhouette (± spread)")
     score_ax.set_title(
         "Separation of each experiment's segments\n(comparable on the same features)"
@@ -97,6 +98,8 @@ def plot_experiment_comparison(
     annotate_cells(agree_ax, image, values, ".2f")
     agree_ax.set_xticks(range(len(names)), labels=names, rotation=30, ha="right")
     agree_ax.set_yticks(range(len(names)), labels=names)
+    agree_ax.set_xlabel("experiment")
+    agree_ax.set_ylabel("experiment")
     fig.colorbar(image, ax=agree_ax).set_label("adjusted Rand index (1 = same segments)")
     agree_ax.set_title("Agreement of the experiments' segments")
     fig.suptitle("Experiments compared")
