@@ -20,15 +20,9 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
-from customer_segmentation.model.algorithms import ALGORITHMS, AlgorithmParams, make_clusterer
+from customer_segmentation.model import ALGORITHMS, ClustererParams, KMeansParams, make_clusterer
 
-SETTINGS = {
-    "n_init": 3,
-    "max_iter": 300,
-    "random_state": 0,
-    "batch_size": 4096,
-    "covariance_type": "diag",
-}
+FIT = KMeansParams(n_init=3, max_iter=300, algorithm="lloyd", random_state=0)
 FEATURES = 9
 SPREADS = (0.6, 0.9, 1.2, 2.0)
 
@@ -62,7 +56,9 @@ def main() -> None:
             start = time.perf_counter()
             with threadpool_limits(limits=args.threads):
                 labels = (
-                    make_clusterer(AlgorithmParams(name=name, **SETTINGS), 4)
+                    make_clusterer(
+                        ClustererParams(name=name, covariance_type="diag", batch_size=4096), 4, FIT
+                    )
                     .fit(values)
                     .predict(values)
                 )

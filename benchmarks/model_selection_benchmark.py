@@ -9,6 +9,7 @@ peak RSS.
 
     .venv/bin/python benchmarks/model_selection_benchmark.py            # 500,000 customers
     .venv/bin/python benchmarks/model_selection_benchmark.py 100000 --groups 5
+    .venv/bin/python benchmarks/model_selection_benchmark.py 100000 --algorithm gaussian_mixture
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 from kedro.config import OmegaConfigLoader
 
+from customer_segmentation.model import ALGORITHMS
 from customer_segmentation.pipelines.feature_engineering.params import CUSTOMER_FEATURES
 from customer_segmentation.pipelines.model_selection import nodes, search_sample, study
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
@@ -78,6 +80,9 @@ def main() -> None:
         help="Optuna storage URL, e.g. sqlite:////tmp/bench.db (default: in memory, so the "
         "benchmark leaves no study behind)",
     )
+    parser.add_argument(
+        "--algorithm", choices=ALGORITHMS, default=None, help="default: the configured one"
+    )
     args = parser.parse_args()
 
     # read as a run reads conf/base, so the seeds (${globals:random_seed}) are numbers; the
@@ -89,6 +94,8 @@ def main() -> None:
     params = loader["parameters"]["model_selection"]
     params["study"]["storage"] = args.storage
     params["study"]["study_name"] = f"benchmark-{args.n_customers}-{args.groups}-{args.seed}"
+    if args.algorithm:
+        params["algorithm"]["name"] = args.algorithm
 
     model_input, generate_s = timed(
         f"generate {args.n_customers:,} rows",
@@ -121,7 +128,8 @@ def main() -> None:
     emit(f"peak RSS: {peak_rss_mib():.0f} MiB")
     knee = grid.loc[grid["is_knee"], "k"].tolist()
     emit(
-        f"customers {args.n_customers:,}, planted groups {args.groups}, "
+        f"algorithm {settings.algorithm.name}, customers {args.n_customers:,}, "
+        f"planted groups {args.groups}, "
         f"search sample {best['search_sample_size']:,}, "
         f"silhouette samples {best['silhouette_samples']} x {best['silhouette_sample_size']:,}"
     )

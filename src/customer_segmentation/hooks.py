@@ -88,13 +88,16 @@ class ParameterCheckHook:
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
         # imported here: the pipelines (and their libraries) load only when a run starts
+        from customer_segmentation.experiment_pipelines import check_experiments  # noqa: PLC0415
         from customer_segmentation.pipeline_registry import PARAMETER_GROUPS  # noqa: PLC0415
         from customer_segmentation.pipelines.data_processing.reader_options import (  # noqa: PLC0415
             check_reader_options,
         )
 
         set_config_env(context.env)
-        check_parameters(context.config_loader["parameters"], PARAMETER_GROUPS)
+        parameters = context.config_loader["parameters"]
+        check_parameters(parameters, PARAMETER_GROUPS)
+        check_experiments(parameters)
         check_reader_options(context.config_loader["catalog"])
 
 

@@ -54,6 +54,30 @@ def check_listed_once(
         raise invalid(problem.format(repeated=repeated), fix, key=key)
 
 
+def as_mapping(value: Mapping[str, Any] | BaseModel) -> Mapping[str, Any]:
+    """A parameter as a mapping, whether Kedro hands it over raw or already typed.
+
+    Kedro types a nested parameter (``params:experiments.run.gmm``) from the model of its
+    group when one node reads the whole group typed.
+    """
+    return value.model_dump() if isinstance(value, BaseModel) else value
+
+
+def with_changes(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` applied key by key: mappings merge, any other value replaces.
+
+    How an experiment states only what differs from a parameter group.
+    """
+    result = dict(base)
+    for key, value in changes.items():
+        current = result.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            result[key] = with_changes(current, value)
+        else:
+            result[key] = value
+    return result
+
+
 def check_parameters(
     raw: Mapping[str, Any], groups: Mapping[str, type[Parameters]]
 ) -> dict[str, Parameters]:

@@ -5,20 +5,23 @@ from __future__ import annotations
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
+from customer_segmentation.experiment_pipelines import (
+    configured_experiments,
+    experiments_pipeline,
+    segmentation_pipeline,
+)
 from customer_segmentation.parameters import Parameters
 from customer_segmentation.pipelines import (
-    clustering,
     customer_table,
     data_processing,
     feature_engineering,
-    model_selection,
     monitoring,
-    reporting,
     scoring,
 )
 from customer_segmentation.pipelines.clustering.params import ClusteringParams
 from customer_segmentation.pipelines.customer_table.params import CustomerTableParams
 from customer_segmentation.pipelines.data_processing.params import DataProcessingParams
+from customer_segmentation.pipelines.experiments.params import ExperimentsParams
 from customer_segmentation.pipelines.feature_engineering.params import FeatureEngineeringParams
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
 from customer_segmentation.pipelines.monitoring.params import MonitoringParams
@@ -30,6 +33,7 @@ PARAMETER_GROUPS: dict[str, type[Parameters]] = {
     "data_processing": DataProcessingParams,
     "feature_engineering": FeatureEngineeringParams,
     "model_selection": ModelSelectionParams,
+    "experiments": ExperimentsParams,
     "clustering": ClusteringParams,
     "reporting": ReportingParams,
     "customer_table": CustomerTableParams,
@@ -37,45 +41,40 @@ PARAMETER_GROUPS: dict[str, type[Parameters]] = {
     "monitoring": MonitoringParams,
 }
 
-#: Pipelines that are paths of their own, left out of ``__default__``: the customer-table
-#: input shape writes the same datasets as ``data_processing`` and ``feature_engineering``;
-#: scoring assigns with a saved model instead of fitting one.
-SEPARATE_PATHS = ("customer_table", "scoring")
+
+def transaction_path() -> Pipeline:
+    """``data_processing`` + ``feature_engineering`` + the experiments (``model_selection``
+    and ``clustering``'s fit per experiment) + ``clustering`` + ``reporting`` + ``monitoring``.
+    """
+    lines = data_processing.create_pipeline() + feature_engineering.create_pipeline()
+    return lines + segmentation_pipeline(configured_experiments())
 
 
 def customer_table_path() -> Pipeline:
-    """``customer_table`` + ``model_selection`` + ``clustering`` + ``reporting`` + ``monitoring``.
+    """``customer_table`` + the experiments + ``clustering`` + ``reporting`` + ``monitoring``.
 
     Built from the modules, not from ``find_pipelines``: with ``--pipelines customer_table``
     Kedro's ``find_pipelines`` loads only the requested folder.
     """
-    return sum(
-        (
-            module.create_pipeline()
-            for module in (customer_table, model_selection, clustering, reporting, monitoring)
-        ),
-        Pipeline([]),
-    )
+    return customer_table.create_pipeline() + segmentation_pipeline(configured_experiments())
 
 
 def register_pipelines() -> dict[str, Pipeline]:
     """Register the project's pipelines.
 
     Every pipeline ``find_pipelines`` finds runs alone under its folder name, except
+    ``experiments`` (every experiment of ``experiments.run`` and their comparison),
     ``customer_table``, which is the whole customer-table path (:func:`customer_table_path`,
     ``kedro run --env customer_table --pipelines customer_table``), and ``scoring``, which
     scores a new export with the saved model (:func:`scoring_path`). ``__default__`` is the
-    transaction path: every other pipeline (``data_processing`` + ``feature_engineering`` +
-    ``model_selection`` + ``clustering`` + ``reporting`` + ``monitoring``).
+    transaction path (:func:`transaction_path`).
 
     Returns:
         A mapping from pipeline names to ``Pipeline`` objects.
     """
     pipelines = find_pipelines(raise_errors=True)
-    pipelines["__default__"] = sum(
-        (pipeline for name, pipeline in pipelines.items() if name not in SEPARATE_PATHS),
-        Pipeline([]),
-    )
+    pipelines["experiments"] = experiments_pipeline(configured_experiments())
+    pipelines["__default__"] = transaction_path()
     pipelines["customer_table"] = customer_table_path()
     pipelines["scoring"] = scoring_path()
     return pipelines

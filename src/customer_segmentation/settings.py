@@ -2,6 +2,7 @@
 
 import warnings
 
+from customer_segmentation.context import SegmentationContext
 from customer_segmentation.hooks import (
     EnvironmentPipelinesHook,
     ParameterCheckHook,
@@ -13,6 +14,9 @@ from customer_segmentation.hooks import (
 # Kedro 1.7 calls an OmegaConf 2.4 API that OmegaConf now flags as deprecated; the warning
 # appears on every run and there is nothing for a user to act on.
 warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
+# The comparison of the experiments, and the steps after the chosen one, read datasets of
+# other namespaces by their full names (`gmm.best_params`) on purpose.
+warnings.filterwarnings("ignore", message=r"One or more dataset names contain '\.' characters")
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
@@ -38,3 +42,7 @@ HOOKS = (
     RunGuardHook(),
     RunSummaryHook(),
 )
+
+# Records the run's experiments when the context is created, before Kedro builds the
+# pipelines: each experiment is a namespaced pipeline (customer_segmentation.context).
+CONTEXT_CLASS = SegmentationContext

@@ -7,22 +7,34 @@ final model and ``reporting`` reads it back. What they must agree on lives here,
 * :mod:`.spec`: which features are numeric or categorical, and how they are imputed;
 * :mod:`.checks`: the ``model_input`` contract;
 * :mod:`.scalers`: one scaler per name, so the searched scaler is the fitted one;
-* :mod:`.builder`: the model itself (preprocessing or scaler, then KMeans);
+* :mod:`.builder`: the model itself (preprocessing or scaler, then the clusterer);
+* :mod:`.algorithms`: the clustering algorithms, one constructor, and cluster renumbering;
 * :mod:`.fitted`: reading a fitted model back (declaration, imputer, centres);
-* :mod:`.params`: the KMeans settings both the search and the final fit take;
+* :mod:`.params`: the fit settings both the search and the final fit take;
 * :mod:`.sampling`: the fixed-seed row samples;
 * :mod:`.transforms`: the feature caps and signed log1p, and their inverse.
 """
 
+from customer_segmentation.model.algorithms import (
+    ALGORITHMS,
+    KMEANS_ONLY,
+    ClustererParams,
+    RenumberedClusters,
+    cluster_centres,
+    clusterer_of,
+    fit_labels,
+    make_clusterer,
+    n_clusters,
+    reseeded,
+)
 from customer_segmentation.model.builder import (
     CATEGORICAL,
-    KMEANS,
+    CLUSTER,
     NUMERIC,
     PREPROCESS,
     SCALER,
     build_model,
     build_preprocessor,
-    make_kmeans,
 )
 from customer_segmentation.model.checks import (
     ID_COLUMN,
@@ -58,11 +70,21 @@ from customer_segmentation.model.transforms import (
 )
 
 __all__ = [
+    "ALGORITHMS",
+    "CLUSTER",
+    "KMEANS_ONLY",
+    "ClustererParams",
+    "RenumberedClusters",
+    "cluster_centres",
+    "clusterer_of",
+    "fit_labels",
+    "make_clusterer",
+    "n_clusters",
+    "reseeded",
     "CATEGORICAL",
     "CATEGORICAL_IMPUTERS",
     "CATEGORY_SEPARATOR",
     "ID_COLUMN",
-    "KMEANS",
     "NUMERIC",
     "NUMERIC_IMPUTERS",
     "PASSTHROUGH",
@@ -81,7 +103,6 @@ __all__ = [
     "imputed_numeric",
     "invert_feature_transforms",
     "is_numeric_column",
-    "make_kmeans",
     "make_scaler",
     "model_declaration",
     "model_input_spec",

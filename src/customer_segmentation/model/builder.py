@@ -1,26 +1,26 @@
-"""The model builder: the preprocessing step and KMeans, as one scikit-learn Pipeline.
+"""The model builder: the preprocessing step and the clusterer, as one scikit-learn Pipeline.
 
-Numeric-only input: ``Pipeline([("scaler", <scaler>), ("kmeans", KMeans)])``. Mixed input
-(see :mod:`.spec`): ``Pipeline([("preprocess", ColumnTransformer), ("kmeans", KMeans)])``.
-The step names are the saved model's: :mod:`.fitted` reads them back.
+Numeric-only input: ``Pipeline([("scaler", <scaler>), ("cluster", <clusterer>)])``. Mixed
+input (see :mod:`.spec`): ``Pipeline([("preprocess", ColumnTransformer), ("cluster", ...)])``.
+The clusterer is any estimator of :mod:`.algorithms` (models saved before experiments name
+that step ``kmeans``: readers take the last step, whatever its name). The step names are the
+saved model's: :mod:`.fitted` reads them back.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from customer_segmentation.model.params import KMeansParams
 from customer_segmentation.model.spec import FeatureSpec
 
 PREPROCESS = "preprocess"
 SCALER = "scaler"
-KMEANS = "kmeans"
+CLUSTER = "cluster"
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
 IMPUTE = "impute"
@@ -28,19 +28,14 @@ SCALE = "scale"
 ONEHOT = "onehot"
 
 
-def make_kmeans(k: int, kmeans: KMeansParams) -> KMeans:
-    """An unfitted KMeans with ``k`` clusters and the ``kmeans`` settings."""
-    return KMeans(n_clusters=k, **kmeans.model_dump())
-
-
-def build_model(spec: FeatureSpec, scaler: Any, k: int, kmeans: KMeansParams) -> Pipeline:
-    """The unfitted segmentation model: ``scaler -> kmeans`` or ``preprocess -> kmeans``."""
+def build_model(spec: FeatureSpec, scaler: Any, clusterer: Any) -> Pipeline:
+    """The unfitted segmentation model: ``scaler -> cluster`` or ``preprocess -> cluster``."""
     first = (PREPROCESS, build_preprocessor(spec, scaler)) if spec.mixed else (SCALER, scaler)
-    return Pipeline([first, (KMEANS, make_kmeans(k, kmeans))])
+    return Pipeline([first, (CLUSTER, clusterer)])
 
 
 def build_preprocessor(spec: FeatureSpec, scaler: Any) -> Any:
-    """The step before KMeans: ``scaler`` itself (numeric only) or the ColumnTransformer.
+    """The step before the clusterer: ``scaler`` itself (numeric only) or the ColumnTransformer.
 
     ``scaler`` is a fresh transformer or ``"passthrough"``; in the mixed case it scales the
     imputed numeric features only. Output columns: numeric features (``spec.numeric`` order),

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from customer_segmentation.model.algorithms import cluster_centres, clusterer_of
 from customer_segmentation.model.builder import (
     CATEGORICAL,
     IMPUTE,
-    KMEANS,
     NUMERIC,
     ONEHOT,
     PREPROCESS,
@@ -75,14 +75,14 @@ def imputed_numeric(model: Pipeline, frame: pd.DataFrame, numeric: list[str]) ->
 
 
 def split_centres(model: Pipeline) -> tuple[np.ndarray, pd.DataFrame]:
-    """KMeans centres as (numeric part in model-input units, category shares).
+    """Cluster centres as (numeric part in model-input units, category shares).
 
     The numeric part goes back through the numeric scaler. The one-hot part of a centre is the
     mean of its customers' 0/1 category columns, i.e. the share of the segment in each category
     (after imputation); it is divided by ``categorical_weight`` and returned with one column per
     category, named ``<feature>=<category>`` (none on the numeric-only path).
     """
-    centres = model.named_steps[KMEANS].cluster_centers_
+    centres = cluster_centres(clusterer_of(model))
     if PREPROCESS not in model.named_steps:
         scaler = model.named_steps[SCALER]
         numeric = centres if scaler == "passthrough" else scaler.inverse_transform(centres)

@@ -3,7 +3,7 @@
 ``clustering`` saves it (the versioned ``segmentation_model`` dataset) and assigns its own
 customers with it; ``scoring`` loads a saved version and assigns new customers the same way,
 without fitting anything. It holds the fitted transforms (caps and logs, in raw units), the
-fitted estimator (scaler or preprocessing, then K-means), the segment of each cluster (id,
+fitted estimator (scaler or preprocessing, then the clusterer), the segment of each cluster (id,
 name, goal, actions) and a reference profile of the customers it was fitted on (to flag
 customers far outside what it saw, and to measure drift).
 
@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.pipeline import Pipeline
 
 from customer_segmentation.errors import InputValidationError
+from customer_segmentation.model.algorithms import cluster_centres, clusterer_of
 from customer_segmentation.model.checks import ID_COLUMN
 from customer_segmentation.model.reference import outside_reference
 from customer_segmentation.model.transforms import apply_feature_transforms
@@ -38,7 +40,7 @@ class SegmentationModel:
     #: the ``feature_transforms`` the estimator was fitted with (features, caps, logs, and
     #: for a customer table the numeric/categorical declaration)
     transforms: dict[str, Any]
-    #: ``scaler -> kmeans`` or ``preprocess -> kmeans``, fitted on the transformed features
+    #: ``scaler -> cluster`` or ``preprocess -> cluster``, fitted on the transformed features
     estimator: Pipeline
     #: one row per cluster: ``cluster``, ``segment``, ``goal``, ``actions``
     segments: pd.DataFrame
@@ -80,11 +82,16 @@ class SegmentationModel:
     def assign(self, model_input: pd.DataFrame) -> pd.DataFrame:
         """Cluster, segment, distance to the own centroid and margin for each row.
 
-        Distances are in the estimator's scaled space; ``margin`` is the distance to the
-        nearest other centroid minus the own one (>= 0; small = a borderline customer).
+        The cluster is the estimator's prediction. Distances are Euclidean, to the cluster
+        centres in the estimator's scaled space; ``margin`` is the distance to the nearest
+        other centre minus the own one: >= 0 for K-means (small = a borderline customer);
+        a Gaussian mixture may put a customer in a wider component than the nearest
+        centre's, and the margin is then negative.
         """
-        distances = self.estimator.transform(model_input[self.features])
-        clusters = distances.argmin(axis=1)
+        scaled = self.estimator[:-1].transform(model_input[self.features])
+        clusterer = clusterer_of(self.estimator)
+        clusters = np.asarray(clusterer.predict(scaled))
+        distances = euclidean_distances(scaled, cluster_centres(clusterer))
         rows = np.arange(len(model_input))
         own = distances[rows, clusters]
         distances[rows, clusters] = np.inf

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from customer_segmentation.errors import InputValidationError
+
 
 def signed_log1p(values: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
     """``sign(x) * log1p(|x|)``: compresses long right tails and keeps negative net revenue."""
@@ -47,3 +49,34 @@ def invert_feature_transforms(
         if feature in original:
             original[feature] = inverse_signed_log1p(original[feature].astype("float64"))
     return original
+
+
+def select_model_features(
+    model_input: pd.DataFrame, transforms: dict[str, Any], features: list[str]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``model_input`` and ``feature_transforms`` cut down to ``features`` (in that order).
+
+    Every list or mapping of ``transforms`` that names model features keeps only those
+    features, so the cut-down pair describes a model of its own (an experiment's).
+    """
+    available = list(transforms["model_features"])
+    unknown = [feature for feature in features if feature not in available]
+    if unknown:
+        raise InputValidationError(
+            f"lists {unknown}, which are not model features ({', '.join(available)})",
+            "list only model features (feature_engineering.model_features, or the "
+            "customer table's features)",
+            parameter="experiments.run",
+        )
+    kept = set(features)
+    selected: dict[str, Any] = {}
+    for key, value in transforms.items():
+        if isinstance(value, list) and set(value) <= set(available):
+            selected[key] = [feature for feature in features if feature in value]
+        elif isinstance(value, dict) and set(value) <= set(available):
+            selected[key] = {f: v for f, v in value.items() if f in kept}
+        else:
+            selected[key] = value
+    selected["model_features"] = list(features)
+    columns = [column for column in model_input.columns if column not in available]
+    return model_input[[*columns, *features]].copy(), selected

@@ -14,7 +14,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.model import split_centres
+from customer_segmentation.model import KMEANS_ONLY, split_centres
 from customer_segmentation.pipelines.clustering import naming, nodes
 
 from .conftest import (
@@ -60,8 +60,9 @@ def segments_of(frame, **overrides):
 def test_final_model_is_scaler_then_kmeans_from_parameters(planted):
     frame, _ = planted
     model = fitted(frame, kmeans__n_init=5, kmeans__random_state=11)
-    assert [name for name, _ in model.steps] == ["scaler", "kmeans"]
-    kmeans = model.named_steps["kmeans"]
+    assert [name for name, _ in model.steps] == ["scaler", "cluster"]
+    kmeans = model.named_steps["cluster"].estimator_
+    assert isinstance(kmeans, KMeans)
     assert (kmeans.n_clusters, kmeans.n_init, kmeans.random_state) == (4, 5, 11)
     assert list(model.feature_names_in_) == FEATURES
 
@@ -78,8 +79,30 @@ def test_final_model_round_trips_through_a_versioned_pickle(planted, tmp_path):
     )
     np.testing.assert_array_equal(
         pickle.loads(pickle.dumps(model)).predict(frame[FEATURES]),
-        model.named_steps["kmeans"].labels_,
+        model.predict(frame[FEATURES]),
     )
+
+
+@pytest.mark.parametrize("name", ["gaussian_mixture", "bisecting_kmeans", "minibatch_kmeans"])
+def test_the_final_fit_uses_the_chosen_algorithm_with_stable_ids(planted, name):
+    frame, planted_groups = planted
+    chosen = {**BEST_PARAMS, "algorithm": {**KMEANS_ONLY.model_dump(), "name": name}}
+    model = nodes.fit_segmentation_model(frame, chosen, settings_for())
+    assert type(model[-1].estimator_).__name__.lower().replace("_", "") == name.replace("_", "")
+    labels = model.predict(frame[FEATURES])
+    assert adjusted_rand_score(planted_groups, labels) >= 0.9
+    # ids follow the relabel rule (descending monetary centroid), whatever the algorithm
+    monetary = frame[FEATURES].assign(cluster=labels).groupby("cluster")["monetary"].mean()
+    assert monetary.is_monotonic_decreasing
+    refit = nodes.fit_segmentation_model(frame, chosen, settings_for())
+    np.testing.assert_array_equal(refit.predict(frame[FEATURES]), labels)
+
+
+def test_a_best_params_with_an_unknown_algorithm_is_one_line(planted):
+    frame, _ = planted
+    chosen = {**BEST_PARAMS, "algorithm": {"name": "dbscan"}}
+    with pytest.raises(InputValidationError, match="has algorithm .*dbscan.*not one of kmeans"):
+        nodes.fit_segmentation_model(frame, chosen, settings_for())
 
 
 def test_final_model_recovers_the_planted_groups(planted):
@@ -143,7 +166,7 @@ def test_distances_and_margin(planted):
     ]
     np.testing.assert_array_equal(segments["cluster"], model.predict(frame[FEATURES]))
     scaled = model.named_steps["scaler"].transform(frame[FEATURES])
-    centres = model.named_steps["kmeans"].cluster_centers_
+    centres = model.named_steps["cluster"].cluster_centers_
     distances = np.linalg.norm(scaled[:, None, :] - centres[None, :, :], axis=2)
     ordered = np.sort(distances, axis=1)
     np.testing.assert_allclose(segments["distance_to_centroid"], ordered[:, 0])
@@ -378,18 +401,18 @@ def test_constant_feature_is_named(planted):
 # ---- numeric-only (transaction) model unchanged, mixed model -----------------------------
 
 
-def test_transaction_model_keeps_scaler_then_kmeans_and_the_same_labels(planted):
+def test_transaction_model_keeps_scaler_then_clusterer_and_the_same_labels(planted):
     frame, _ = planted
     settings = settings_for()
     with_transforms = nodes.fit_segmentation_model(
         frame, BEST_PARAMS, settings, transforms_for(frame)
     )
     without = nodes.fit_segmentation_model(frame, BEST_PARAMS, settings)
-    assert [name for name, _ in with_transforms.steps] == ["scaler", "kmeans"]
+    assert [name for name, _ in with_transforms.steps] == ["scaler", "cluster"]
     assert isinstance(with_transforms.named_steps["scaler"], StandardScaler)
     np.testing.assert_array_equal(
-        with_transforms.named_steps["kmeans"].cluster_centers_,
-        without.named_steps["kmeans"].cluster_centers_,
+        with_transforms.named_steps["cluster"].cluster_centers_,
+        without.named_steps["cluster"].cluster_centers_,
     )
     # The same fit by hand: scaler then KMeans with the clustering parameters.
     reference = KMeans(n_clusters=4, **settings.kmeans.model_dump()).fit(
@@ -398,7 +421,7 @@ def test_transaction_model_keeps_scaler_then_kmeans_and_the_same_labels(planted)
     labels = with_transforms.predict(frame[FEATURES])
     assert adjusted_rand_score(reference.labels_, labels) == 1.0
     np.testing.assert_allclose(
-        np.sort(with_transforms.named_steps["kmeans"].cluster_centers_, axis=0),
+        np.sort(with_transforms.named_steps["cluster"].cluster_centers_, axis=0),
         np.sort(reference.cluster_centers_, axis=0),
     )
 
@@ -414,7 +437,7 @@ def test_the_mixed_model_on_numeric_features_gives_the_transaction_labels(plante
         "imputation": {"numeric": "median", "categorical": "most_frequent"},
     }
     imputing = nodes.fit_segmentation_model(frame, BEST_PARAMS, settings, declared)
-    assert [name for name, _ in imputing.steps] == ["preprocess", "kmeans"]
+    assert [name for name, _ in imputing.steps] == ["preprocess", "cluster"]
     np.testing.assert_array_equal(imputing.predict(frame), transaction.predict(frame[FEATURES]))
     np.testing.assert_allclose(
         centres_in_model_units(imputing), centres_in_model_units(transaction)

@@ -79,7 +79,7 @@ def test_report_shows_category_shares_and_skips_revenue_and_rfm_with_a_reason(fi
     html = latest(reporting / "segment_report.html").read_text(encoding="utf-8")
     for name in NAMES:
         assert str(escape(name)) in html
-    assert html.count("data:image/png;base64,") == 12
+    assert html.count("data:image/png;base64,") == 13  # with the experiments figure
     assert "Category shares" in html and "occupation" in html
     assert "share of revenue" not in html and "RFM segment mix" not in html
     assert "Customer rows read" in html and "unparseable_age" in html

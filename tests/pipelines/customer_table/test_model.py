@@ -51,7 +51,7 @@ def fitted(table):
 def test_the_model_imputes_and_one_hot_encodes_inside_the_pipeline(table, fitted):
     _, model_input, _, _ = table
     model, _ = fitted
-    assert [name for name, _ in model.steps] == ["preprocess", "kmeans"]
+    assert [name for name, _ in model.steps] == ["preprocess", "cluster"]
     preprocess = model.named_steps["preprocess"]
     assert isinstance(preprocess, ColumnTransformer)
     numeric = preprocess.named_transformers_["numeric"]

@@ -64,18 +64,24 @@ def test_registry_keeps_both_input_shapes_apart(registry):
         "monitoring",
     )
     assert set(registry) >= {"__default__", "customer_table", "scoring", *stages}
+    # the search and the fit run once per experiment, under its namespace ("baseline.")
+    experiment_nodes = {node.name for node in registry["experiments"].nodes}
     default_nodes = {node.name for node in registry["__default__"].nodes}
-    assert default_nodes == {node.name for stage in stages for node in registry[stage].nodes}
+    assert {name.rsplit(".", 1)[-1] for name in default_nodes} == {
+        node.name for stage in stages for node in registry[stage].nodes
+    } | {name.rsplit(".", 1)[-1] for name in experiment_nodes}
     assert not default_nodes & {node.name for node in create_pipeline().nodes}
     table_path = {node.name for node in registry["customer_table"].nodes}
-    expected = {node.name for node in create_pipeline().nodes} | {
-        node.name for stage in stages[2:] for node in registry[stage].nodes
-    }
+    expected = {node.name for node in create_pipeline().nodes} | (
+        default_nodes - {node.name for stage in stages[:2] for node in registry[stage].nodes}
+    )
     assert table_path == expected
     assert registry["customer_table"].inputs() == {
         "raw_customers",
         "params:customer_table",
         "params:model_selection",
+        "params:experiments",
+        "params:experiments.run.baseline",
         "params:clustering",
         "params:reporting",
         "params:monitoring",

@@ -335,7 +335,37 @@ def build_inputs() -> dict[str, Any]:
         },
         "segment_actions": actions,
         **_last_run_comparison(names),
+        **_experiments(),
     }
+
+
+def _experiments() -> dict[str, Any]:
+    """Two experiments compared, as ``experiments`` writes them (the baseline chosen)."""
+    comparison = pd.DataFrame(
+        {
+            "experiment": ["baseline", "gaussian_mixture"],
+            "chosen": [True, False],
+            "description": ["The run's own settings", "Gaussian mixture <b>wide</b>"],
+            "algorithm": ["kmeans", "gaussian_mixture"],
+            "n_features": [9, 9],
+            "features": ["recency, frequency", "recency, frequency"],
+            "scaler": ["standard", "robust"],
+            "k": [4, 3],
+            "silhouette": [0.42, 0.38],
+            "silhouette_std": [0.004, 0.006],
+            "stability": [0.93, np.nan],
+            "min_cluster_share": [0.1, 0.2],
+            "calinski_harabasz": [900.0, 700.0],
+            "davies_bouldin": [0.9, 1.1],
+            "agreement_with_chosen": [1.0, 0.61],
+            "same_features_as_chosen": [True, True],
+            "search_seconds": [3.2, 9.5],
+        }
+    )
+    agreement = pd.DataFrame(
+        {"experiment": ["baseline", "gaussian_mixture"], "baseline": [1.0, 0.61]}
+    ).assign(gaussian_mixture=[0.61, 1.0])
+    return {"experiment_comparison": comparison, "experiment_agreement": agreement}
 
 
 def _last_run_comparison(names: dict[int, str]) -> dict[str, Any]:

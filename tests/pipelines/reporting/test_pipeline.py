@@ -29,6 +29,8 @@ INPUTS = {
     "segment_changes",
     "feature_drift",
     "monitoring_summary",
+    "experiment_comparison",
+    "experiment_agreement",
     "customer_features",
     "model_input",
     "feature_transforms",

@@ -60,6 +60,8 @@ def _render(inputs: dict[str, Any], params: ReportingParams, **figures: str) -> 
         monitoring_summary=inputs["monitoring_summary"],
         segment_changes=inputs["segment_changes"],
         feature_drift=inputs["feature_drift"],
+        experiment_comparison=inputs["experiment_comparison"],
+        experiment_agreement=inputs["experiment_agreement"],
         params=params,
         **images,
     )
@@ -155,6 +157,8 @@ def test_report_needs_every_figure(inputs, params):
             monitoring_summary={},
             segment_changes=None,
             feature_drift=None,
+            experiment_comparison=None,
+            experiment_agreement=None,
             params=params,
             **images,
         )
@@ -339,3 +343,19 @@ def test_the_first_run_says_there_is_nothing_to_compare_with_yet(inputs, params)
     html = _render(inputs, params)
     section = html[html.index('id="moved"') : html.index('id="model"')]
     assert "This is the first run" in section and "<table>" not in section
+
+
+def test_experiments_section_compares_them_and_escapes_descriptions(inputs, params):
+    html = _render(inputs, params)
+    section = html.split('<h2 id="experiments">')[1].split("<h2")[0]
+    assert "those of <strong>baseline</strong>" in section
+    assert "<td>gaussian_mixture</td>" in section and "<td>0.420 ± 0.004</td>" in section
+    assert "Gaussian mixture &lt;b&gt;wide&lt;/b&gt;" in section
+    assert section.count("<table>") == 2
+
+
+def test_one_experiment_says_how_to_add_others(inputs, params):
+    inputs["experiment_comparison"] = inputs["experiment_comparison"].iloc[:1]
+    inputs["experiment_agreement"] = inputs["experiment_agreement"].iloc[:1, :2]
+    section = _render(inputs, params).split('<h2 id="experiments">')[1].split("<h2")[0]
+    assert "One experiment ran (baseline)" in section and "<table>" not in section

@@ -3,9 +3,10 @@
 Cluster ids are relabelled in a stable order (by descending centroid of ``relabel_by``,
 then size), so the same data and seeds always give the same files.
 
-The model is ``scaler -> kmeans`` for numeric-only ``model_input`` (transaction path) and
-``preprocess -> kmeans`` when ``feature_transforms`` declares categorical features and
-imputation (customer table); see :mod:`customer_segmentation.model`.
+The model is ``scaler -> cluster`` for numeric-only ``model_input`` (transaction path) and
+``preprocess -> cluster`` when ``feature_transforms`` declares categorical features and
+imputation (customer table); the clusterer is the algorithm model_selection chose (K-means
+unless an experiment says otherwise); see :mod:`customer_segmentation.model`.
 """
 
 from __future__ import annotations
@@ -16,23 +17,29 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import (
-    KMEANS,
+    ALGORITHMS,
+    KMEANS_ONLY,
     SCALER_NAMES,
+    ClustererParams,
     FeatureSpec,
+    RenumberedClusters,
     build_model,
     cap_quantiles_to_rows,
+    clusterer_of,
     imputed_numeric,
     invert_feature_transforms,
+    make_clusterer,
     make_scaler,
     model_declaration,
     model_input_spec,
+    n_clusters,
+    reseeded,
     split_centres,
 )
 from customer_segmentation.model.reference import reference_profile
@@ -60,10 +67,10 @@ def fit_segmentation_model(
     params: ClusteringParams,
     feature_transforms: dict[str, Any] | None = None,
 ) -> Pipeline:
-    """Fit the segmentation model (``best_params`` scaler and K) on every customer.
+    """Fit the segmentation model (``best_params`` scaler, algorithm and K) on every customer.
 
-    Numeric-only input: ``scaler -> kmeans``. Mixed input (``feature_transforms`` declares
-    categorical features and imputation): ``preprocess -> kmeans``, the scaler applied to the
+    Numeric-only input: ``scaler -> cluster``. Mixed input (``feature_transforms`` declares
+    categorical features and imputation): ``preprocess -> cluster``, the scaler applied to the
     imputed numeric features and the categorical ones imputed and one-hot encoded. The fitted
     clusters are renumbered 0..K-1 by descending centroid of ``relabel_by`` (a numeric
     feature, original units; ``"size"`` for cluster size), then size, so ids are meaningful
@@ -71,7 +78,7 @@ def fit_segmentation_model(
     """
     frame, spec = model_input_spec(model_input, feature_transforms)
     features = list(spec.features)
-    scaler_name, k = _check_best_params(best_params, features, len(frame))
+    scaler_name, k, algorithm = _check_best_params(best_params, features, len(frame))
     relabel_by = params.relabel_by
     if relabel_by != "size" and relabel_by not in spec.numeric:
         raise InputValidationError(
@@ -80,10 +87,12 @@ def fit_segmentation_model(
             parameter=f"{PARAMETER_GROUP}.relabel_by",
         )
     scaler = _scaler_for(scaler_name, params.kmeans.random_state, len(frame))
-    model = build_model(spec, scaler, k, params.kmeans)
+    clusterer = RenumberedClusters(make_clusterer(algorithm, k, params.kmeans))
+    model = build_model(spec, scaler, clusterer)
     with threadpool_limits(limits=params.n_threads):
         model.fit(frame[features])
-    return relabel_clusters(model, relabel_by, list(spec.numeric))
+    sizes = np.bincount(model.predict(frame[features]), minlength=k)
+    return relabel_clusters(model, relabel_by, list(spec.numeric), sizes)
 
 
 def _scaler_for(name: str, random_state: int, n_rows: int) -> Any:
@@ -94,8 +103,11 @@ def _scaler_for(name: str, random_state: int, n_rows: int) -> Any:
 
 def _check_best_params(
     best_params: dict[str, Any], features: list[str], n_customers: int
-) -> tuple[str, int]:
-    """The scaler name and K of ``best_params``, checked against the data."""
+) -> tuple[str, int, ClustererParams]:
+    """The scaler name, K and algorithm of ``best_params``, checked against the data.
+
+    A ``best_params`` without ``algorithm`` (written before experiments) means K-means.
+    """
     scaler = best_params.get("scaler") if isinstance(best_params, Mapping) else None
     if scaler not in SCALER_NAMES:
         raise InputValidationError(
@@ -115,30 +127,33 @@ def _check_best_params(
             "re-run model_selection on this model_input",
             dataset="best_params",
         )
-    return scaler, k
+    algorithm = best_params.get("algorithm") or KMEANS_ONLY.model_dump()
+    if not isinstance(algorithm, Mapping) or algorithm.get("name") not in ALGORITHMS:
+        raise InputValidationError(
+            f"has algorithm {algorithm!r}, not one of {', '.join(ALGORITHMS)}",
+            "re-run model_selection",
+            dataset="best_params",
+        )
+    return scaler, k, ClustererParams.model_validate(algorithm)
 
 
-def relabel_clusters(model: Pipeline, relabel_by: str, features: list[str]) -> Pipeline:
+def relabel_clusters(
+    model: Pipeline, relabel_by: str, features: list[str], sizes: np.ndarray
+) -> Pipeline:
     """Renumber the fitted clusters: descending ``relabel_by`` centroid, then size.
 
     ``features`` are the numeric model features in model order (``relabel_by`` is one of
-    them, or ``"size"``). Reorders ``cluster_centers_`` (what ``predict`` uses) and
-    ``labels_`` in place and returns the model. Remaining ties are broken by the centroid
-    coordinates (numeric ones, then category shares).
+    them, or ``"size"``); ``sizes`` the customers per cluster. The model's clustering step
+    (a :class:`RenumberedClusters`) is renumbered in place and the model returned. Remaining
+    ties are broken by the centroid coordinates (numeric ones, then category shares).
     """
-    kmeans = model.named_steps[KMEANS]
-    sizes = np.bincount(kmeans.labels_, minlength=kmeans.n_clusters)
     numeric, shares = split_centres(model)
     centres = np.hstack([numeric, shares.to_numpy(dtype="float64").reshape(len(numeric), -1)])
     keys = [centres[:, position] for position in reversed(range(centres.shape[1]))]
     keys.append(-sizes)
     if relabel_by != "size":
         keys.append(-centres[:, features.index(relabel_by)])
-    order = np.lexsort(keys)
-    new_ids = np.empty_like(order)
-    new_ids[order] = np.arange(len(order))
-    kmeans.cluster_centers_ = kmeans.cluster_centers_[order]
-    kmeans.labels_ = new_ids[kmeans.labels_].astype(kmeans.labels_.dtype)
+    clusterer_of(model).renumber(np.lexsort(keys))
     return model
 
 
@@ -255,7 +270,7 @@ def assess_stability(
     """Bootstrap stability of the final clusters.
 
     Each of ``n_bootstrap`` resamples draws ``min(sample_size, N)`` customers with
-    replacement and refits the model (same scaler and K, a per-resample KMeans seed).
+    replacement and refits the model (same scaler, algorithm and K, a per-resample seed).
     On the distinct resampled customers, its labels are compared with the final model's:
     adjusted Rand index overall, and per final cluster the Jaccard index of the
     best-matching resample cluster. Means over resamples; a cluster whose mean Jaccard is
@@ -265,14 +280,14 @@ def assess_stability(
     stability = params.stability
     values = frame[features]
     final_labels = model.predict(values)
-    k = model.named_steps[KMEANS].n_clusters
+    k = n_clusters(model)
     rng = np.random.default_rng(stability.random_state)
     size = min(stability.sample_size, len(frame))
     aris, jaccards = [], []
     with threadpool_limits(limits=params.n_threads):
         for seed in rng.integers(0, 2**31 - 1, size=stability.n_bootstrap):
             rows = rng.integers(0, len(frame), size=size)
-            refit = clone(model).set_params(kmeans__random_state=int(seed))
+            refit = reseeded(model, int(seed))
             cap_quantiles_to_rows(refit, size)
             refit.fit(values.iloc[rows])
             distinct = np.unique(rows)

@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import NUMERIC
+from customer_segmentation.parameters import as_mapping, with_changes
 from customer_segmentation.pipelines.model_selection import policy
 from customer_segmentation.pipelines.model_selection.params import (
     PARAMETER_GROUP,
@@ -59,6 +60,15 @@ def find_knee(k_values: list[int], inertia: list[float]) -> int | None:
     return int(k_values[best]) if gap[best] > 1e-12 else None
 
 
+def apply_experiment(params: ModelSelectionParams, experiment: Any) -> ModelSelectionParams:
+    """The search settings with one experiment's changes (its ``model_selection:`` keys).
+
+    The experiments' changes are checked before the run starts (``ParameterCheckHook``).
+    """
+    changes = as_mapping(experiment).get("model_selection") or {}
+    return ModelSelectionParams.model_validate(with_changes(params.model_dump(), changes))
+
+
 def score_k_grid(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFrame:
     """Scores of every K in the grid with the default scaler, and the inertia knee."""
     with threadpool_limits(limits=params.n_threads):
@@ -67,7 +77,9 @@ def score_k_grid(sample: SearchSample, params: ModelSelectionParams) -> pd.DataF
         rows = [
             {
                 "k": k,
-                **evaluate_clustering(scaled, k, params.kmeans, params.sampling, reference),
+                **evaluate_clustering(
+                    scaled, k, params.kmeans, params.sampling, reference, algorithm=params.algorithm
+                ),
             }
             for k in params.k_values
         ]
@@ -112,7 +124,12 @@ def assess_candidates(
             if scaler not in scaled:
                 scaled[scaler] = scaled_sample(sample, scaler, params)
             mean, spread = refit_stability(
-                scaled[scaler], k, params.kmeans, selection, params.sampling.seed
+                scaled[scaler],
+                k,
+                params.kmeans,
+                selection,
+                params.sampling.seed,
+                algorithm=params.algorithm,
             )
             table.loc[i, ["stability", "stability_std"]] = [mean, spread]
     table["stable"] = table["stability"].fillna(-np.inf) >= selection.min_stability
@@ -161,6 +178,7 @@ def select_best_params(
         "n_feasible_candidates": int(table["feasible"].sum()),
         "min_segment_share": params.min_segment_share,
         "scoring_space": params.scoring_space,
+        "algorithm": params.algorithm.model_dump(),
         "features": list(sample.features),
         **_mixed_description(sample),
         "n_customers": sample.n_customers,

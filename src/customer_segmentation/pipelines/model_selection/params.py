@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from customer_segmentation.model import SCALER_NAMES, KMeansParams
+from customer_segmentation.model import SCALER_NAMES, ClustererParams, KMeansParams
 from customer_segmentation.parameters import Parameters, check_listed_once, invalid
 
 #: The parameter group of this pipeline (``params:model_selection``).
@@ -84,7 +84,8 @@ class ModelSelectionParams(Parameters):
     sampling: SamplingParams
     selection: SelectionParams
     n_threads: int | None = Field(ge=1)  # null: the library default (all cores)
-    kmeans: KMeansParams
+    algorithm: ClustererParams
+    kmeans: KMeansParams  # fit settings of every algorithm (``algorithm`` is K-means' own)
     study: StudyParams
 
     @field_validator("default_scaler")
@@ -180,8 +181,10 @@ class ModelSelectionParams(Parameters):
 
         Hashed into the stored study's name (``sample_fingerprint``). The selection policy
         is left out: it is applied to the stored trials afterwards, so changing it reuses
-        them.
+        them. The algorithm is named only when it is not K-means (whose other settings do
+        not change a result), so K-means studies stored before experiments keep their name.
         """
+        algorithm = self.algorithm
         return {
             "k_values": self.k_values,
             "forced_k": self.forced_k,
@@ -190,4 +193,5 @@ class ModelSelectionParams(Parameters):
             "min_segment_share": self.min_segment_share,
             "kmeans": self.kmeans.model_dump(),
             "sampling": self.sampling.model_dump(),
+            **({} if algorithm.name == "kmeans" else {"algorithm": algorithm.model_dump()}),
         }

@@ -17,10 +17,15 @@ a K that describes real structure is found again on resamples.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score
 
-from customer_segmentation.model import KMeansParams, make_kmeans
+from customer_segmentation.model import (
+    KMEANS_ONLY,
+    ClustererParams,
+    KMeansParams,
+    fit_labels,
+    make_clusterer,
+)
 from customer_segmentation.pipelines.model_selection.params import SamplingParams, SelectionParams
 
 #: The scores of one candidate, as :func:`evaluate_clustering` returns them.
@@ -156,27 +161,23 @@ def silhouette_estimate(
     return float(np.mean(estimates)), spread
 
 
-def fit_kmeans(scaled: np.ndarray, k: int, kmeans: KMeansParams) -> KMeans:
-    """KMeans with ``k`` clusters and the search settings, fitted on ``scaled``."""
-    return make_kmeans(k, kmeans).fit(scaled)
-
-
-def evaluate_clustering(
+def evaluate_clustering(  # noqa: PLR0913 - the candidate, its settings and where it is scored
     scaled: np.ndarray,
     k: int,
     kmeans: KMeansParams,
     sampling: SamplingParams,
     scoring_values: np.ndarray | None = None,
+    *,
+    algorithm: ClustererParams = KMEANS_ONLY,
 ) -> dict[str, float]:
-    """Fit KMeans with ``k`` clusters on ``scaled``; return its quality scores.
+    """Fit ``algorithm`` with ``k`` clusters on ``scaled``; return its quality scores.
 
     The labels are scored on ``scoring_values`` (same rows; default ``scaled`` itself):
     silhouette (mean and spread over stratified samples, :func:`silhouette_estimate`),
-    Calinski-Harabasz and Davies-Bouldin on every row. inertia (the KMeans objective) and
-    the smallest cluster share come from the fit.
+    Calinski-Harabasz and Davies-Bouldin on every row. inertia (the within-cluster sum of
+    squares) and the smallest cluster share come from the fit.
     """
-    model = fit_kmeans(scaled, k, kmeans)
-    labels = model.labels_
+    labels, inertia = fit_labels(make_clusterer(algorithm, k, kmeans), scaled)
     values = scaled if scoring_values is None else scoring_values
     counts = np.bincount(labels, minlength=k)
     separable = int((counts > 0).sum()) >= 2
@@ -191,21 +192,27 @@ def evaluate_clustering(
         if separable
         else float("nan"),
         "min_cluster_share": float(counts.min() / len(labels)),
-        "inertia": float(model.inertia_),
+        "inertia": inertia,
     }
 
 
-def refit_stability(
-    scaled: np.ndarray, k: int, kmeans: KMeansParams, selection: SelectionParams, seed: int
+def refit_stability(  # noqa: PLR0913
+    scaled: np.ndarray,
+    k: int,
+    kmeans: KMeansParams,
+    selection: SelectionParams,
+    seed: int,
+    *,
+    algorithm: ClustererParams = KMEANS_ONLY,
 ) -> tuple[float, float]:
     """Mean and spread of the ARI between the fit on every row and re-fits on random subsets.
 
     Re-fit ``b`` (``selection.stability_resamples`` of them) uses
     ``selection.stability_sample_fraction`` of the rows drawn with
-    ``numpy.random.default_rng([seed, 2, b])`` and its own KMeans seed; its model labels
-    every row, which is compared with the labels of the fit on all rows.
+    ``numpy.random.default_rng([seed, 2, b])`` and its own seed; its model labels every row,
+    which is compared with the labels of the fit on all rows.
     """
-    reference = fit_kmeans(scaled, k, kmeans).labels_
+    reference, _ = fit_labels(make_clusterer(algorithm, k, kmeans), scaled)
     n = len(scaled)
     size = max(k, int(round(selection.stability_sample_fraction * n)))
     scores = []
@@ -213,7 +220,7 @@ def refit_stability(
         rng = np.random.default_rng([seed, _STABILITY_STREAM, b])
         rows = np.sort(rng.choice(n, size=min(size, n), replace=False))
         settings = kmeans.model_copy(update={"random_state": kmeans.random_state + 1 + b})
-        refit = fit_kmeans(scaled[rows], k, settings)
+        refit = make_clusterer(algorithm, k, settings).fit(scaled[rows])
         scores.append(adjusted_rand_score(reference, refit.predict(scaled)))
     spread = float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
     return float(np.mean(scores)), spread

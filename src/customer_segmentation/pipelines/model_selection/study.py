@@ -168,7 +168,12 @@ def _make_objective(
             if scaler not in scaled:
                 scaled[scaler] = scaled_sample(sample, scaler, params)
             cache[(scaler, k)] = evaluate_clustering(
-                scaled[scaler], k, params.kmeans, params.sampling, reference
+                scaled[scaler],
+                k,
+                params.kmeans,
+                params.sampling,
+                reference,
+                algorithm=params.algorithm,
             )
         scores = cache[(scaler, k)]
         trial.set_constraint("min_segment_share", min_share - scores["min_cluster_share"])

@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import is_numeric_column
 
-from . import plots, segment_plots
+from . import experiments, plots, segment_plots
 from .model_space import STANDARDIZED, scaled_model_input, standardized_model_input
 from .params import ReportingParams
 from .segments import join_segments, require_columns, require_keys, segment_index
@@ -313,6 +313,22 @@ def plot_segment_migration(segment_migration: pd.DataFrame, params: ReportingPar
     return _with_png(segment_plots.plot_segment_migration(shares, style=params.style))
 
 
+def plot_experiment_comparison(
+    experiment_comparison: pd.DataFrame, experiment_agreement: pd.DataFrame, params: ReportingParams
+) -> FeaturePlot:
+    """Each experiment's silhouette with its spread, and the agreement of their segments."""
+    require_columns(
+        experiment_comparison,
+        ["experiment", "chosen", "k", "silhouette", "silhouette_std"],
+        "experiment_comparison",
+    )
+    require_columns(experiment_agreement, ["experiment"], "experiment_agreement")
+    fig = experiments.plot_experiment_comparison(
+        experiment_comparison, experiment_agreement, style=params.style
+    )
+    return _with_png(fig)
+
+
 def figure_to_base64(fig: Figure) -> str:
     """PNG of ``fig`` as base64 text, ready for a ``data:image/png;base64,`` URI."""
     buffer = io.BytesIO()
@@ -336,6 +352,7 @@ FIGURES: dict[str, Callable[..., FeaturePlot]] = {
     "feature_boxplots": plot_feature_boxplots,
     "segment_shares": plot_segment_shares,
     "segment_migration": plot_segment_migration,
+    "experiment_scores": plot_experiment_comparison,
 }
 
 #: The figure names, in report order: ``<name>_plot`` and ``<name>_png`` are their datasets.

@@ -99,6 +99,8 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             "monitoring_summary": "monitoring_summary",
             "segment_changes": "segment_changes",
             "feature_drift": "feature_drift",
+            "experiment_comparison": "experiment_comparison",
+            "experiment_agreement": "experiment_agreement",
             "params": PARAMS,
             **{name: f"{name}_png" for name in FIGURES},
         },

@@ -17,6 +17,7 @@ from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import CATEGORY_SEPARATOR
 
 from .cells import MISSING, fmt_int, fmt_p, fmt_pct, fmt_score, fmt_value, table
+from .experiments import experiments_compared
 from .figures import FIGURE_NAMES
 from .moved import what_moved
 from .params import ReportingParams
@@ -224,6 +225,8 @@ def render_html_report(
     monitoring_summary: dict[str, Any],
     segment_changes: pd.DataFrame,
     feature_drift: pd.DataFrame,
+    experiment_comparison: pd.DataFrame,
+    experiment_agreement: pd.DataFrame,
     params: ReportingParams,
     **figures: str,
 ) -> str:
@@ -231,7 +234,8 @@ def render_html_report(
 
     ``selection_candidates`` (every scored scaler and K with the policy's verdict) feeds the
     "Why K = n" section; ``monitoring``'s outputs the "What moved since the last run"
-    section. Keyword-only: the node maps every input by name.
+    section; the experiments' comparison the "Experiments compared" section (shown when
+    more than one experiment ran). Keyword-only: the node maps every input by name.
     """
     if set(figures) != set(FIGURE_NAMES):
         raise TypeError(
@@ -262,6 +266,7 @@ def render_html_report(
         "model": _model_rows(segment_summary),
         "why_k": why_k(segment_summary, selection_candidates),
         "moved": what_moved(monitoring_summary, segment_changes, feature_drift),
+        "experiments": experiments_compared(experiment_comparison, experiment_agreement),
         "k_grid": table(grid),
         "scoring_space": segment_summary.get("scoring_space"),
         "stability": segment_summary["stability"],
