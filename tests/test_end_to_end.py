@@ -122,6 +122,7 @@ def test_kedro_viz_build_shows_every_pipeline_with_previews(finished_run):
         "data_processing",
         "feature_engineering",
         "model_selection",
+        "experiments",
         "clustering",
         "reporting",
         "monitoring",
