@@ -219,8 +219,8 @@ class MlflowTrackingHook:
     and this hook hands each call to a new kedro-mlflow ``MlflowHook`` only when the run's
     environment configures MLflow (``conf/tracking/mlflow.yml``). kedro-mlflow's own switch,
     ``tracking.disable_tracking``, cannot do this: it names pipelines, not environments, and it
-    still opens the store. Elsewhere the hook reads one missing config key and does nothing
-    else: nothing of MLflow is imported or written.
+    still opens the store. Elsewhere this hook reads one missing config key and does nothing
+    else: no MLflow run, no store, no log line.
 
     The typed parameter groups reach the nodes as Pydantic models; they are handed over as
     dicts, so that kedro-mlflow logs one MLflow parameter per setting
@@ -287,8 +287,8 @@ class MlflowTrackingHook:
     def on_pipeline_error(
         self, error: Exception, run_params: dict[str, Any], pipeline: Pipeline, catalog: Any
     ) -> None:
-        if self._mlflow is None:
-            return
+        if self._mlflow is None or self._mlflow.run_id is None:
+            return  # tracking off, or the run failed before its MLflow run started
         # never raises: the run's own error is the one to report
         try:
             self._mlflow.on_pipeline_error(error, run_params, pipeline, catalog)
