@@ -108,11 +108,16 @@ def test_a_tracked_run_logs_parameters_metrics_model_and_report(tracked):
     assert metrics["best_params.silhouette"] == pytest.approx(best["silhouette"])
     assert metrics["best_params.k"] == best["k"] == 4
     assert "best_params.scaler" not in metrics  # text is not a metric
+    # each experiment's metrics under its name (by default one, the chosen "baseline")
+    assert metrics["baseline.k"] == 4
+    assert metrics["baseline.silhouette"] == pytest.approx(best["silhouette"])
     # artifacts: this run's version of the model, report and workbook, byte for byte
     assert artifact_paths(client, run.info.run_id) == {
         "model/segmentation_model.pkl",
         "report/segment_report.html",
         "report/segment_report.xlsx",
+        "experiments/experiment_comparison.csv",
+        "experiments/experiment_agreement.csv",
     }
     model = latest(project / "data/06_models/segmentation_model.pkl")
     logged = Path(client.download_artifacts(run.info.run_id, "model/segmentation_model.pkl"))
