@@ -6,9 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# No usage data leaves the machine, whatever the user's own Kedro settings are.
+# No usage data leaves the machine, whatever the user's own Kedro settings are. MLflow
+# (`kedro run --env tracking`) ignores DO_NOT_TRACK=1 (it wants "true") and has its own
+# switch; the package sets that one too (src/customer_segmentation/__init__.py), for runs
+# started without make.
 export KEDRO_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
+export MLFLOW_DISABLE_TELEMETRY := true
 export MPLBACKEND := Agg
 
 .PHONY: run test lint viz data months bench clean-venv

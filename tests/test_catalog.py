@@ -1,4 +1,5 @@
-"""Every environment's catalog: outputs under the data root, inputs read from raw exports."""
+"""Every environment's catalog: outputs under the data root, inputs read from raw exports;
+the tracking environment logs base's outputs without changing them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,25 @@ LAYERS = (
     "08_reporting",
 )
 RAW_FOLDER = "data/01_raw/"
+TRACKING_ENV = "tracking"
+#: Entries of the tracking environment for outputs that base keeps in memory (undeclared).
+TRACKING_IN_MEMORY = {"{experiment}.experiment_metrics": "each experiment's metrics"}
+
+
+def stored(entry: dict) -> dict:
+    """The entry that holds the data: the wrapped ``dataset`` of a wrapper (tracking)."""
+    inner = entry.get("dataset")
+    return inner if isinstance(inner, dict) else entry
+
+
+def raw_entries(env: str) -> dict[str, dict]:
+    """The entries of ``env``'s own catalog files, as written (globals not resolved)."""
+    entries: dict[str, dict] = {}
+    for path in sorted((PROJECT_ROOT / "conf" / env).glob("catalog*.yml")):
+        for name, entry in (yaml.safe_load(path.read_text()) or {}).items():
+            if not name.startswith("_"):
+                entries[name] = entry
+    return entries
 
 
 def written_datasets() -> set[str]:
@@ -33,10 +53,8 @@ def declared_filepaths(env: str) -> dict[str, str]:
     """The filepath of each entry as written in base's and ``env``'s catalog files."""
     filepaths: dict[str, str] = {}
     for folder in dict.fromkeys(("base", env)):
-        for path in sorted((PROJECT_ROOT / "conf" / folder).glob("catalog*.yml")):
-            for name, entry in (yaml.safe_load(path.read_text()) or {}).items():
-                if not name.startswith("_"):
-                    filepaths[name] = entry.get("filepath")
+        for name, entry in raw_entries(folder).items():
+            filepaths[name] = stored(entry).get("filepath")
     return filepaths
 
 
@@ -48,11 +66,15 @@ def test_every_entry_writes_under_the_data_root_or_reads_a_raw_export(env: str):
     entries = catalog_config(env=env)  # a dataset factory ("{figure}_plot") included
     assert entries
     for name, entry in entries.items():
-        filepath = entry.get("filepath")
+        if stored(entry).get("type") == "MemoryDataset":
+            continue  # nothing on disk (a tracked in-memory output)
+        filepath = stored(entry).get("filepath")
         assert isinstance(filepath, str), f"{env}: '{name}' has no filepath"
         # an earlier version of an output (previous_*) reads where that output is written
         earlier = str(entry.get("type", "")).startswith("customer_segmentation.datasets.Previous")
-        if name.split("@")[0] in written or "{" in name or earlier:
+        # a wrapper logs an output to MLflow (checked against base's entry below)
+        wrapper = stored(entry) is not entry
+        if name.split("@")[0] in written or "{" in name or earlier or wrapper:
             assert any(filepath.startswith(f"{data_root}/{layer}/") for layer in LAYERS), (
                 f"{env}: '{name}' writes {filepath}, outside {data_root}/02_... 08_..."
             )
@@ -72,3 +94,25 @@ def test_an_environment_moves_the_raw_export_with_one_global(env: str):
     assert (PROJECT_ROOT / entries["raw_customers"]["filepath"]).is_file()
     if env != "online_retail_ii":  # an Excel workbook the user downloads: its own entry
         assert entries["raw_transactions"]["filepath"] == raw_paths["raw_transactions_path"]
+
+
+def test_the_tracking_environment_wraps_base_entries_unchanged():
+    """Each tracking entry is base's (``versioned`` moved to the wrapper), so a tracked run
+    writes the same files as any other; only the logging to MLflow is added."""
+    base = raw_entries("base")
+    tracking = raw_entries(TRACKING_ENV)
+    assert tracking
+    for name, entry in tracking.items():
+        assert entry["type"].startswith("customer_segmentation.datasets.Mlflow"), name
+        wrapped = dict(entry["dataset"])
+        assert "versioned" not in wrapped, f"{name}: versioned goes on the wrapper"
+        if entry.get("versioned"):
+            wrapped["versioned"] = True
+        if name not in base:
+            assert name in TRACKING_IN_MEMORY, f"'{name}' wraps nothing that base declares"
+            assert wrapped == {"type": "MemoryDataset"}, name
+            continue
+        expected = {key: value for key, value in base[name].items() if key != "metadata"}
+        assert wrapped == expected, name
+        layer = base[name].get("metadata", {}).get("kedro-viz", {}).get("layer")
+        assert entry.get("metadata", {}).get("kedro-viz", {}).get("layer") == layer, name
