@@ -173,28 +173,33 @@ class RunGuardHook:
 
 
 class RunSummaryHook:
-    """At the end of a successful run, print what its reader looks at next (run_summary).
+    """At the end of a successful run, copy its report and workbook to ``latest/`` (latest)
+    and print what its reader looks at next (run_summary).
 
-    Never fails the run: a summary that cannot be made is a warning.
+    Never fails the run: a copy or a summary that cannot be made is a warning.
     """
 
     @hook_impl
     def after_pipeline_run(self, pipeline: Pipeline, catalog: CatalogProtocol) -> None:
         # imported here: pandas loads only when a run ends
+        from customer_segmentation.latest import update_latest, version_file  # noqa: PLC0415
         from customer_segmentation.run_guard.outputs import (  # noqa: PLC0415
             versioned_output_folders,
         )
         from customer_segmentation.run_summary import READ_NEXT, summary_lines  # noqa: PLC0415
 
+        folders, latest = {}, {}
+        try:
+            folders = versioned_output_folders(pipeline, catalog)
+            latest = {name: _shown(path) for name, path in update_latest(folders).items()}
+        except Exception as error:  # the run itself succeeded
+            logger.warning("The latest copies of the reports were not updated: %s", error)
         try:
             written = {name.split("@")[0] for name in pipeline.all_outputs()}
-            folders = versioned_output_folders(pipeline, catalog)
             paths = {
-                name: _shown(f"{folders[name].path}/{Path(folders[name].path).parent.name}")
-                for name in READ_NEXT
-                if name in folders
+                name: _shown(version_file(folders[name])) for name in READ_NEXT if name in folders
             }
-            lines = summary_lines(lambda name: catalog.get(name).load(), written, paths)
+            lines = summary_lines(lambda name: catalog.get(name).load(), written, paths, latest)
         except Exception as error:  # the run itself succeeded
             logger.warning("No run summary: %s", error)
             return
