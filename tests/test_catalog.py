@@ -37,8 +37,6 @@ VIZ_LAYERS = (
     "reporting",
 )
 TRACKING_ENV = "tracking"
-#: Entries of the tracking environment for outputs that base keeps in memory (undeclared).
-TRACKING_IN_MEMORY = {"{experiment}.experiment_metrics": "each experiment's metrics"}
 
 
 def stored(entry: dict) -> dict:
@@ -98,11 +96,9 @@ def test_every_entry_writes_under_the_data_root_or_reads_a_raw_export(env: str):
     entries = catalog_config(env=env)  # a dataset factory ("{figure}_plot") included
     assert entries
     for name, entry in entries.items():
-        if entry.get("type") == IN_MEMORY:  # never written: declared for its layer only
-            assert "filepath" not in entry, (env, name)
+        if stored(entry).get("type") == IN_MEMORY:  # never written: declared for its layer
+            assert "filepath" not in stored(entry), (env, name)
             continue
-        if stored(entry).get("type") == "MemoryDataset":
-            continue  # nothing on disk (a tracked in-memory output)
         filepath = stored(entry).get("filepath")
         assert isinstance(filepath, str), f"{env}: '{name}' has no filepath"
         # an earlier version of an output (previous_*) reads where that output is written
@@ -143,10 +139,7 @@ def test_the_tracking_environment_wraps_base_entries_unchanged():
         assert "versioned" not in wrapped, f"{name}: versioned goes on the wrapper"
         if entry.get("versioned"):
             wrapped["versioned"] = True
-        if name not in base:
-            assert name in TRACKING_IN_MEMORY, f"'{name}' wraps nothing that base declares"
-            assert wrapped == {"type": "MemoryDataset"}, name
-            continue
+        assert name in base, f"'{name}' wraps nothing that base declares"
         expected = {key: value for key, value in base[name].items() if key != "metadata"}
         assert wrapped == expected, name
         layer = base[name].get("metadata", {}).get("kedro-viz", {}).get("layer")
