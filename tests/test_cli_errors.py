@@ -7,7 +7,9 @@ first; two tests run DuckDB itself on a broken file for the same reason.
 
 from __future__ import annotations
 
+import copy
 import gzip
+import logging
 from pathlib import Path
 
 import click
@@ -15,6 +17,7 @@ import duckdb
 import pytest
 import yaml
 from kedro.config import MissingConfigException
+from kedro.framework.project import LOGGING
 from kedro.io import DatasetError
 from omegaconf import OmegaConf
 
@@ -39,6 +42,7 @@ from customer_segmentation.diagnostics.reader_messages import (
     summary_of,
 )
 from customer_segmentation.errors import InputValidationError
+from tests.conftest import PROJECT_ROOT
 
 HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
 GOOD = [
@@ -752,6 +756,35 @@ def test_the_run_command_prints_one_line_and_verbose_the_traceback(tmp_path: Pat
     assert raised.value.message.startswith("config file 'conf/test/parameters.yml', line 2")
     with pytest.raises(yaml.YAMLError):
         run(env="test", conf_source=None, verbose=True)
+
+
+def test_the_logging_file_keeps_quiet_what_verbose_brings_back():
+    config = yaml.safe_load((PROJECT_ROOT / "conf/logging.yml").read_text())
+    levels = {name: entry.get("level") for name, entry in config["loggers"].items()}
+    assert levels["kedro"] == "INFO"  # progress per node: "Completed node: ..."
+    for name in cli.VERBOSE_LOGGERS:
+        assert levels[name] == "WARNING", name
+    assert levels["kedro.framework.project"] == "WARNING"  # "Using 'conf/logging.yml' ..."
+
+
+def test_verbose_logs_every_dataset_load_and_save(monkeypatch):
+    monkeypatch.setattr(LOGGING, "data", copy.deepcopy(LOGGING.data))
+    loggers = [logging.getLogger(name) for name in cli.VERBOSE_LOGGERS]
+    before = [logger.level for logger in loggers]
+    try:
+        for logger in loggers:
+            logger.setLevel(logging.WARNING)
+        cli.show_verbose_logs()
+        for logger in loggers:
+            assert logger.getEffectiveLevel() == logging.INFO
+            # what the ParallelRunner's workers configure their logging from
+            assert LOGGING.data["loggers"][logger.name]["level"] == "INFO"
+        logging.getLogger(cli.VERBOSE_LOGGERS[0]).setLevel(logging.DEBUG)
+        cli.show_verbose_logs()  # never hides what the logging file already shows
+        assert loggers[0].getEffectiveLevel() == logging.DEBUG
+    finally:
+        for logger, level in zip(loggers, before, strict=True):
+            logger.setLevel(level)
 
 
 def test_the_run_command_leaves_other_errors_alone(tmp_path: Path, monkeypatch):

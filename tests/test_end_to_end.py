@@ -43,6 +43,17 @@ def test_a_run_ends_with_its_segments_and_where_to_read_more(run_output):
     assert "Since the last run: nothing to compare with yet" in summary
     report = latest(project / "data/08_reporting/segment_report.html")
     assert f"Report: {report.relative_to(project)}" in summary
+    # a stable copy of the report and the workbook, beside their versioned folders
+    assert "Latest: data/08_reporting/latest/ (segment_report.html, segment_report.xlsx)" in summary
+    copies = project / "data/08_reporting/latest"
+    assert (copies / "segment_report.html").read_bytes() == report.read_bytes()
+    workbook = latest(project / "data/08_reporting/segment_report.xlsx")
+    assert (copies / "segment_report.xlsx").read_bytes() == workbook.read_bytes()
+    # the log shows progress per node, not two lines per dataset (conf/logging.yml)
+    log = stdout[: stdout.index("Segments: K = 4")]
+    assert "Completed node:" in log and "out of" in log
+    for quiet in ("Loading data from", "Saving data to", "Running node:", "Using 'conf/"):
+        assert quiet not in log, quiet
 
 
 def test_transaction_stages_conserve_lines_and_cover_every_planted_customer(finished_run):
@@ -144,6 +155,7 @@ def test_kedro_viz_build_shows_every_pipeline_with_previews(finished_run):
         "data_processing",
         "feature_engineering",
         "model_selection",
+        "experiments",
         "clustering",
         "reporting",
         "monitoring",

@@ -33,6 +33,24 @@ def test_a_fitting_run_lists_its_segments_the_choice_and_its_files():
     assert lines[-1] == f"Report: {paths['segment_report']}"
 
 
+def test_the_latest_copies_follow_the_paths_of_this_run_s_files():
+    outputs = {"segment_summary": SEGMENT_SUMMARY}
+    paths = {
+        "segment_report": "data/08_reporting/segment_report.html/v/segment_report.html",
+        "segment_workbook": "data/08_reporting/segment_report.xlsx/v/segment_report.xlsx",
+    }
+    latest = {
+        "segment_report": "data/08_reporting/latest/segment_report.html",
+        "segment_workbook": "data/08_reporting/latest/segment_report.xlsx",
+    }
+    lines = summary_lines(outputs.__getitem__, set(outputs), paths, latest)
+    assert lines[-3:] == [
+        f"Report: {paths['segment_report']}",
+        f"Workbook: {paths['segment_workbook']}",
+        "Latest: data/08_reporting/latest/ (segment_report.html, segment_report.xlsx)",
+    ]
+
+
 def test_a_scoring_run_counts_its_customers_and_the_ones_to_check():
     scored = pd.DataFrame(
         {"segment": ["A", "A", "B", "A"], "outside_training_range": [False, True, False, False]}

@@ -1,5 +1,6 @@
-"""Catalog dataset types of this project: an earlier version of a versioned output, and a
-formatted Excel workbook.
+"""Catalog dataset types of this project: an earlier version of a versioned output; a
+formatted Excel workbook; an output that is also logged to the MLflow run (``kedro run
+--env tracking``).
 
 Every month's run saves a new version of its outputs (``versioned: true``). Comparing this
 month with the last one needs the version *before* the one a run reads by default, which
@@ -21,14 +22,20 @@ their number formats) as a formatted .xlsx file, and loads like ``pandas.ExcelDa
 
 from __future__ import annotations
 
+import logging
+import math
+from numbers import Real
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from kedro.io.core import DatasetError, get_filepath_str
+from kedro.io import AbstractDataset, AbstractVersionedDataset
+from kedro.io.core import DatasetError, Version, get_filepath_str, parse_dataset_definition
 from kedro_datasets.pandas import CSVDataset, ExcelDataset, ParquetDataset
 from kedro_datasets.pickle import PickleDataset
 
 from customer_segmentation.excel import Workbook, write_workbook
+
+logger = logging.getLogger(__name__)
 
 Before = Literal["latest", "this_run"]
 
@@ -103,3 +110,116 @@ class FormattedExcelDataset(ExcelDataset):
         with self._fs.open(save_path, **self._fs_open_args_save) as file:
             write_workbook(data, file)
         self._invalidate_cache()
+
+
+# -- MLflow tracking (conf/tracking/catalog.yml) ------------------------------------------
+
+
+class _MlflowLogged(AbstractDataset):
+    """Save ``dataset`` as it is, then log it to the active MLflow run; load it as it is.
+
+    Declare ``versioned: true`` here rather than on ``dataset``: the wrapped dataset then
+    gets the run's load and save versions, as it would unwrapped (``--load-versions`` works,
+    and its folder is the run's timestamp). kedro-mlflow's ``MlflowArtifactDataset`` cannot
+    do this: it versions the wrapped dataset on its own clock, which Kedro refuses ("All
+    datasets in the catalog must have the same save version").
+
+    Nothing is logged without an active run (a tracked run has one from kedro-mlflow's hook);
+    the class name starts with ``Mlflow`` so that kedro-mlflow switches logging off for the
+    pipelines its ``disable_tracking`` names.
+    """
+
+    def __init__(
+        self,
+        *,
+        dataset: str | dict[str, Any],
+        version: Version | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        dataset_type, arguments = parse_dataset_definition(
+            {"type": dataset} if isinstance(dataset, str) else dataset
+        )
+        if version is not None:
+            arguments["version"] = version
+        self._dataset = dataset_type(**arguments)
+        self.metadata = metadata
+        self._logging_activated = True
+
+    def _load(self) -> Any:
+        return self._dataset.load()
+
+    def _save(self, data: Any) -> None:
+        self._dataset.save(data)
+        if not self._logging_activated:
+            return
+        import mlflow  # noqa: PLC0415 - only a tracked run saves these
+
+        if mlflow.active_run() is None:
+            logger.warning("%s: saved, but not logged to MLflow: no active run.", self)
+            return
+        self._log(mlflow, data)
+
+    def _log(self, mlflow: Any, data: Any) -> None:
+        raise NotImplementedError
+
+    def _exists(self) -> bool:
+        return self._dataset.exists()
+
+    def _release(self) -> None:
+        self._dataset.release()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"dataset": self._dataset}
+
+
+class MlflowArtifactFileDataset(_MlflowLogged):
+    """A file output also logged as an artifact of the run, under ``artifact_path``."""
+
+    def __init__(self, *, artifact_path: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._artifact_path = artifact_path
+
+    def _log(self, mlflow: Any, data: Any) -> None:
+        dataset = self._dataset
+        if isinstance(dataset, AbstractVersionedDataset) and dataset._version is not None:
+            path = dataset._get_versioned_path(dataset.resolve_save_version())  # just saved
+        else:
+            path = getattr(dataset, "_filepath", None)
+        protocol = getattr(dataset, "_protocol", "file")
+        if path is None or protocol != "file":
+            raise DatasetError(f"{self}: only a local file can be logged as an MLflow artifact")
+        mlflow.log_artifact(get_filepath_str(path, protocol), self._artifact_path)
+
+
+class MlflowMetricsDictDataset(_MlflowLogged):
+    """A dict output whose numbers are also logged as metrics of the run.
+
+    Nested keys are joined with dots after ``prefix`` (``stability_summary.mean_ari``);
+    texts, lists, booleans, missing and infinite values are left out.
+    """
+
+    def __init__(self, *, prefix: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._prefix = prefix
+
+    def _log(self, mlflow: Any, data: Any) -> None:
+        metrics = numeric_metrics(data, self._prefix)
+        if metrics:
+            mlflow.log_metrics(metrics)
+
+    def _describe(self) -> dict[str, Any]:
+        return {**super()._describe(), "prefix": self._prefix}
+
+
+def numeric_metrics(data: Any, prefix: str | None = None) -> dict[str, float]:
+    """The finite numbers of a (nested) dict, by dotted key."""
+    if not isinstance(data, dict):
+        raise DatasetError(f"MLflow metrics need a dict, not {type(data).__name__}")
+    metrics: dict[str, float] = {}
+    for key, value in data.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            metrics.update(numeric_metrics(value, name))
+        elif isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value):
+            metrics[name] = float(value)
+    return metrics

@@ -1,6 +1,7 @@
 """Project hooks: parameters checked before anything runs; the Spark session when Spark is the
 transaction engine; only the pipelines an environment declares (``environments``); one run at
-a time per data root, with no partial output left behind (``run_guard``).
+a time per data root, with no partial output left behind (``run_guard``); MLflow tracking in
+an environment that asks for it (``kedro run --env tracking``).
 
 The Ibis catalog entries connect to ``transaction_engine`` (``conf/<env>/globals.yml``). On
 ``backend: pyspark`` Ibis reuses the active Spark session (``getOrCreate``), so this hook
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 logger = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
 
 SPARK_BACKEND = "pyspark"
 DEFAULT_MASTER = "local[*]"
@@ -213,28 +217,33 @@ class RunGuardHook:
 
 
 class RunSummaryHook:
-    """At the end of a successful run, print what its reader looks at next (run_summary).
+    """At the end of a successful run, copy its report and workbook to ``latest/`` (latest)
+    and print what its reader looks at next (run_summary).
 
-    Never fails the run: a summary that cannot be made is a warning.
+    Never fails the run: a copy or a summary that cannot be made is a warning.
     """
 
     @hook_impl
     def after_pipeline_run(self, pipeline: Pipeline, catalog: CatalogProtocol) -> None:
         # imported here: pandas loads only when a run ends
+        from customer_segmentation.latest import update_latest, version_file  # noqa: PLC0415
         from customer_segmentation.run_guard.outputs import (  # noqa: PLC0415
             versioned_output_folders,
         )
         from customer_segmentation.run_summary import READ_NEXT, summary_lines  # noqa: PLC0415
 
+        folders, latest = {}, {}
+        try:
+            folders = versioned_output_folders(pipeline, catalog)
+            latest = {name: _shown(path) for name, path in update_latest(folders).items()}
+        except Exception as error:  # the run itself succeeded
+            logger.warning("The latest copies of the reports were not updated: %s", error)
         try:
             written = {name.split("@")[0] for name in pipeline.all_outputs()}
-            folders = versioned_output_folders(pipeline, catalog)
             paths = {
-                name: _shown(f"{folders[name].path}/{Path(folders[name].path).parent.name}")
-                for name in READ_NEXT
-                if name in folders
+                name: _shown(version_file(folders[name])) for name in READ_NEXT if name in folders
             }
-            lines = summary_lines(lambda name: catalog.get(name).load(), written, paths)
+            lines = summary_lines(lambda name: catalog.get(name).load(), written, paths, latest)
         except Exception as error:  # the run itself succeeded
             logger.warning("No run summary: %s", error)
             return
@@ -248,3 +257,95 @@ def _shown(path: str) -> str:
         return str(Path(path).relative_to(Path.cwd()))
     except ValueError:
         return path
+
+
+class MlflowTrackingHook:
+    """Track the run with kedro-mlflow, only in an environment that has an ``mlflow.yml``.
+
+    Installed, kedro-mlflow registers its hook for every run of every environment (a Kedro
+    entry point): each run would start an MLflow run and create a store, or fail where none is
+    configured. ``settings.py`` turns that registration off (``DISABLE_HOOKS_FOR_PLUGINS``),
+    and this hook hands each call to a new kedro-mlflow ``MlflowHook`` only when the run's
+    environment configures MLflow (``conf/tracking/mlflow.yml``). kedro-mlflow's own switch,
+    ``tracking.disable_tracking``, cannot do this: it names pipelines, not environments, and it
+    still opens the store. Elsewhere this hook reads one missing config key and does nothing
+    else: no MLflow run, no store, no log line.
+
+    The typed parameter groups reach the nodes as Pydantic models; they are handed over as
+    dicts, so that kedro-mlflow logs one MLflow parameter per setting
+    (``model_selection.selection.policy``) rather than one text per group.
+    """
+
+    def __init__(self) -> None:
+        self._mlflow: MlflowHook | None = None
+
+    @hook_impl
+    def after_context_created(self, context: KedroContext) -> None:
+        self._mlflow = None  # a new session in the same process decides again
+        try:
+            settings = context.config_loader["mlflow"]
+        except MissingConfigException:
+            return
+        if not settings:
+            return
+        from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook  # noqa: PLC0415
+
+        self._mlflow = MlflowHook()
+        self._mlflow.after_context_created(context)
+
+    @hook_impl
+    def after_catalog_created(  # noqa: PLR0917 - the hook spec
+        self,
+        catalog: CatalogProtocol,
+        conf_catalog: dict[str, Any],
+        conf_creds: dict[str, Any],
+        parameters: dict[str, Any],
+        save_version: str,
+        load_versions: dict[str, str],
+    ) -> None:
+        if self._mlflow is not None:
+            self._mlflow.after_catalog_created(
+                catalog, conf_catalog, conf_creds, parameters, save_version, load_versions
+            )
+
+    @hook_impl
+    def before_pipeline_run(
+        self, run_params: dict[str, Any], pipeline: Pipeline, catalog: CatalogProtocol
+    ) -> None:
+        if self._mlflow is not None:
+            self._mlflow.before_pipeline_run(run_params, pipeline, catalog)
+
+    @hook_impl
+    def before_node_run(
+        self, node: Node, catalog: CatalogProtocol, inputs: dict[str, Any], is_async: bool
+    ) -> None:
+        if self._mlflow is not None:
+            parameters = {
+                name: _plain(value) for name, value in inputs.items() if name.startswith("params:")
+            }
+            self._mlflow.before_node_run(node, catalog, parameters, is_async)
+
+    @hook_impl
+    def after_pipeline_run(
+        self, run_params: dict[str, Any], pipeline: Pipeline, catalog: CatalogProtocol
+    ) -> None:
+        if self._mlflow is not None:
+            self._mlflow.after_pipeline_run(run_params, pipeline, catalog)
+
+    @hook_impl
+    def on_pipeline_error(
+        self, error: Exception, run_params: dict[str, Any], pipeline: Pipeline, catalog: Any
+    ) -> None:
+        if self._mlflow is None or self._mlflow.run_id is None:
+            return  # tracking off, or the run failed before its MLflow run started
+        # never raises: the run's own error is the one to report
+        try:
+            self._mlflow.on_pipeline_error(error, run_params, pipeline, catalog)
+        except Exception:
+            logger.exception("Could not close the MLflow run of the failed run")
+
+
+def _plain(value: Any) -> Any:
+    """A typed parameter group (a Pydantic model) as the dict it was read from."""
+    model_dump = getattr(value, "model_dump", None)
+    return model_dump(mode="json") if callable(model_dump) else value

@@ -2,12 +2,13 @@
 
 The segment table (name, customers, share of customers and of revenue, the first action),
 the choice of K and why, the lines rejected, what moved since the last run, and the paths of
-this run's report and workbook; for a scoring run, the customers per segment, how many lie
+this run's report and workbook (and of their copies in ``latest/``); for a scoring run, the customers per segment, how many lie
 outside the training range and who moved. Built only from the outputs the run wrote.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,10 +23,14 @@ READ_NEXT = {
 
 
 def summary_lines(
-    load: Callable[[str], Any], written: set[str], paths: Mapping[str, str]
+    load: Callable[[str], Any],
+    written: set[str],
+    paths: Mapping[str, str],
+    latest: Mapping[str, str] | None = None,
 ) -> list[str]:
     """The summary of a run that wrote ``written``; ``load`` reads one of them, ``paths``
-    holds the file of this run's version of the :data:`READ_NEXT` outputs it wrote."""
+    holds the file of this run's version of the :data:`READ_NEXT` outputs it wrote, and
+    ``latest`` the stable copies of them this run refreshed (customer_segmentation.latest)."""
     lines: list[str] = []
     if "segment_summary" in written:
         actions = load("segment_actions") if "segment_actions" in written else None
@@ -40,7 +45,17 @@ def summary_lines(
             f"  changed segment since the last fitted run: {int(changes['joined'].sum()):,}"
         )
     lines += [f"{READ_NEXT[name]}: {paths[name]}" for name in READ_NEXT if name in paths]
+    lines += _latest([latest[name] for name in READ_NEXT if name in (latest or {})])
     return lines
+
+
+def _latest(copies: list[str]) -> list[str]:
+    """``Latest: <folder>/ (<file>, <file>)`` per folder of the latest copies."""
+    folders: dict[str, list[str]] = {}
+    for path in copies:
+        folder, file = os.path.split(path)
+        folders.setdefault(folder, []).append(file)
+    return [f"Latest: {folder}/ ({', '.join(files)})" for folder, files in folders.items()]
 
 
 def _segments(summary: Mapping[str, Any], actions: pd.DataFrame | None) -> list[str]:

@@ -1,10 +1,12 @@
 """Project settings: Kedro defaults except where a comment says why."""
 
+import logging
 import warnings
 
 from customer_segmentation.context import SegmentationContext
 from customer_segmentation.hooks import (
     EnvironmentPipelinesHook,
+    MlflowTrackingHook,
     ParameterCheckHook,
     RunGuardHook,
     RunSummaryHook,
@@ -17,6 +19,14 @@ warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is depreca
 # The comparison of the experiments, and the steps after the chosen one, read datasets of
 # other namespaces by their full names (`gmm.best_params`) on purpose.
 warnings.filterwarnings("ignore", message=r"One or more dataset names contain '\.' characters")
+# Kedro imports the commands of every installed plugin on every `kedro` call, so kedro-mlflow
+# (and MLflow) load even when nothing is tracked, and MLflow then warns about a class of
+# kedro-mlflow's that has no type hints: nothing for a user to act on. MLflow emits it under
+# a warnings filter of its own, which overrides any set here, so it is dropped where Kedro
+# logs warnings (logger "py.warnings").
+logging.getLogger("py.warnings").addFilter(
+    lambda record: "Add type hints to the `predict` method" not in record.getMessage()
+)
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
@@ -26,16 +36,28 @@ CONFIG_LOADER_ARGS = {
     # dataset can change type (CSV -> Excel -> database table) without stale keys.
     "merge_strategy": {"parameters": "soft"},
     # spark.yml: the Spark session of an environment whose transaction engine is Spark.
-    "config_patterns": {"spark": ["spark*", "spark*/**"]},
+    # mlflow.yml: the MLflow settings of an environment that tracks its runs (conf/tracking/).
+    "config_patterns": {"spark": ["spark*", "spark*/**"], "mlflow": ["mlflow*", "mlflow*/**"]},
 }
+
+# kedro-mlflow would otherwise hook into every run of every environment (its hook registers
+# itself on install): start an MLflow run and create a store, or stop the run where no store
+# is configured. MlflowTrackingHook below calls kedro-mlflow's hook only in an environment
+# with an mlflow.yml (`kedro run --env tracking`); the others run as if it were not installed.
+# The name is the distribution's as its metadata spells it, with an underscore: "kedro-mlflow"
+# would not match.
+DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
 
 # Parameters are checked before anything runs; the Spark session starts before Ibis connects,
 # only when the engine is Spark; an environment runs only the pipelines it declares
 # (`pipelines` in its globals.yml), checked before anything is read or written; one run at a
 # time per data root, and a failed or killed run leaves no partial version behind (the
 # run_guard package); a finished run ends with a summary of its segments and the paths of its
-# report and workbook.
+# report and workbook. Hooks are called last registered first: MlflowTrackingHook comes first
+# so that it starts an MLflow run only once the parameters are checked and the run holds its
+# lock; EnvironmentPipelinesHook checks the pipelines before all of them (tryfirst).
 HOOKS = (
+    MlflowTrackingHook(),
     ParameterCheckHook(),
     SparkSessionHook(),
     EnvironmentPipelinesHook(),

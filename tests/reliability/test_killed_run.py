@@ -64,7 +64,8 @@ def test_a_killed_run_leaves_nothing_newer_than_the_last_finished_run(tmp_path: 
     assert left, "the killed run wrote nothing"
     assert lock.exists(), "a killed run cannot release its lock"
 
-    third = run_kedro(project, "run", "--env", "test", env=kedro_env(**WIDE))
+    # --verbose: the log has every dataset save (conf/logging.yml leaves them out otherwise)
+    third = run_kedro(project, "run", "--env", "test", "--verbose", env=kedro_env(**WIDE))
     log = " ".join(third.stdout.split())
     warning = f"Removed {len(left)} partial output version(s) of its save version {killed_version}"
     assert warning in log

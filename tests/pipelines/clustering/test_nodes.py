@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
 
 import numpy as np
@@ -16,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import KMEANS_ONLY, split_centres
 from customer_segmentation.pipelines.clustering import naming, nodes
+from tests.pipelines.pipeline_helpers import typed_parameters
 
 from .conftest import (
     BEST_PARAMS,
@@ -301,6 +303,34 @@ def test_average_profile_and_unknown_features():
     custom.loc[0, "basket_entropy"] = -3.0
     names = naming.name_segments(custom, settings)
     assert names.loc[0, "segment"] == "Low basket entropy, high spend"
+
+
+def skipped_rule_records(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.getMessage().startswith("Naming rules skipped")]
+
+
+def test_a_rule_on_a_feature_the_model_leaves_out_is_skipped_quietly(caplog):
+    # the default model leaves return_rate out by design, so the Frequent Returners rule
+    # cannot apply: nothing a user should read in the log of a default run
+    table = profile_table([CHAMPION]).drop(columns="return_rate")
+    with caplog.at_level(logging.DEBUG, logger=naming.__name__):
+        names = naming.name_segments(table, settings_for())
+    assert names["segment"].tolist() == ["Champions"]
+    records = skipped_rule_records(caplog)
+    assert [record.levelno for record in records] == [logging.DEBUG]
+    assert "Frequent Returners (no return_rate)" in records[0].getMessage()
+
+
+def test_a_rule_on_a_feature_nobody_knows_is_skipped_with_a_warning(caplog):
+    params = small_params()
+    rule = {"name": "Bargain Hunters", "when": {"discount_shar": "high"}, "goal": "g"}
+    params["naming"]["rules"].append({**rule, "actions": ["Send the sale calendar"]})
+    with caplog.at_level(logging.DEBUG, logger=naming.__name__):
+        naming.name_segments(profile_table([CHAMPION]), typed_parameters("clustering", params))
+    [record] = skipped_rule_records(caplog)  # return_rate is a model feature here
+    assert record.levelno == logging.WARNING
+    assert "Bargain Hunters (no discount_shar)" in record.getMessage()
+    assert "clustering.naming.fallback.labels" in record.getMessage()
 
 
 def test_names_never_repeat_over_many_random_profiles():

@@ -94,6 +94,11 @@ def test_report_shows_category_shares_and_skips_revenue_and_rfm_with_a_reason(fi
         "feature_tests",
         "model_selection",
     ]
+    # the latest copies sit under the environment's data_root, beside its versioned folders
+    assert (reporting / "latest/segment_report.xlsx").read_bytes() == (
+        latest(reporting / "segment_report.xlsx").read_bytes()
+    )
+    assert not (project / "data/08_reporting/latest").exists()
     log = (project / "info.log").read_text(encoding="utf-8")  # one line per record
     assert "no revenue column 'monetary' (reporting.revenue_column): revenue and" in log
     assert "no rfm_segment column (RFM scores need invoice lines" in log

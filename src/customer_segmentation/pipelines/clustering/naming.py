@@ -65,17 +65,13 @@ def name_segments(
             continue
         if not set(rule.when) <= set(profiles.columns):
             absent = [feature for feature in rule.when if feature not in profiles.columns]
-            skipped.append(f"{rule.name} (no {', '.join(absent)})")
+            skipped.append((rule.name, absent))
             continue
         for cluster, profile in profiles.iterrows():
             score = _rule_score(rule.when, profile, naming)
             if score is not None:
                 candidates.append((-score, rule_position, int(cluster)))
-    if skipped:
-        logger.info(
-            "Naming rules skipped, they use features the model does not have: %s",
-            "; ".join(skipped),
-        )
+    _log_skipped(skipped, naming)
     used_rules: set[int] = set()
     for _, rule_position, cluster in sorted(candidates):
         if cluster not in chosen and rule_position not in used_rules:
@@ -139,6 +135,33 @@ def _standardized_profiles(centroids: pd.DataFrame, index: str = "cluster") -> p
     rows = centroids[centroids["units"] == "standardized"].set_index(index)
     rows = rows.drop(columns=[c for c in ("units", "segment", "cluster") if c in rows])
     return rows.dropna(axis=1, how="all").astype("float64")
+
+
+def _log_skipped(skipped: list[tuple[str, list[str]]], naming: NamingParams) -> None:
+    """Say which rules were skipped for features the model does not have.
+
+    A feature with a fallback label (``naming.fallback.labels``) is one the project knows
+    and a model may leave out by design (the default model leaves out ``return_rate``): a
+    debug line. Any other feature is unknown, most likely a typo in a rule: a warning.
+    """
+    known = set(naming.fallback.labels)
+    optional = [(name, absent) for name, absent in skipped if set(absent) <= known]
+    unknown = [(name, absent) for name, absent in skipped if not set(absent) <= known]
+    if optional:
+        logger.debug(
+            "Naming rules skipped, they use features the model leaves out: %s",
+            _rules_text(optional),
+        )
+    if unknown:
+        logger.warning(
+            "Naming rules skipped, they use features that are neither model features nor "
+            "labelled in clustering.naming.fallback.labels (a typo?): %s",
+            _rules_text(unknown),
+        )
+
+
+def _rules_text(rules: list[tuple[str, list[str]]]) -> str:
+    return "; ".join(f"{name} (no {', '.join(absent)})" for name, absent in rules)
 
 
 def _rule_score(when: Mapping[str, str], profile: pd.Series, naming: NamingParams) -> float | None:
