@@ -359,3 +359,24 @@ def test_one_experiment_says_how_to_add_others(inputs, params):
     inputs["experiment_agreement"] = inputs["experiment_agreement"].iloc[:1, :2]
     section = _render(inputs, params).split('<h2 id="experiments">')[1].split("<h2")[0]
     assert "One experiment ran (baseline)" in section and "<table>" not in section
+
+
+def test_the_manager_reads_segments_first_and_the_evidence_in_an_appendix(inputs, params):
+    html = _render(inputs, params)
+    order = [
+        html.index(marker)
+        for marker in (
+            'id="headline"',
+            'id="segments"',
+            'id="moved"',
+            'id="appendix"',
+            'id="model"',
+            'id="experiments"',
+            'id="data-quality"',
+        )
+    ]
+    assert order == sorted(order)
+    # the RFM mix is labelled as RFM, never taken for a segment name
+    segments = html.split('id="segments"')[1].split('id="moved"')[0]
+    mix = segments.split("RFM segment mix")[1].split("</table>")[0]
+    assert "<td>RFM: " in mix

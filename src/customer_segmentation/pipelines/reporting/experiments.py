@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from .cells import fmt_score, table
 from .params import PlotStyle
-from .plots import annotate_cells, set_category_ticks, write_message
+from .plots import draw_matrix, set_category_ticks, write_message
 from .segments import require_columns
 
 COMPARISON = ["experiment", "chosen", "algorithm", "n_features", "scaler", "k", "silhouette"]
@@ -94,13 +94,18 @@ def plot_experiment_comparison(
     )
     names = list(agreement["experiment"])
     values = agreement[names].to_numpy(dtype="float64")
-    image = agree_ax.imshow(values, cmap=style.sequential_cmap, vmin=0.0, vmax=1.0, aspect="auto")
-    annotate_cells(agree_ax, image, values, ".2f")
-    agree_ax.set_xticks(range(len(names)), labels=names, rotation=30, ha="right")
-    agree_ax.set_yticks(range(len(names)), labels=names)
-    agree_ax.set_xlabel("experiment")
-    agree_ax.set_ylabel("experiment")
-    fig.colorbar(image, ax=agree_ax).set_label("adjusted Rand index (1 = same segments)")
+    draw_matrix(
+        fig,
+        agree_ax,
+        values,
+        names,
+        names,
+        cmap=style.sequential_cmap,
+        limits=(0.0, 1.0),
+        fmt=".2f",
+        axis_labels=("experiment", "experiment"),
+        colour_label="adjusted Rand index (1 = same segments)",
+    )
     agree_ax.set_title("Agreement of the experiments' segments")
     fig.suptitle("Experiments compared")
     return fig

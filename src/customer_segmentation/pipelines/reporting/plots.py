@@ -93,6 +93,30 @@ def annotate_cells(ax: Axes, image: AxesImage, values: np.ndarray, fmt: str) -> 
         )
 
 
+def draw_matrix(  # noqa: PLR0913 - one call draws the whole annotated matrix
+    fig: Figure,
+    ax: Axes,
+    values: np.ndarray,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    *,
+    cmap: str,
+    limits: tuple[float, float],
+    fmt: str,
+    axis_labels: tuple[str, str],
+    colour_label: str,
+    column_rotation: int = 30,
+) -> None:
+    """An annotated heat map of ``values`` (rows x columns) with its colour bar."""
+    image = ax.imshow(values, cmap=cmap, vmin=limits[0], vmax=limits[1], aspect="auto")
+    annotate_cells(ax, image, values, fmt)
+    ax.set_xticks(range(len(columns)), labels=list(columns), rotation=column_rotation, ha="right")
+    ax.set_yticks(range(len(rows)), labels=list(rows))
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
+    fig.colorbar(image, ax=ax).set_label(colour_label)
+
+
 def plot_feature_distributions(
     values: pd.DataFrame,
     features: Sequence[str],
@@ -131,13 +155,19 @@ def plot_correlation_matrix(
     corr = values[list(features)].astype("float64").corr().to_numpy()
     fig, axes = style.new_figure(height_scale=1.3)
     ax = axes[0, 0]
-    image = ax.imshow(corr, cmap=style.diverging_cmap, vmin=-1, vmax=1)
-    annotate_cells(ax, image, corr, ".2f")
-    ax.set_xticks(range(len(features)), labels=features, rotation=45, ha="right")
-    ax.set_yticks(range(len(features)), labels=features)
-    ax.set_xlabel("model feature")
-    ax.set_ylabel("model feature")
-    fig.colorbar(image, ax=ax).set_label("Pearson correlation r (unitless)")
+    draw_matrix(
+        fig,
+        ax,
+        corr,
+        features,
+        features,
+        cmap=style.diverging_cmap,
+        limits=(-1.0, 1.0),
+        fmt=".2f",
+        axis_labels=("model feature", "model feature"),
+        colour_label="Pearson correlation r (unitless)",
+        column_rotation=45,
+    )
     fig.suptitle("Correlation of model features (model input, after caps and log1p)")
     return fig
 

@@ -101,7 +101,8 @@ def _segment_sections(
                     ]
                     for feature, category, column in share_columns
                 ],
-                "rfm_mix": [[name, fmt_pct(share)] for name, share in mix if share > 0],
+                # "RFM: Champions": the RFM rule's label, never taken for a segment's name
+                "rfm_mix": [[f"RFM: {name}", fmt_pct(share)] for name, share in mix if share > 0],
             }
         )
     return sections

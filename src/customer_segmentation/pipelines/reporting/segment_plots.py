@@ -19,7 +19,7 @@ from customer_segmentation.model import sample_positions
 
 from .cells import format_spread
 from .params import PlotStyle
-from .plots import annotate_cells, panel_grid, set_category_ticks, write_message
+from .plots import annotate_cells, draw_matrix, panel_grid, set_category_ticks, write_message
 
 
 def plot_silhouette(
@@ -253,13 +253,17 @@ def plot_segment_migration(shares: pd.DataFrame, *, style: PlotStyle) -> Figure:
         write_message(ax, "No earlier run to compare with yet")
         ax.set_axis_off()
         return fig
-    values = shares.to_numpy(dtype="float64")
-    image = ax.imshow(values, cmap=style.sequential_cmap, vmin=0.0, vmax=1.0, aspect="auto")
-    annotate_cells(ax, image, values, ".0%")
-    ax.set_xticks(range(shares.shape[1]), labels=list(shares.columns), rotation=30, ha="right")
-    ax.set_yticks(range(shares.shape[0]), labels=list(shares.index))
-    ax.set_xlabel("segment now")
-    ax.set_ylabel("segment last run")
-    fig.colorbar(image, ax=ax).set_label("share of the last run's segment")
+    draw_matrix(
+        fig,
+        ax,
+        shares.to_numpy(dtype="float64"),
+        list(shares.index),
+        list(shares.columns),
+        cmap=style.sequential_cmap,
+        limits=(0.0, 1.0),
+        fmt=".0%",
+        axis_labels=("segment now", "segment last run"),
+        colour_label="share of the last run's segment",
+    )
     ax.set_title("Where each segment's customers went since the last run")
     return fig
