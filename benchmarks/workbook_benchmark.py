@@ -8,8 +8,7 @@ segment) and their ``customer_segments``, then times:
 - ``plain, same columns``: the new customer sheet (20 columns) through ``pandas.ExcelDataset``,
   unformatted: what the wider sheet would cost the old way;
 - ``formatted workbook``: ``build_excel_workbook`` (the node) and ``FormattedExcelDataset``
-  (SpreadsheetML streamed in chunks of rows), every sheet with its formats, as a run
-  writes it.
+  (XlsxWriter, constant memory), every sheet with its formats, as a run writes it.
 
     .venv/bin/python benchmarks/workbook_benchmark.py            # 200,000 customers
     .venv/bin/python benchmarks/workbook_benchmark.py 500000 --skip-plain
@@ -172,7 +171,7 @@ def main() -> None:
 
             timed("before: plain dump, 5 columns (openpyxl)", before, len(segments) * 5)
             timed("plain, same columns (openpyxl)", plain_wide, wide.size)
-        timed("formatted workbook (streamed)", formatted, wide.size)
+        timed("formatted workbook (XlsxWriter)", formatted, wide.size)
 
 
 if __name__ == "__main__":

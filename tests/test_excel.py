@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
-from xml.etree import ElementTree
 
 import numpy as np
 import openpyxl
@@ -14,9 +12,15 @@ import pytest
 from kedro.io.core import DatasetError
 
 from customer_segmentation.datasets import FormattedExcelDataset
-from customer_segmentation.excel import MAX_ROWS, Column, Sheet, Workbook, write_workbook
-from customer_segmentation.excel import sheet as sheet_module
-from customer_segmentation.excel.layout import MAX_WIDTH, number_width
+from customer_segmentation.excel import (
+    MAX_ROWS,
+    MAX_WIDTH,
+    Column,
+    Sheet,
+    Workbook,
+    _number_width,
+    write_workbook,
+)
 
 
 def _read(book: Workbook) -> openpyxl.Workbook:
@@ -72,7 +76,7 @@ def test_frozen_columns_and_given_widths_are_kept():
     ],
 )
 def test_number_widths_follow_the_format(largest, number_format, width):
-    assert number_width(largest, number_format) == width
+    assert _number_width(largest, number_format) == width
 
 
 @pytest.mark.parametrize(
@@ -94,7 +98,7 @@ def test_sheet_names_excel_refuses_are_refused(name):
 
 
 def test_a_sheet_cannot_hold_more_rows_than_excel():
-    with pytest.raises(ValueError, match="1,048,576 rows x 1 columns, over"):
+    with pytest.raises(ValueError, match="rows, over"):
         Sheet("big", pd.DataFrame({"a": np.zeros(MAX_ROWS + 1)}))
 
 
@@ -107,58 +111,3 @@ def test_the_dataset_saves_only_a_workbook(tmp_path: Path):
     dataset = FormattedExcelDataset(filepath=str(tmp_path / "book.xlsx"))
     with pytest.raises(DatasetError, match="saves a customer_segmentation.excel.Workbook"):
         dataset.save({"sheet": pd.DataFrame({"a": [1]})})
-
-
-def test_every_part_is_well_formed_xml_and_the_package_is_complete():
-    table = pd.DataFrame({"a": ["x"], "b": [1.0]})
-    buffer = io.BytesIO()
-    write_workbook(Workbook((Sheet("one", table), Sheet("two", table))), buffer)
-    with zipfile.ZipFile(buffer) as package:
-        assert set(package.namelist()) == {
-            "[Content_Types].xml",
-            "_rels/.rels",
-            "xl/workbook.xml",
-            "xl/_rels/workbook.xml.rels",
-            "xl/styles.xml",
-            "xl/worksheets/sheet1.xml",
-            "xl/worksheets/sheet2.xml",
-        }
-        for name in package.namelist():
-            ElementTree.fromstring(package.read(name))  # raises on malformed XML
-
-
-def test_text_that_xml_cannot_hold_is_escaped_cleaned_or_cut():
-    odd = ["<b>Tom & Jerry</b>", "bell\x07 and tab\t", "  spaced  ", "x" * 40_000]
-    name = "Q&A 'sheet'"
-    sheet = _read(Workbook((Sheet(name, pd.DataFrame({"<text>": odd})),)))[name]
-    assert sheet["A1"].value == "<text>"
-    values = [row[0].value for row in sheet.iter_rows(min_row=2)]
-    assert values[:3] == ["<b>Tom & Jerry</b>", "bell and tab\t", "  spaced  "]
-    assert len(values[3]) == 32_767
-
-
-def test_sheets_print_in_landscape_with_the_header_on_every_page():
-    narrow = pd.DataFrame({"a": [1], "b": [2]})
-    wide = pd.DataFrame({f"column {i}": ["x" * 40] for i in range(8)})
-    book = _read(Workbook((Sheet("narrow", narrow), Sheet("it's wide", wide))))
-    for sheet in book.worksheets:
-        assert sheet.page_setup.orientation == "landscape"
-        assert sheet.print_title_rows == "$1:$1"
-    assert book["narrow"].sheet_properties.pageSetUpPr.fitToPage  # one page wide
-    assert not book["it's wide"].sheet_properties.pageSetUpPr.fitToPage  # too wide to shrink
-    assert book.active.title == "narrow"
-
-
-def test_a_large_sheet_is_written_in_chunks_of_rows(monkeypatch):
-    monkeypatch.setattr(sheet_module, "CHUNK_ROWS", 7)
-    table = pd.DataFrame({"id": [f"C{i}" for i in range(50)], "n": range(50)})
-    sheet = _read(Workbook((Sheet("t", table),)))["t"]
-    assert [row[1].value for row in sheet.iter_rows(min_row=2)] == list(range(50))
-    assert sheet.max_row == 51 and sheet["A51"].value == "C49"
-
-
-@pytest.mark.parametrize(
-    ("position", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ"), (702, "AAA")]
-)
-def test_column_letters(position, letters):
-    assert sheet_module.column_letter(position) == letters
