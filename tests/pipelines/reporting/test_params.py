@@ -114,7 +114,10 @@ def test_units_labels_and_colours():
     )
     assert params.unit("recency") == "days"
     assert params.unit("unknown") == "value"
-    assert params.raw_label("recency") == "recency (days)"
+    assert params.raw_label("recency") == "days since last order (days)"
+    assert params.label("unknown") == "unknown"
+    assert params.formats.amount("monetary", 1234.5) == "1,234.50"
+    assert params.formats.amount("return_rate", 0.1234) == "12.3%"
     assert [params.style.colour(i) for i in range(3)] == ["red", "blue", "red"]
 
 

@@ -71,14 +71,16 @@ def test_figure_node_returns_labelled_figure_and_png(name, inputs, params):
 def test_feature_axes_carry_units(inputs, params):
     raw, _ = _call("raw_feature_distributions", inputs, params)
     labels = {ax.get_title(): ax.get_xlabel() for ax in raw.axes if ax.get_visible()}
-    assert labels["recency"] == "recency (days)"
+    assert labels["recency"] == "days since last order (days)"
     assert labels["monetary"] == "monetary (currency units)"
     model, _ = _call("model_feature_distributions", inputs, params)
     labels = {ax.get_title(): ax.get_xlabel() for ax in model.axes if ax.get_visible()}
     assert labels["monetary"] == "signed log1p(currency units), capped"
     assert labels["recency"] == "days, capped"
     boxes, _ = _call("feature_boxplots", inputs, params)
-    assert {ax.get_ylabel() for ax in boxes.axes if ax.get_visible()} >= {"recency (days)"}
+    assert {ax.get_ylabel() for ax in boxes.axes if ax.get_visible()} >= {
+        "days since last order (days)"
+    }
 
 
 def test_pca_scatter_is_sampled_and_shows_explained_variance(inputs, params):

@@ -88,7 +88,8 @@ def test_report_has_a_section_per_segment(inputs, params):
             assert f"<li>{action}</li>" in body
         assert "% of revenue" in body and "Profile (original units)" in body
         median = inputs["customer_features"]["recency"].median()
-        assert "<td>recency</td><td>days</td>" in body and f"<td>{median:,.2f}</td></tr>" in body
+        assert "<td>days since last order</td><td>days</td>" in body
+        assert f"<td>{median:,.2f}</td></tr>" in body
     assert html.count('<section class="segment"') == len(actions)
     assert 'badge unstable">unstable' in html
 
@@ -139,7 +140,7 @@ def test_report_shows_data_quality_and_tests(inputs, params):
     html = _render(inputs, params)
     assert "<td>missing_customer_id</td><td>450</td><td>4.5 %</td>" in html
     assert "<td>rejected lines</td><td>600</td><td>6.0 %</td>" in html
-    assert "<td>units_per_order</td>" in html
+    assert "<td>units_per_order</td>" in html  # the tests table keeps the column names
     assert "8 of 9 features separate" in html
 
 
@@ -380,3 +381,13 @@ def test_the_manager_reads_segments_first_and_the_evidence_in_an_appendix(inputs
     segments = html.split('id="segments"')[1].split('id="moved"')[0]
     mix = segments.split("RFM segment mix")[1].split("</table>")[0]
     assert "<td>RFM: " in mix
+
+
+def test_profiles_use_the_readers_names_and_money_format(inputs, params):
+    euro = reporting_params(
+        {"formats": {"currency_symbol": "€", "currency_position": "suffix", "money_decimals": 0}}
+    )
+    body = _render(inputs, euro).split('id="segments"')[1].split('id="moved"')[0]
+    assert "<td>net revenue</td>" in body and "<td>days between orders</td>" in body
+    assert re.search(r"<td>[\d,]+ €</td>", body), "money with its symbol"
+    assert "mean_days_between_purchases" not in body

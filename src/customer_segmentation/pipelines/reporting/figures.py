@@ -258,8 +258,14 @@ def plot_centroid_heatmap(
             "re-run clustering so every cluster has a row with units 'standardized'",
             dataset="segment_centroids",
         )
+    better = {feature: 1 if way == "higher" else -1 for feature, way in params.better_when.items()}
     fig = segment_plots.plot_centroid_heatmap(
-        ordered, features, ordered["label"].tolist(), style=params.style
+        ordered,
+        features,
+        ordered["label"].tolist(),
+        better=better,
+        feature_names=[params.label(feature) for feature in features],
+        style=params.style,
     )
     return _with_png(fig)
 

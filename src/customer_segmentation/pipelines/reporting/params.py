@@ -100,6 +100,20 @@ class NumberFormats(Parameters):
     #: Features that are shares between 0 and 1, shown as percentages, e.g. ``return_rate``.
     share_features: tuple[str, ...]
 
+    def amount(self, feature: str, value: float) -> str:
+        """A value of ``feature`` as the report shows it: money with its symbol and decimals,
+        shares as percentages, anything else with ``decimals``; thousands separated."""
+        if feature in self.share_features:
+            return f"{value:.{self.share_decimals}%}"
+        if feature not in self.money_features:
+            return f"{value:,.{self.decimals}f}"
+        number = f"{value:,.{self.money_decimals}f}"
+        if not self.currency_symbol:
+            return number
+        if self.currency_position == "prefix":
+            return f"{self.currency_symbol}{number}"
+        return f"{number} {self.currency_symbol}"
+
     @field_validator("currency_symbol")
     @classmethod
     def _symbol_has_no_quote(cls, value: str) -> str:
@@ -114,6 +128,13 @@ class ReportingParams(Parameters):
     title: str
     #: Unit text per raw feature, e.g. ``recency: days``; other features show ``value``.
     feature_units: dict[str, str]
+    #: Reader's name per feature in tables and figures, e.g. ``mean_days_between_purchases:
+    #: days between orders``; other features show their column name.
+    feature_labels: dict[str, str]
+    #: Per feature, which way is better for the business (``higher`` or ``lower``): the
+    #: centroid heat map colours a segment better or worse than the average customer.
+    #: Features not listed are shown without a colour.
+    better_when: dict[str, Literal["higher", "lower"]]
     #: Raw features profiled per segment; each must be a column of customer_features.
     profile_features: tuple[str, ...]
     #: Column summed as revenue; revenue columns are left out when it is missing.
@@ -155,9 +176,13 @@ class ReportingParams(Parameters):
         """Unit of a raw feature, e.g. ``days``; ``value`` when none is configured."""
         return self.feature_units.get(feature, "value")
 
+    def label(self, feature: str) -> str:
+        """The reader's name of a feature, e.g. ``days between orders``."""
+        return self.feature_labels.get(feature, feature)
+
     def raw_label(self, feature: str) -> str:
         """Axis label for a feature in original units, e.g. ``recency (days)``."""
-        return f"{feature} ({self.unit(feature)})"
+        return f"{self.label(feature)} ({self.unit(feature)})"
 
 
 def _positive_int(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:

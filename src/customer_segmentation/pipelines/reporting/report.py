@@ -47,6 +47,13 @@ def _split_actions(actions: Any) -> list[str]:
     return [a.strip() for a in actions.split("; ") if a.strip()]
 
 
+def _amount(feature: str, value: Any, params: ReportingParams) -> str:
+    """A profile value in the reader's format (``reporting.formats``): money, share or number."""
+    if value is None or pd.isna(value):
+        return MISSING
+    return params.formats.amount(feature, float(value))
+
+
 def _segment_sections(
     profiles: pd.DataFrame,
     actions: pd.DataFrame,
@@ -84,11 +91,11 @@ def _segment_sections(
                 "unstable": bool(stable["unstable"]) if stable is not None else None,
                 "profile": [
                     [
-                        f,
+                        params.label(f),
                         params.unit(f),
-                        fmt_value(row[f"{f}_mean"]),
-                        fmt_value(row[f"{f}_median"]),
-                        fmt_value(overall.get(f, {}).get("median")),
+                        _amount(f, row[f"{f}_mean"], params),
+                        _amount(f, row[f"{f}_median"], params),
+                        _amount(f, overall.get(f, {}).get("median"), params),
                     ]
                     for f in features
                 ],

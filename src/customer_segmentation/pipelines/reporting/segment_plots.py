@@ -21,6 +21,9 @@ from .cells import format_spread
 from .params import PlotStyle
 from .plots import annotate_cells, draw_matrix, panel_grid, set_category_ticks, write_message
 
+#: Red for worse, pale for average, green for better than the average customer.
+GOOD_BAD_CMAP = "RdYlGn"
+
 
 def plot_silhouette(
     values: np.ndarray,
@@ -146,21 +149,38 @@ def plot_pca_scatter(
 
 
 def plot_centroid_heatmap(
-    centroids: pd.DataFrame, features: Sequence[str], labels: Sequence[str], *, style: PlotStyle
+    centroids: pd.DataFrame,
+    features: Sequence[str],
+    labels: Sequence[str],
+    *,
+    better: Mapping[str, int],
+    feature_names: Sequence[str],
+    style: PlotStyle,
 ) -> Figure:
-    """Standardized centroid values, segments as rows and model features as columns."""
+    """Standardized centroids, segments as rows and model features as columns.
+
+    Each cell shows how many standard deviations the segment sits from the average customer;
+    its colour says whether that is better (green) or worse (red) for the business:
+    ``better[feature]`` is +1 when higher is better, -1 when lower is, 0 (uncoloured) when
+    neither.
+    """
     values = centroids[list(features)].to_numpy(dtype="float64")
+    signs = np.array([better.get(feature, 0) for feature in features], dtype="float64")
+    goodness = values * signs
     limit = max(float(np.nanmax(np.abs(values))) if values.size else 1.0, 1e-9)
     fig, axes = style.new_figure(height_scale=max(len(labels) / 6, 0.8))
     ax = axes[0, 0]
-    image = ax.imshow(values, cmap=style.diverging_cmap, vmin=-limit, vmax=limit, aspect="auto")
-    annotate_cells(ax, image, values, ".2f")
-    ax.set_xticks(range(len(features)), labels=list(features), rotation=45, ha="right")
+    image = ax.imshow(goodness, cmap=GOOD_BAD_CMAP, vmin=-limit, vmax=limit, aspect="auto")
+    annotate_cells(ax, image, values, "+.2f")
+    ax.set_xticks(range(len(features)), labels=list(feature_names), rotation=45, ha="right")
     ax.set_yticks(range(len(labels)), labels=list(labels))
     ax.set_xlabel("model feature")
     ax.set_ylabel("segment")
-    fig.colorbar(image, ax=ax).set_label("standardized value (SD from the mean)")
-    ax.set_title("Segment centroids, standardized (red above, blue below the average customer)")
+    fig.colorbar(image, ax=ax).set_label("worse (red) or better (green) than average, in SD")
+    ax.set_title(
+        "Segment centroids against the average customer\n"
+        "(number: SD above + or below -; colour: better or worse for the business)"
+    )
     return fig
 
 
