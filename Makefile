@@ -64,8 +64,8 @@ ipython: $(STAMP)
 	$(BIN)/ipython --ext kedro.ipython
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs notebooks
+	$(BIN)/ruff format --check src tests benchmarks docs notebooks
 
 viz: $(STAMP)
 	$(BIN)/kedro viz run

@@ -361,10 +361,11 @@ def yaml_comments(text: str) -> dict[tuple[str, ...], str]:
         path = tuple(key for _, key in stack)
         end_comment, column = _end_comment(match["rest"])
         parts = [*pending, end_comment] if end_comment else pending
-        comments[path] = "\n".join(parts)
+        if parts:  # the items of a list share a path: their comments add up
+            comments[path] = "\n".join([comments[path], *parts] if path in comments else parts)
         trailing = (path, len(line) - len(match["rest"]) + column) if end_comment else None
         pending = []
-    return {path: text for path, text in comments.items() if text}
+    return comments
 
 
 def _end_comment(rest: str) -> tuple[str, int]:
