@@ -50,12 +50,15 @@ docs: $(VENV)/.installed-docs
 	@echo "Built docs/_build/html/index.html"
 
 # JupyterLab on notebooks/, with a kernel of this virtual environment ("customer-segmentation",
-# installed in .venv, telemetry off) and without JupyterLab's news feed and update check.
+# installed in .venv, telemetry off, the default for new notebooks), on this machine only, and
+# without JupyterLab's news feed, update check and extension catalogue (they ask the internet).
+# --allow-root: the project's development machines run as root.
 notebook: $(VENV)/.installed-notebook
 	$(BIN)/python -m ipykernel install --sys-prefix --name customer-segmentation \
 		--display-name "Python (customer-segmentation)" \
 		--env KEDRO_DISABLE_TELEMETRY 1 --env DO_NOT_TRACK 1 --env MLFLOW_DISABLE_TELEMETRY true
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 \
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --allow-root \
+		--MultiKernelManager.default_kernel_name=customer-segmentation \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 		--LabApp.extension_manager=readonly
 
