@@ -44,9 +44,10 @@ test: $(STAMP) $(EXTRAS)
 # pyspark (about 470 MB) for `kedro run --env spark` (docs/scaling.md); Java 17 or 21 too.
 spark: $(VENV)/.installed-spark
 
-# The documentation site, offline, warnings as errors: open docs/_build/html/index.html.
+# The documentation site, offline, warnings as errors, every page read anew (-E: the parameter
+# reference is generated from the code): open docs/_build/html/index.html.
 docs: $(VENV)/.installed-docs
-	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	$(BIN)/sphinx-build -E -W --keep-going -q -b html docs docs/_build/html
 	@echo "Built docs/_build/html/index.html"
 
 # JupyterLab on notebooks/, with a kernel of this virtual environment ("customer-segmentation",
