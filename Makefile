@@ -1,5 +1,7 @@
 # Two commands do all the set-up: `make run` and `make test`.
 # The virtual environment is rebuilt only when pyproject.toml or requirements.lock change.
+# `make run` installs requirements.lock alone; the optional extras (spark, docs, notebook:
+# pinned in requirements-<extra>.lock) come with `make test`, or one by one with their target.
 
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +17,7 @@ export DO_NOT_TRACK := 1
 export MLFLOW_DISABLE_TELEMETRY := true
 export MPLBACKEND := Agg
 
-.PHONY: run test lint viz viz-build data months bench clean-venv
+.PHONY: run test lint viz viz-build data months bench clean-venv spark docs notebook ipython
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,15 +27,49 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# An optional extra of pyproject.toml, from its pinned list, on top of requirements.lock.
+$(VENV)/.installed-%: $(STAMP) requirements-%.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -r requirements-$*.lock
+	touch $@
+
+EXTRAS := $(VENV)/.installed-spark $(VENV)/.installed-docs $(VENV)/.installed-notebook
+
 run: $(STAMP)
 	$(BIN)/kedro run
 
-test: $(STAMP)
+# The suite runs the Spark test, builds the docs and executes the notebooks: all extras.
+test: $(STAMP) $(EXTRAS)
 	$(BIN)/python -m pytest
 
+# pyspark (about 470 MB) for `kedro run --env spark` (docs/scaling.md); Java 17 or 21 too.
+spark: $(VENV)/.installed-spark
+
+# The documentation site, offline, warnings as errors, every page read anew (-E: the parameter
+# reference is generated from the code): open docs/_build/html/index.html.
+docs: $(VENV)/.installed-docs
+	$(BIN)/sphinx-build -E -W --keep-going -q -b html docs docs/_build/html
+	@echo "Built docs/_build/html/index.html"
+
+# JupyterLab on notebooks/, with a kernel of this virtual environment ("customer-segmentation",
+# installed in .venv, telemetry off, the default for new notebooks), on this machine only, and
+# without JupyterLab's news feed, update check and extension catalogue (they ask the internet).
+# --allow-root: the project's development machines run as root.
+notebook: $(VENV)/.installed-notebook
+	$(BIN)/python -m ipykernel install --sys-prefix --name customer-segmentation \
+		--display-name "Python (customer-segmentation)" \
+		--env KEDRO_DISABLE_TELEMETRY 1 --env DO_NOT_TRACK 1 --env MLFLOW_DISABLE_TELEMETRY true
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --allow-root \
+		--MultiKernelManager.default_kernel_name=customer-segmentation \
+		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+		--LabApp.extension_manager=readonly
+
+# IPython with the project loaded (catalog, context, session, pipelines), from this venv.
+ipython: $(STAMP)
+	$(BIN)/ipython --ext kedro.ipython
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs notebooks
+	$(BIN)/ruff format --check src tests benchmarks docs notebooks
 
 viz: $(STAMP)
 	$(BIN)/kedro viz run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -22,6 +23,18 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+def require_extra(module: str, extra: str):
+    """Import ``module`` of an optional extra of pyproject.toml (``spark``, ``docs``, ...).
+
+    Without the extra the test is skipped, naming it; in CI it fails instead, since CI's
+    `make test` installs every extra and a test skipped there would test nothing.
+    """
+    if os.environ.get("CI"):
+        return importlib.import_module(module)
+    reason = f"the '{extra}' extra is not installed (make test installs every extra)"
+    return pytest.importorskip(module, reason=reason)
 
 
 def copy_project(destination: Path) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -12,7 +13,8 @@ from markupsafe import escape
 from sklearn.metrics import adjusted_rand_score
 
 from customer_segmentation.pipelines.reporting.figures import FIGURE_NAMES
-from tests.conftest import copy_project, latest, run_kedro
+from tests.conftest import PROJECT_ROOT, copy_project, latest, run_kedro
+from tests.test_notebooks import NOTEBOOKS, execute_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -170,3 +172,32 @@ def test_kedro_viz_build_shows_every_pipeline_with_previews(finished_run):
     assert previews.get("ImagePreview", 0) == len(FIGURE_NAMES)
     assert previews.get("TablePreview", 0) >= 5
     assert previews.get("JSONPreview", 0) >= 3
+
+
+def test_the_notebooks_run_top_to_bottom_after_two_runs(finished_run, tmp_path):
+    # a copy, so that what the notebooks write (the scoring run) leaves the other tests' run
+    project = tmp_path / "project"
+    shutil.copytree(finished_run, project, ignore=shutil.ignore_patterns("build", ".viz"))
+    shutil.copytree(PROJECT_ROOT / "notebooks", project / "notebooks")
+    # a second fit (the search is reused): a second version of the segments to compare
+    run_kedro(project, "run", "--pipelines", "clustering")
+    executed = {
+        path.stem: execute_notebook(project / "notebooks" / path.name, tmp_path / "jupyter")
+        for path in NOTEBOOKS
+    }
+
+    def outputs(name: str) -> list[dict]:
+        return [output for cell in executed[name].cells for output in cell.get("outputs", [])]
+
+    def shown(name: str) -> str:
+        parts = [output.get("text", "") for output in outputs(name)]
+        parts += [output.get("data", {}).get("text/html", "") for output in outputs(name)]
+        return "\n".join(parts)
+
+    explore = shown("01_explore_segments")
+    assert "Champions" in explore and "Occasional Buyers" in explore
+    # the chart per segment is drawn (inline, as in JupyterLab)
+    assert any("image/png" in output.get("data", {}) for output in outputs("01_explore_segments"))
+    assert "Scored" in shown("02_score_new_export")  # the scoring run's summary
+    compare = shown("03_compare_runs")
+    assert "2018 customers in both, 0 moved (0.0%); 0 new, 0 gone" in compare

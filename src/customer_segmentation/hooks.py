@@ -20,7 +20,7 @@ import click
 from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 
-from customer_segmentation.errors import set_config_env
+from customer_segmentation.errors import InputValidationError, set_config_env
 from customer_segmentation.parameters import check_parameters
 from customer_segmentation.run_guard.guard import RunGuard
 
@@ -49,7 +49,15 @@ def spark_settings(spark_conf: dict[str, Any]) -> dict[str, str]:
 
 def start_spark_session(spark_conf: dict[str, Any], app_name: str) -> SparkSession:
     """Start (or reuse) the Spark session with ``spark_conf`` applied; quiet logging."""
-    from pyspark.sql import SparkSession  # noqa: PLC0415 - only the Spark engine needs it
+    try:
+        from pyspark.sql import SparkSession  # noqa: PLC0415 - only the Spark engine needs it
+    except ImportError:
+        raise InputValidationError(
+            "is pyspark, which is not installed (an optional extra, about 470 MB)",
+            "run `make spark` (or `pip install -c requirements.lock -r requirements-spark.lock`"
+            " in the virtual environment), or choose another engine",
+            parameter="globals.transaction_engine.backend",
+        ) from None
 
     settings = spark_settings(spark_conf)
     if settings["spark.master"].startswith("local"):
