@@ -72,7 +72,7 @@ def test_feature_axes_carry_units(inputs, params):
     raw, _ = _call("raw_feature_distributions", inputs, params)
     labels = {ax.get_title(): ax.get_xlabel() for ax in raw.axes if ax.get_visible()}
     assert labels["recency"] == "days since last order (days)"
-    assert labels["monetary"] == "monetary (currency units)"
+    assert labels["monetary"] == "net revenue (currency units)"
     model, _ = _call("model_feature_distributions", inputs, params)
     labels = {ax.get_title(): ax.get_xlabel() for ax in model.axes if ax.get_visible()}
     assert labels["monetary"] == "signed log1p(currency units), capped"
