@@ -17,7 +17,7 @@ export DO_NOT_TRACK := 1
 export MLFLOW_DISABLE_TELEMETRY := true
 export MPLBACKEND := Agg
 
-.PHONY: run test lint viz viz-build data months bench clean-venv spark docs notebook ipython
+.PHONY: screenshot run test lint viz viz-build data months bench clean-venv spark docs notebook ipython
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -119,3 +119,13 @@ bench: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The README's picture of the report: the newest report (after `make run`) rendered by
+# headless Chromium (Debian: apt install chromium), offline, no profile or network services.
+REPORT ?= data/08_reporting/latest/segment_report.html
+SCREENSHOT ?= docs/images/segment_report.png
+screenshot:
+	chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$$(mktemp -d)" --window-size=1280,1800 \
+		--screenshot="$(abspath $(SCREENSHOT))" "file://$(abspath $(REPORT))"

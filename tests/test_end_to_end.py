@@ -201,3 +201,23 @@ def test_the_notebooks_run_top_to_bottom_after_two_runs(finished_run, tmp_path):
     assert "Scored" in shown("02_score_new_export")  # the scoring run's summary
     compare = shown("03_compare_runs")
     assert "2018 customers in both, 0 moved (0.0%); 0 new, 0 gone" in compare
+
+
+@pytest.mark.skipif(
+    shutil.which("chromium") is None, reason="needs Chromium (apt install chromium)"
+)
+def test_the_report_renders_in_headless_chromium(finished_run: Path, tmp_path: Path):
+    """`make screenshot` (the README's picture) renders the newest report offline."""
+    import subprocess  # noqa: PLC0415
+
+    report = finished_run / "data/08_reporting/latest/segment_report.html"
+    picture = tmp_path / "report.png"
+    subprocess.run(
+        ["make", "-s", "screenshot", f"REPORT={report}", f"SCREENSHOT={picture}"],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert picture.stat().st_size > 50_000  # the page, not a blank frame
