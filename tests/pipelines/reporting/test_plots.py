@@ -19,7 +19,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import build_preprocessor, feature_spec, sample_positions
-from customer_segmentation.pipelines.reporting import figures, model_space, tables
+from customer_segmentation.pipelines.reporting import figures, model_space, plots, tables
 from customer_segmentation.pipelines.reporting.figures import FIGURE_NAMES as REPORT_FIGURES
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.pipeline import FIGURE_NODES
@@ -268,3 +268,14 @@ def test_silhouette_of_a_customer_table_model_standardizes_numeric_features_only
     assert_labelled(fig)
     assert base64.b64decode(png, validate=True).startswith(PNG_MAGIC)
     assert _mean_line(fig)[1].startswith("mean silhouette, standardized features = ")
+
+
+def test_a_fixed_k_landscape_shows_each_scaler_as_a_bar(inputs, params):
+    trials = inputs["optuna_trials"]
+    one_k = trials[trials["k"] == trials["k"].iloc[0]]
+    fig = plots.plot_optuna_landscape(
+        one_k, objective="silhouette", direction="maximize", style=params.style
+    )
+    ax = fig.axes[0]
+    assert "K fixed" in ax.get_title()
+    assert len(ax.patches) == one_k.loc[one_k["feasible"].astype(bool), "scaler"].nunique()

@@ -272,6 +272,8 @@ def plot_optuna_landscape(
     label = METRIC_LABELS.get(objective, objective)
     if done.empty:
         write_message(ax, "no completed feasible trials")
+    elif done["k"].nunique() == 1:
+        return _scaler_bars(fig, ax, done, objective=objective, direction=direction, style=style)
     else:
         table = (
             done.pivot_table(
@@ -298,5 +300,26 @@ def plot_optuna_landscape(
         f"Optuna landscape: best {objective} per scaler × K (feasible trials, best in red)"
     )
     ax.set_xlabel("number of clusters K")
+    ax.set_ylabel("scaler")
+    return fig
+
+
+def _scaler_bars(
+    fig: Figure, ax: Axes, done: pd.DataFrame, *, objective: str, direction: str, style: PlotStyle
+) -> Figure:
+    """One K (``forced_k``): the best score of each scaler as bars, the best in red."""
+    best = done.groupby("scaler")[objective].agg("max" if direction == "maximize" else "min")
+    best = best.sort_values(ascending=direction != "maximize")
+    winner = best.index[0]
+    colours = ["red" if scaler == winner else style.colour(0) for scaler in best.index]
+    positions = np.arange(len(best))
+    ax.barh(positions, best.to_numpy(dtype="float64"), color=colours)
+    ax.set_yticks(positions, labels=[str(scaler) for scaler in best.index])
+    ax.invert_yaxis()
+    for position, value in zip(positions, best, strict=True):
+        ax.text(value, position, f" {value:.3f}", va="center", fontsize=8)
+    k = int(done["k"].iloc[0])
+    ax.set_title(f"Optuna: best {objective} per scaler at K = {k} (K fixed, best in red)")
+    ax.set_xlabel(METRIC_LABELS.get(objective, objective))
     ax.set_ylabel("scaler")
     return fig
