@@ -143,7 +143,9 @@ def test_segment_shares_without_revenue(inputs, params):
     inputs["customer_features"] = inputs["customer_features"].drop(columns=["monetary"])
     fig, _ = _call("segment_shares", inputs, profiling_without(params, "monetary"))
     assert_labelled(fig)
-    assert fig.axes[1].get_title() == "Share of customers"
+    # one panel: the share of customers is written on the count bars, not drawn twice
+    assert [ax.get_title() for ax in fig.axes] == ["Segment size"]
+    assert all("%" in text.get_text() for text in fig.axes[0].texts)
 
 
 def test_optuna_history_best_so_far_is_monotone(inputs, params):

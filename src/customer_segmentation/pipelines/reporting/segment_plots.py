@@ -220,44 +220,53 @@ def plot_feature_boxplots(
 def plot_segment_shares(
     profiles: pd.DataFrame, labels: Sequence[str], *, style: PlotStyle
 ) -> Figure:
-    """Customers per segment, and share of customers vs share of revenue (when known)."""
-    fig, axes = style.new_figure(1, 2)
-    count_ax, share_ax = axes[0]
+    """Customers per segment (count and share), and share of customers vs share of revenue.
+
+    Without revenue (a customer table) one panel: the share of customers is the same picture
+    as the count, so it is written on the bars instead of drawn twice.
+    """
+    has_revenue = "revenue_share" in profiles
+    fig, axes = style.new_figure(1, 2 if has_revenue else 1)
+    count_ax = axes[0, 0]
     positions = np.arange(len(labels))
     colours = [style.colour(i) for i in range(len(labels))]
     bars = count_ax.bar(positions, profiles["customers"], color=colours)
-    count_ax.bar_label(bars, fmt="{:,.0f}", fontsize=8)
+    count_labels = [
+        f"{count:,.0f}" if has_revenue else f"{count:,.0f} ({share:.1%})"
+        for count, share in zip(profiles["customers"], profiles["customer_share"], strict=True)
+    ]
+    count_ax.bar_label(bars, labels=count_labels, fontsize=8)
     count_ax.set_title("Segment size")
     count_ax.set_ylabel("customers (count)")
-    has_revenue = "revenue_share" in profiles
-    width = 0.4 if has_revenue else 0.8
+    set_category_ticks(count_ax, positions, labels)
+    count_ax.set_xlabel("segment")
+    if not has_revenue:
+        fig.suptitle("Segment sizes")
+        return fig
+    share_ax = axes[0, 1]
+    width = 0.4
     share_ax.bar(
-        positions - (width / 2 if has_revenue else 0),
-        profiles["customer_share"] * 100,
+        positions - width / 2, profiles["customer_share"] * 100, width=width, color=colours
+    )
+    share_ax.bar(
+        positions + width / 2,
+        profiles["revenue_share"] * 100,
         width=width,
         color=colours,
+        hatch="//",
+        alpha=0.6,
     )
-    handles = [Patch(facecolor="0.6", label="share of customers")]
-    if has_revenue:
-        share_ax.bar(
-            positions + width / 2,
-            profiles["revenue_share"] * 100,
-            width=width,
-            color=colours,
-            hatch="//",
-            alpha=0.6,
-        )
-        handles.append(Patch(facecolor="0.8", hatch="//", label="share of revenue"))
+    handles = [
+        Patch(facecolor="0.6", label="share of customers"),
+        Patch(facecolor="0.8", hatch="//", label="share of revenue"),
+    ]
     share_ax.axhline(0, color="0.3", linewidth=0.8)
-    share_ax.set_title(
-        "Share of customers vs share of revenue" if has_revenue else "Share of customers"
-    )
+    share_ax.set_title("Share of customers vs share of revenue")
     share_ax.set_ylabel("share (%)")
     share_ax.legend(handles=handles)
-    for ax in (count_ax, share_ax):
-        set_category_ticks(ax, positions, labels)
-        ax.set_xlabel("segment")
-    fig.suptitle("Segment sizes and revenue" if has_revenue else "Segment sizes")
+    set_category_ticks(share_ax, positions, labels)
+    share_ax.set_xlabel("segment")
+    fig.suptitle("Segment sizes and revenue")
     return fig
 
 
