@@ -66,10 +66,21 @@ def configured_experiments() -> ExperimentsParams:
 def check_experiments(parameters: Mapping[str, Any]) -> None:
     """Each experiment's search settings, with its changes applied, must be valid.
 
-    Raises one :class:`InputValidationError` naming ``experiments.run.<name>.model_selection...``.
+    Raises one :class:`InputValidationError` naming ``experiments.run.<name>.model_selection...``,
+    or the experiment's ``features`` when they leave out ``clustering.relabel_by`` (the
+    feature that numbers its clusters).
     """
     group = ExperimentsParams.model_validate(parameters[GROUP])
+    relabel_by = parameters["clustering"]["relabel_by"]
     for name, spec in group.run.items():
+        if spec.features is not None and relabel_by not in ("size", *spec.features):
+            raise InputValidationError(
+                f"leaves out {relabel_by!r}, the feature clustering.relabel_by numbers the "
+                "clusters by",
+                f"add {relabel_by} to the experiment's features, or set clustering.relabel_by: "
+                "size",
+                parameter=f"{GROUP}.run.{name}.features",
+            )
         try:
             ModelSelectionParams.model_validate(
                 with_changes(parameters["model_selection"], spec.model_selection)

@@ -70,3 +70,17 @@ def test_each_experiments_changes_obey_model_selections_rules():
     unknown = {"run": {"typo": {"model_selection": {"algorithm": {"name": "dbscan"}}}}}
     with pytest.raises(InputValidationError, match=r"experiments\.run\.typo\.model_selection"):
         check_experiments(_raw(unknown))
+
+
+def test_an_experiment_keeps_the_feature_that_numbers_the_clusters():
+    without = {"run": {"frequent": {"features": ["recency", "frequency"]}}}
+    with pytest.raises(InputValidationError) as error:
+        check_experiments(_raw(without))
+    message = one_line(error.value)
+    assert message.startswith(
+        "parameter 'experiments.run.frequent.features': leaves out 'monetary'"
+    )
+    assert "clustering.relabel_by: size" in message
+    by_size = _raw(without)
+    by_size["clustering"]["relabel_by"] = "size"
+    check_experiments(by_size)
