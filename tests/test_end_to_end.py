@@ -13,6 +13,7 @@ from markupsafe import escape
 from sklearn.metrics import adjusted_rand_score
 
 from customer_segmentation.pipelines.reporting.figures import FIGURE_NAMES
+from customer_segmentation.pipelines.reporting.workbook import EXCEL_SHEETS
 from tests.conftest import PROJECT_ROOT, copy_project, latest, run_kedro
 from tests.test_notebooks import NOTEBOOKS, execute_notebook
 
@@ -118,14 +119,7 @@ def test_report_and_workbook_cover_every_segment(finished_run):
     assert "This is the first run" in html
     assert "http://" not in html and "https://" not in html  # opens offline
     workbook = pd.ExcelFile(latest(data / "segment_report.xlsx"))
-    assert workbook.sheet_names == [
-        "segments",
-        "customer_segments",
-        "segment_profiles",
-        "data_quality",
-        "feature_tests",
-        "model_selection",
-    ]
+    assert workbook.sheet_names == list(EXCEL_SHEETS)
     assert sorted(path.stem for path in (data / "plots").iterdir()) == sorted(FIGURE_NAMES)
 
 

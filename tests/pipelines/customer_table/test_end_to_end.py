@@ -18,6 +18,7 @@ import pytest
 from markupsafe import escape
 from sklearn.metrics import adjusted_rand_score
 
+from customer_segmentation.pipelines.reporting.workbook import EXCEL_SHEETS
 from tests.conftest import copy_project, latest, run_kedro
 from tests.test_end_to_end import read_table
 
@@ -86,14 +87,7 @@ def test_report_shows_category_shares_and_skips_revenue_and_rfm_with_a_reason(fi
     profiles = read_table(reporting / "segment_profiles.parquet")
     assert "revenue" not in profiles and "occupation=Student_share" in profiles
     workbook = pd.ExcelFile(latest(reporting / "segment_report.xlsx"))
-    assert workbook.sheet_names == [
-        "segments",
-        "customer_segments",
-        "segment_profiles",
-        "data_quality",
-        "feature_tests",
-        "model_selection",
-    ]
+    assert workbook.sheet_names == list(EXCEL_SHEETS)
     # the latest copies sit under the environment's data_root, beside its versioned folders
     assert (reporting / "latest/segment_report.xlsx").read_bytes() == (
         latest(reporting / "segment_report.xlsx").read_bytes()
