@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import time
+from contextlib import closing
 from pathlib import Path
 
 import optuna
@@ -24,14 +26,22 @@ def model_search(*extra: str) -> list[str]:
 
 
 def complete_trials(project: Path) -> int:
-    url = f"sqlite:///{project / 'data/06_models/optuna_study.db'}"
-    if not (project / "data/06_models/optuna_study.db").exists():
+    """Finished trials in the study file, read without ever writing to it.
+
+    Optuna's own readers create the schema when it is missing, which races the search's
+    own set-up; a read-only SQLite connection cannot.
+    """
+    database = project / "data/06_models/optuna_study.db"
+    if not database.exists():
         return 0
     try:
-        summaries = optuna.get_all_study_summaries(storage=url)
-    except Exception:  # the first run may still be creating the schema
+        with closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as connection:
+            (count,) = connection.execute(
+                "SELECT COUNT(*) FROM trials WHERE state = 'COMPLETE'"
+            ).fetchone()
+    except sqlite3.Error:  # the search has not created its tables yet
         return 0
-    return sum(summary.n_trials for summary in summaries)
+    return count
 
 
 # TPE: 300 trials at the test environment's forced K; grid: every scaler x K 2..10 pair once.
@@ -52,16 +62,18 @@ def test_killed_study_resumes_with_the_trials_already_done(tmp_path: Path, sampl
     parameters.write_text(yaml.safe_dump(config))
     run_kedro(project, "run", "--env", "test", "--pipelines", "data_processing,feature_engineering")
 
-    search = subprocess.Popen(
-        model_search("--pipelines", "model_selection"),
-        cwd=project,
-        env=kedro_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    search_log = tmp_path / "search.log"
+    with search_log.open("w") as log:  # the child keeps its own copy of the handle
+        search = subprocess.Popen(
+            model_search("--pipelines", "model_selection"),
+            cwd=project,
+            env=kedro_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     deadline = time.monotonic() + 240
     while complete_trials(project) < 10 and time.monotonic() < deadline:
-        assert search.poll() is None, "the search finished before it could be interrupted"
+        assert search.poll() is None, search_log.read_text()[-3000:]
         time.sleep(0.2)
     search.send_signal(signal.SIGKILL)
     search.wait(timeout=30)
