@@ -71,12 +71,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks docs notebooks
 	$(BIN)/ruff format --check src tests benchmarks docs notebooks
 
+# ENV=<env> shows that environment's pipelines with the row counts of its last runs
+# (customer_segmentation.viz_stats); the default is the local environment.
+ENV ?= local
 viz: $(STAMP)
-	$(BIN)/kedro viz run
+	$(BIN)/python -m customer_segmentation.viz_stats $(ENV)
+	$(BIN)/kedro viz run --env $(ENV)
 
-# A static kedro-viz site in build/ with the previews of the last run's tables and plots,
+# A static kedro-viz site in build/ with the previews of the last run's tables and plots
+# (of the local environment: `kedro viz build` has no --env),
 # without the links to Google Fonts kedro-viz puts in its pages (no request leaves the machine).
 viz-build: $(STAMP)
+	$(BIN)/python -m customer_segmentation.viz_stats local
 	$(BIN)/kedro viz build --include-previews
 	$(BIN)/python -m customer_segmentation.offline_viz build
 
@@ -122,10 +128,13 @@ clean-venv:
 
 # The README's picture of the report: the newest report (after `make run`) rendered by
 # headless Chromium (Debian: apt install chromium), offline, no profile or network services.
+# NETLOG=<file> also records Chromium's network log (the tests read it: the report's page
+# requests nothing from the network).
 REPORT ?= data/08_reporting/latest/segment_report.html
 SCREENSHOT ?= docs/images/segment_report.png
 screenshot:
 	chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--user-data-dir="$$(mktemp -d)" --window-size=1280,1800 \
+		$(if $(NETLOG),--log-net-log="$(abspath $(NETLOG))") \
 		--screenshot="$(abspath $(SCREENSHOT))" "file://$(abspath $(REPORT))"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -12,6 +16,7 @@ import pytest
 from markupsafe import escape
 from sklearn.metrics import adjusted_rand_score
 
+from customer_segmentation.pipelines.reporting.charts import CHART_NAMES
 from customer_segmentation.pipelines.reporting.figures import FIGURE_NAMES
 from customer_segmentation.pipelines.reporting.workbook import EXCEL_SHEETS
 from tests.conftest import PROJECT_ROOT, copy_project, latest, run_kedro
@@ -47,7 +52,10 @@ def test_a_run_ends_with_its_segments_and_where_to_read_more(run_output):
     report = latest(project / "data/08_reporting/segment_report.html")
     assert f"Report: {report.relative_to(project)}" in summary
     # a stable copy of the report and the workbook, beside their versioned folders
-    assert "Latest: data/08_reporting/latest/ (segment_report.html, segment_report.xlsx)" in summary
+    assert (
+        "Latest: data/08_reporting/latest/ "
+        "(segment_report.html, segment_report.xlsx, customer_list.csv)"
+    ) in summary
     copies = project / "data/08_reporting/latest"
     assert (copies / "segment_report.html").read_bytes() == report.read_bytes()
     workbook = latest(project / "data/08_reporting/segment_report.xlsx")
@@ -57,6 +65,15 @@ def test_a_run_ends_with_its_segments_and_where_to_read_more(run_output):
     assert "Completed node:" in log and "out of" in log
     for quiet in ("Loading data from", "Saving data to", "Running node:", "Using 'conf/"):
         assert quiet not in log, quiet
+
+
+def test_kedro_viz_shows_the_row_counts_of_the_default_environment(finished_run):
+    viz = finished_run / ".viz"
+    stats = json.loads((viz / "stats.json").read_text())
+    assert stats == json.loads((viz / "stats-local.json").read_text())
+    segments = read_table(finished_run / "data/07_model_output/customer_segments.parquet")
+    assert stats["customer_segments"]["rows"] == len(segments)
+    assert stats["customer_segments"]["columns"] == len(segments.columns)
 
 
 def test_transaction_stages_conserve_lines_and_cover_every_planted_customer(finished_run):
@@ -114,13 +131,43 @@ def test_report_and_workbook_cover_every_segment(finished_run):
         assert f'id="segment-{cluster}"' in html
     for name in segments["segment"].unique():
         assert str(escape(name)) in html
-    # every figure but the migration heat map, which waits for a second run
-    assert html.count("data:image/png;base64,") >= len(FIGURE_NAMES) - 1
+    # every figure as a picture or an interactive chart, but the migration heat map, which
+    # waits for a second run
+    pictures = html.count('<img src="data:image/png;base64,')
+    assert pictures >= len(FIGURE_NAMES) - len(CHART_NAMES) - 1
+    assert all(f'id="chart-{name}"' in html for name in CHART_NAMES)
     assert "This is the first run" in html
-    assert "http://" not in html and "https://" not in html  # opens offline
+    # opens offline: everything it shows is in the file (the browser's own check is below);
+    # the markup outside the inline scripts (plotly.js) links to nothing else
+    markup = re.sub(r"<script>.*?</script>", "", html, flags=re.S)
+    assert markup.count("<script") == 0
+    assert not re.findall(r'(?:src|href)="(?!data:|#)', markup)
+    assert "<link" not in markup and "<iframe" not in markup
     workbook = pd.ExcelFile(latest(data / "segment_report.xlsx"))
     assert workbook.sheet_names == list(EXCEL_SHEETS)
     assert sorted(path.stem for path in (data / "plots").iterdir()) == sorted(FIGURE_NAMES)
+    assert sorted(path.stem for path in (data / "charts").iterdir()) == sorted(CHART_NAMES)
+
+
+def test_each_segment_card_links_to_its_customers(finished_run):
+    data = finished_run / "data/08_reporting"
+    html = (data / "latest/segment_report.html").read_text(encoding="utf-8")
+    full_list = pd.read_csv(data / "latest/customer_list.csv", dtype={"customer_id": str})
+    assert full_list.equals(
+        pd.read_csv(latest(data / "customer_list.csv"), dtype={"customer_id": str})
+    )
+    links = re.findall(
+        r'<section class="segment" id="segment-(\d+)">.*?<a download="([^"]+)" '
+        r'href="data:text/csv;charset=utf-8;base64,([^"]+)"',
+        html,
+        re.S,
+    )
+    assert len(links) == full_list["cluster"].nunique()
+    for cluster, name, encoded in links:
+        rows = pd.read_csv(io.BytesIO(base64.b64decode(encoded)), dtype={"customer_id": str})
+        assert name.startswith(f"segment-{cluster}-") and name.endswith(".csv")
+        expected = full_list[full_list["cluster"] == int(cluster)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows, expected)
 
 
 def test_workbook_gives_a_crm_team_each_customer_with_features_and_action(finished_run):
@@ -164,6 +211,7 @@ def test_kedro_viz_build_shows_every_pipeline_with_previews(finished_run):
         if node.get("preview") is not None:
             previews[node["preview_type"]] = previews.get(node["preview_type"], 0) + 1
     assert previews.get("ImagePreview", 0) == len(FIGURE_NAMES)
+    assert previews.get("PlotlyPreview", 0) == len(CHART_NAMES)
     assert previews.get("TablePreview", 0) >= 5
     assert previews.get("JSONPreview", 0) >= 3
 
@@ -197,17 +245,25 @@ def test_the_notebooks_run_top_to_bottom_after_two_runs(finished_run, tmp_path):
     assert "2018 customers in both, 0 moved (0.0%); 0 new, 0 gone" in compare
 
 
-@pytest.mark.skipif(
+needs_chromium = pytest.mark.skipif(
     shutil.which("chromium") is None, reason="needs Chromium (apt install chromium)"
 )
+
+
+@needs_chromium
 def test_the_report_renders_in_headless_chromium(finished_run: Path, tmp_path: Path):
     """`make screenshot` (the README's picture) renders the newest report offline."""
-    import subprocess  # noqa: PLC0415
-
     report = finished_run / "data/08_reporting/latest/segment_report.html"
-    picture = tmp_path / "report.png"
+    picture, network = tmp_path / "report.png", tmp_path / "netlog.json"
     subprocess.run(
-        ["make", "-s", "screenshot", f"REPORT={report}", f"SCREENSHOT={picture}"],
+        [
+            "make",
+            "-s",
+            "screenshot",
+            f"REPORT={report}",
+            f"SCREENSHOT={picture}",
+            f"NETLOG={network}",
+        ],
         cwd=PROJECT_ROOT,
         check=True,
         capture_output=True,
@@ -215,3 +271,48 @@ def test_the_report_renders_in_headless_chromium(finished_run: Path, tmp_path: P
     )
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert picture.stat().st_size > 50_000  # the page, not a blank frame
+    assert page_requests(json.loads(network.read_text())) == []
+
+
+def page_requests(netlog: dict) -> list[str]:
+    """The network requests the page made, from Chromium's network log.
+
+    Chromium's own background requests (its clock, its account service) carry the initiator
+    "not an origin"; anything the page loads has the page's origin ("null" for a file).
+    """
+    types = {number: name for name, number in netlog["constants"]["logEventTypes"].items()}
+    starts = [
+        event.get("params", {})
+        for event in netlog["events"]
+        if types[event["type"]] == "URL_REQUEST_START_JOB"
+    ]
+    return [
+        start["url"]
+        for start in starts
+        if start.get("initiator") != "not an origin"
+        and not start.get("url", "file:").startswith(("file:", "data:"))
+    ]
+
+
+@needs_chromium
+def test_the_network_check_sees_a_page_that_loads_from_the_web(tmp_path: Path):
+    """The check above can fail: a page with a remote picture is caught (the host need not
+    answer: the request is logged when it starts)."""
+    page = tmp_path / "page.html"
+    page.write_text('<html><body><img src="https://example.com/x.png"></body></html>')
+    picture, network = tmp_path / "page.png", tmp_path / "netlog.json"
+    subprocess.run(
+        [
+            "make",
+            "-s",
+            "screenshot",
+            f"REPORT={page}",
+            f"SCREENSHOT={picture}",
+            f"NETLOG={network}",
+        ],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert page_requests(json.loads(network.read_text())) == ["https://example.com/x.png"]

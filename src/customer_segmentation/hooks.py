@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 import click
 from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
+from kedro_viz.integrations.kedro.hooks import DatasetStatsHook
 
 from customer_segmentation.errors import InputValidationError, set_config_env
 from customer_segmentation.parameters import check_parameters
 from customer_segmentation.run_guard.guard import RunGuard
+from customer_segmentation.viz_stats import DEFAULT_ENV, record_stats
 
 if TYPE_CHECKING:
     from kedro.framework.context import KedroContext
@@ -265,6 +267,39 @@ def _shown(path: str) -> str:
         return str(Path(path).relative_to(Path.cwd()))
     except ValueError:
         return path
+
+
+class VizStatsHook(DatasetStatsHook):
+    """kedro-viz's row and column counts of the run's tables, kept per environment.
+
+    It stands in for kedro-viz's own hook (off in settings.py), which wrote every run's counts
+    over the one file kedro-viz reads, whatever the environment (viz_stats explains).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._project: Path | None = None
+        self._env = self._default_env = DEFAULT_ENV
+
+    @hook_impl
+    def after_context_created(self, context: KedroContext) -> None:
+        self._project = Path(context.project_path)
+        self._default_env = getattr(context.config_loader, "default_run_env", "") or DEFAULT_ENV
+        self._env = context.env or self._default_env
+
+    @hook_impl
+    def before_pipeline_run(self) -> None:
+        self._stats.clear()  # one session may run several pipelines
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        if self._project is None:
+            return
+        stats = {name: self.format_stats(counts) for name, counts in self._stats.items()}
+        try:
+            record_stats(self._project, self._env, stats, self._default_env)
+        except OSError as error:  # the run itself succeeded
+            logger.warning("kedro-viz's dataset counts were not saved: %s", error)
 
 
 class MlflowTrackingHook:

@@ -25,7 +25,7 @@ from customer_segmentation.run_guard.outputs import VersionFolder
 LATEST_FOLDER = "latest"
 
 #: Outputs that keep a copy of their newest version in ``latest/``.
-LATEST_OUTPUTS = ("segment_report", "segment_workbook")
+LATEST_OUTPUTS = ("segment_report", "segment_workbook", "customer_list")
 
 
 def _local(folder: VersionFolder) -> bool:

@@ -2,8 +2,9 @@
 
 The segment table (name, customers, share of customers and of revenue, the first action),
 the choice of K and why, the lines rejected, what moved since the last run, and the paths of
-this run's report and workbook (and of their copies in ``latest/``); for a scoring run, the customers per segment, how many lie
-outside the training range and who moved. Built only from the outputs the run wrote.
+this run's report, workbook and customer list (and of their copies in ``latest/``); for a
+scoring run, the customers per segment, how many lie outside the training range and who
+moved. Built only from the outputs the run wrote.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 READ_NEXT = {
     "segment_report": "Report",
     "segment_workbook": "Workbook",
+    "customer_list": "Customer list",
     "scored_customers": "Scored customers",
 }
 

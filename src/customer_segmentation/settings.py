@@ -3,6 +3,8 @@
 import logging
 import warnings
 
+from kedro_viz.integrations.kedro.run_hooks import PipelineRunStatusHook
+
 from customer_segmentation.context import SegmentationContext
 from customer_segmentation.hooks import (
     EnvironmentPipelinesHook,
@@ -11,6 +13,7 @@ from customer_segmentation.hooks import (
     RunGuardHook,
     RunSummaryHook,
     SparkSessionHook,
+    VizStatsHook,
 )
 
 # Kedro 1.7 calls an OmegaConf 2.4 API that OmegaConf now flags as deprecated; the warning
@@ -46,7 +49,11 @@ CONFIG_LOADER_ARGS = {
 # with an mlflow.yml (`kedro run --env tracking`); the others run as if it were not installed.
 # The name is the distribution's as its metadata spells it, with an underscore: "kedro-mlflow"
 # would not match.
-DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)
+#
+# kedro-viz's hooks are off too, and back below as two of the project's: its run-status hook
+# as it is, and its dataset-counts hook as VizStatsHook, which keeps the counts of each
+# environment apart (kedro-viz wrote every environment's over one file).
+DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow", "kedro-viz")
 
 # Parameters are checked before anything runs; the Spark session starts before Ibis connects,
 # only when the engine is Spark; an environment runs only the pipelines it declares
@@ -63,6 +70,8 @@ HOOKS = (
     EnvironmentPipelinesHook(),
     RunGuardHook(),
     RunSummaryHook(),
+    VizStatsHook(),
+    PipelineRunStatusHook(),
 )
 
 # Records the run's experiments when the context is created, before Kedro builds the

@@ -18,6 +18,7 @@ import pytest
 from markupsafe import escape
 from sklearn.metrics import adjusted_rand_score
 
+from customer_segmentation.pipelines.reporting.charts import CHART_NAMES
 from customer_segmentation.pipelines.reporting.workbook import EXCEL_SHEETS
 from tests.conftest import copy_project, latest, run_kedro
 from tests.test_end_to_end import read_table
@@ -80,7 +81,9 @@ def test_report_shows_category_shares_and_skips_revenue_and_rfm_with_a_reason(fi
     html = latest(reporting / "segment_report.html").read_text(encoding="utf-8")
     for name in NAMES:
         assert str(escape(name)) in html
-    assert html.count("data:image/png;base64,") == 13  # with the experiments figure
+    # every figure but the migration heat map (a first run), three of them as charts
+    assert html.count('<img src="data:image/png;base64,') == 13 - len(CHART_NAMES)
+    assert all(f'id="chart-{name}"' in html for name in CHART_NAMES)
     assert "Category shares" in html and "occupation" in html
     assert "share of revenue" not in html and "RFM segment mix" not in html
     assert "Customer rows read" in html and "unparseable_age" in html
@@ -129,3 +132,12 @@ def test_same_table_config_and_seed_give_identical_segments(finished_run, tmp_pa
     for relative in ("07_model_output/customer_segments.parquet", "06_models/best_params.json"):
         first_bytes = latest(finished_run / OUTPUTS / relative).read_bytes()
         assert latest(second / OUTPUTS / relative).read_bytes() == first_bytes, relative
+
+
+def test_kedro_viz_counts_of_this_environment_stay_apart_from_the_default_one(finished_run):
+    viz = finished_run / ".viz"
+    stats = json.loads((viz / "stats-customer_table.json").read_text())
+    segments = read_table(finished_run / OUTPUTS / "07_model_output/customer_segments.parquet")
+    assert stats["customer_segments"]["rows"] == len(segments)
+    # the file kedro-viz reads holds the default environment's counts: none were made here
+    assert not (viz / "stats.json").exists()

@@ -17,12 +17,16 @@ from matplotlib.figure import Figure
 
 from customer_segmentation.pipeline_registry import register_pipelines
 from customer_segmentation.pipelines.reporting import create_pipeline
+from customer_segmentation.pipelines.reporting.charts import CHART_NAMES
 from customer_segmentation.pipelines.reporting.figures import FIGURE_NAMES as REPORT_FIGURES
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.workbook import EXCEL_SHEETS
 from tests.pipelines.pipeline_helpers import ENVIRONMENTS, catalog_config, config_loader
 
 from .conftest import reporting_params
+
+#: The banner at the top of plotly.js, once per copy of the library.
+PLOTLY_VERSION_MARK = "* plotly.js v"
 
 INPUTS = {
     "segment_migration",
@@ -85,7 +89,11 @@ def test_pipeline_runs_on_memory_datasets(inputs, params):
 
     html = catalog.load("segment_report")
     assert html.startswith("<!DOCTYPE html>")
-    assert html.count("data:image/png;base64,") == len(REPORT_FIGURES)
+    # each figure once: as a picture, or as the interactive chart that stands in for it
+    assert html.count('<img src="data:image/png;base64,') == len(REPORT_FIGURES) - len(CHART_NAMES)
+    for name in CHART_NAMES:
+        assert html.count(f'<div id="chart-{name}"') == 1
+    assert html.count(PLOTLY_VERSION_MARK) == 1  # plotly.js written once
     for cluster in inputs["customer_segments"]["cluster"].unique():
         assert f'id="segment-{cluster}"' in html
     workbook = catalog.load("segment_workbook")
@@ -98,7 +106,7 @@ def test_pipeline_runs_on_memory_datasets(inputs, params):
 def test_catalog_declares_every_persisted_output_versioned():
     config = _catalog_config()
     pipeline = create_pipeline()
-    in_memory = {f"{name}_png" for name in REPORT_FIGURES} | {"overall_profile"}
+    in_memory = {f"{name}_png" for name in REPORT_FIGURES} | {"overall_profile", "report_charts"}
     assert set(config) == pipeline.all_outputs() - in_memory
     for name, entry in config.items():
         assert entry["versioned"] is True, name
@@ -106,6 +114,8 @@ def test_catalog_declares_every_persisted_output_versioned():
         assert entry["metadata"]["kedro-viz"]["layer"] == "reporting"
     for name in REPORT_FIGURES:
         assert config[f"{name}_plot"]["type"] == "matplotlib.MatplotlibDataset"
+    for name in CHART_NAMES:
+        assert config[f"{name}_chart"]["type"] == "plotly.JSONDataset"
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +179,11 @@ def test_pipeline_saves_through_the_real_catalog(inputs, params, tmp_path):
     )
     assert book.sheetnames == list(EXCEL_SHEETS)
     html = _versioned_file(tmp_path, "data/08_reporting/segment_report.html").read_text("utf-8")
-    assert html.count("data:image/png;base64,") == len(REPORT_FIGURES)
+    # each figure once: as a picture, or as the interactive chart that stands in for it
+    assert html.count('<img src="data:image/png;base64,') == len(REPORT_FIGURES) - len(CHART_NAMES)
+    for name in CHART_NAMES:
+        assert html.count(f'<div id="chart-{name}"') == 1
+    assert html.count(PLOTLY_VERSION_MARK) == 1  # plotly.js written once
     profiles = catalog.load("segment_profiles")
     assert isinstance(profiles, pd.DataFrame) and profiles["customers"].sum() == 300
     assert catalog.load("segment_summary")["k"] == 4
@@ -186,5 +200,7 @@ def test_pipeline_saves_through_the_real_catalog(inputs, params, tmp_path):
             assert base64.b64decode(preview).startswith(b"\x89PNG"), name
         elif entry["type"].startswith("pandas.") or entry["type"].endswith("ExcelDataset"):
             assert preview["data"] and preview["columns"], name
+        elif entry["type"] == "plotly.JSONDataset":  # drawn by kedro-viz
+            assert preview["data"] and preview["layout"]["title"]["text"], name
         else:
             assert '"k": 4' in preview, name

@@ -12,6 +12,7 @@ import pytest
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.reporting import tables
 from customer_segmentation.pipelines.reporting.cells import fmt_p, fmt_value
+from customer_segmentation.pipelines.reporting.customer_list import build_customer_list
 from customer_segmentation.pipelines.reporting.figures import FIGURE_NAMES as REPORT_FIGURES
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.report import (
@@ -31,7 +32,12 @@ ONE_PIXEL_PNG = base64.b64encode(
 ).decode("ascii")
 
 
-def _render(inputs: dict[str, Any], params: ReportingParams, **figures: str) -> str:
+def _render(
+    inputs: dict[str, Any],
+    params: ReportingParams,
+    charts: dict[str, str] | None = None,
+    **figures: str,
+) -> str:
     profiles = tables.build_segment_profiles(
         inputs["customer_features"], inputs["customer_segments"], params
     )
@@ -49,6 +55,7 @@ def _render(inputs: dict[str, Any], params: ReportingParams, **figures: str) -> 
         overall,
     )
     images = {name: ONE_PIXEL_PNG for name in REPORT_FIGURES} | figures
+    charts = {} if charts is None else charts
     return render_html_report(
         segment_summary=summary,
         segment_profiles=profiles,
@@ -62,6 +69,10 @@ def _render(inputs: dict[str, Any], params: ReportingParams, **figures: str) -> 
         feature_drift=inputs["feature_drift"],
         experiment_comparison=inputs["experiment_comparison"],
         experiment_agreement=inputs["experiment_agreement"],
+        customer_list=build_customer_list(
+            inputs["customer_segments"], inputs["customer_features"], inputs["segment_actions"]
+        ),
+        report_charts=charts,
         params=params,
         **images,
     )
@@ -160,6 +171,8 @@ def test_report_needs_every_figure(inputs, params):
             feature_drift=None,
             experiment_comparison=None,
             experiment_agreement=None,
+            customer_list=None,
+            report_charts={},
             params=params,
             **images,
         )

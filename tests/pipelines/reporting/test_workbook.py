@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from customer_segmentation.datasets import FormattedExcelDataset
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.excel import Workbook
+from customer_segmentation.pipelines.reporting.customer_list import build_customer_list
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.tables import (
     build_segment_profiles,
@@ -31,28 +32,23 @@ P_VALUE = '[<0.001]"< 0.001";0.000'
 
 
 def _workbook(inputs: dict[str, Any], params: ReportingParams, **changed: Any) -> Workbook:
+    data = {**inputs, **changed}
     tables = {
         "segment_profiles": build_segment_profiles(
-            inputs["customer_features"], inputs["customer_segments"], params
+            data["customer_features"], data["customer_segments"], params
         ),
         "feature_tests": compute_feature_tests(
-            inputs["model_input"],
-            inputs["customer_segments"],
-            inputs["feature_transforms"],
-            params,
+            data["model_input"], data["customer_segments"], data["feature_transforms"], params
+        ),
+        "customer_list": build_customer_list(
+            data["customer_segments"], data["customer_features"], data["segment_actions"]
         ),
         **{
-            name: inputs[name]
-            for name in (
-                "segment_actions",
-                "customer_segments",
-                "customer_features",
-                "data_quality_summary",
-                "selection_candidates",
-            )
+            name: data[name]
+            for name in ("segment_actions", "data_quality_summary", "selection_candidates")
         },
     }
-    return build_excel_workbook(**{**tables, **changed}, params=params)
+    return build_excel_workbook(**tables, params=params)
 
 
 def _written(workbook: Workbook, tmp_path: Path) -> openpyxl.Workbook:
@@ -319,7 +315,7 @@ def test_above_the_customer_limit_the_sheet_points_to_the_dataset(inputs):
     note = workbook["customer_segments"].table
     assert list(note.columns) == ["note"] and len(note) == 1
     assert f"{len(segments):,} customers" in note["note"].iloc[0]
-    assert "customer_segments dataset" in note["note"].iloc[0]
+    assert "customer_list file (08_reporting/latest/customer_list.csv)" in note["note"].iloc[0]
 
 
 def test_the_dataset_loads_the_sheets_back(inputs, params, tmp_path):

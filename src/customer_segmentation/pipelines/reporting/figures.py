@@ -102,7 +102,7 @@ def plot_feature_correlation(
     return _with_png(plots.plot_correlation_matrix(model_input, features, style=params.style))
 
 
-def _k_grid(k_grid_scores: pd.DataFrame) -> pd.DataFrame:
+def checked_k_grid(k_grid_scores: pd.DataFrame) -> pd.DataFrame:
     require_columns(
         k_grid_scores,
         ["k", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "is_knee"],
@@ -116,7 +116,7 @@ def plot_elbow_curve(
 ) -> FeaturePlot:
     """Elbow curve with the knee and the selected K."""
     fig = plots.plot_elbow(
-        _k_grid(k_grid_scores), selected_k=best_params.get("k"), style=params.style
+        checked_k_grid(k_grid_scores), selected_k=best_params.get("k"), style=params.style
     )
     return _with_png(fig)
 
@@ -126,7 +126,7 @@ def plot_k_metrics(
 ) -> FeaturePlot:
     """Silhouette, Calinski-Harabasz and Davies-Bouldin against K."""
     fig = plots.plot_k_metrics(
-        _k_grid(k_grid_scores), selected_k=best_params.get("k"), style=params.style
+        checked_k_grid(k_grid_scores), selected_k=best_params.get("k"), style=params.style
     )
     return _with_png(fig)
 

@@ -150,6 +150,10 @@ class ReportingParams(Parameters):
     significance_level: float = Field(gt=0, lt=1)
     #: Smallest eta squared that counts as a separating feature (a share, 0-1).
     min_effect_size: float = Field(ge=0, le=1)
+    #: The report shows the plotly charts (plotly.js inline) in place of their PNG figures.
+    interactive_charts: bool
+    #: Segment cards carry their customers as an embedded CSV up to this many customers in all.
+    max_embedded_customers: int = Field(ge=0)
     #: Customers listed in the workbook's customer_segments sheet at most (Excel's row limit).
     workbook_max_customers: int = Field(ge=0, le=EXCEL_MAX_ROWS)
     #: Number formats of the workbook: currency symbol, decimals, money and share features.

@@ -7,7 +7,8 @@ from typing import Any
 
 from kedro.pipeline import Node, Pipeline, node
 
-from . import summary, tables, workbook
+from . import customer_list, summary, tables, workbook
+from .charts import CHARTS, embed_charts
 from .figures import FIGURES
 from .report import render_html_report
 
@@ -30,6 +31,11 @@ FIGURE_NODES: dict[str, tuple[Any, dict[str, str]]] = {
 def _figure_node(name: str) -> Node:
     func, inputs = FIGURE_NODES[name]
     return node(func, inputs, [f"{name}_plot", f"{name}_png"], name=f"plot_{name}")
+
+
+def _chart_node(name: str) -> Node:
+    func = CHARTS[name]
+    return node(func, _figure_inputs(func), f"{name}_chart", name=f"chart_{name}")
 
 
 def create_pipeline(**kwargs: Any) -> Pipeline:
@@ -66,6 +72,12 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             name="build_segment_summary",
         ),
         node(
+            customer_list.build_customer_list,
+            ["customer_segments", "customer_features", "segment_actions"],
+            "customer_list",
+            name="build_customer_list",
+        ),
+        node(
             workbook.build_excel_workbook,
             {
                 **{
@@ -73,8 +85,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                     for name in (
                         "segment_profiles",
                         "segment_actions",
-                        "customer_segments",
-                        "customer_features",
+                        "customer_list",
                         "data_quality_summary",
                         "feature_tests",
                         "selection_candidates",
@@ -86,6 +97,12 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             name="build_excel_workbook",
         ),
     ]
+    embed_node = node(
+        embed_charts,
+        {"params": PARAMS, **{name: f"{name}_chart" for name in CHARTS}},
+        "report_charts",
+        name="embed_charts",
+    )
     report_node = node(
         render_html_report,
         {
@@ -101,6 +118,8 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             "feature_drift": "feature_drift",
             "experiment_comparison": "experiment_comparison",
             "experiment_agreement": "experiment_agreement",
+            "customer_list": "customer_list",
+            "report_charts": "report_charts",
             "params": PARAMS,
             **{name: f"{name}_png" for name in FIGURES},
         },
@@ -108,6 +127,12 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
         name="render_html_report",
     )
     return Pipeline(
-        [*table_nodes, *(_figure_node(name) for name in FIGURES), report_node],
+        [
+            *table_nodes,
+            *(_figure_node(name) for name in FIGURES),
+            *(_chart_node(name) for name in CHARTS),
+            embed_node,
+            report_node,
+        ],
         tags=["reporting"],
     )

@@ -2,7 +2,9 @@
 
 The template ships in the package (``templates/report.html.j2``) and is rendered with
 autoescaping on, so names that come from data (segments, RFM segments, rejection reasons,
-columns) cannot inject markup. Images are embedded as base64 PNG; there are no external links.
+columns) cannot inject markup. Images are embedded as base64 PNG, each segment's customers as a
+CSV ``data:`` link, and the interactive charts with plotly.js written inline: the report loads
+nothing from elsewhere and opens offline.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import CATEGORY_SEPARATOR
 
 from .cells import MISSING, fmt_int, fmt_p, fmt_pct, fmt_score, fmt_value, table
+from .charts import plotly_script
+from .customer_list import LIST_FILE, segment_downloads
 from .experiments import experiments_compared
 from .figures import FIGURE_NAMES
 from .moved import what_moved
@@ -58,7 +62,9 @@ def _segment_sections(
     profiles: pd.DataFrame,
     actions: pd.DataFrame,
     stability: pd.DataFrame,
+    *,
     overall: dict[str, dict[str, float]],
+    downloads: dict[int, dict[str, str]],
     params: ReportingParams,
 ) -> list[dict[str, Any]]:
     labels = segment_index(profiles, "segment_profiles").set_index("cluster")["label"]
@@ -85,6 +91,7 @@ def _segment_sections(
                 "customers": fmt_int(row["customers"]),
                 "customer_share": fmt_pct(row["customer_share"]),
                 "revenue_share": fmt_pct(row["revenue_share"]) if "revenue_share" in row else None,
+                "download": downloads.get(int(cluster)),
                 "goal": str(action["goal"]) if action is not None else "No goal defined",
                 "actions": _split_actions(action["actions"] if action is not None else None),
                 "jaccard": fmt_value(stable["jaccard_mean"]) if stable is not None else MISSING,
@@ -235,6 +242,8 @@ def render_html_report(
     feature_drift: pd.DataFrame,
     experiment_comparison: pd.DataFrame,
     experiment_agreement: pd.DataFrame,
+    customer_list: pd.DataFrame,
+    report_charts: dict[str, str],
     params: ReportingParams,
     **figures: str,
 ) -> str:
@@ -243,7 +252,9 @@ def render_html_report(
     ``selection_candidates`` (every scored scaler and K with the policy's verdict) feeds the
     "Why K = n" section; ``monitoring``'s outputs the "What moved since the last run"
     section; the experiments' comparison the "Experiments compared" section (shown when
-    more than one experiment ran). Keyword-only: the node maps every input by name.
+    more than one experiment ran); ``customer_list`` each segment card's CSV link;
+    ``report_charts`` the interactive charts that stand in for figures of the same name.
+    Keyword-only: the node maps every input by name.
     """
     if set(figures) != set(FIGURE_NAMES):
         raise TypeError(
@@ -268,9 +279,11 @@ def render_html_report(
             segment_profiles,
             segment_actions,
             segment_stability,
-            segment_summary.get("overall_profile") or {},
-            params,
+            overall=segment_summary.get("overall_profile") or {},
+            downloads=segment_downloads(customer_list, params),
+            params=params,
         ),
+        "list_file": LIST_FILE,
         "model": _model_rows(segment_summary),
         "why_k": why_k(segment_summary, selection_candidates),
         "moved": what_moved(monitoring_summary, segment_changes, feature_drift),
@@ -293,6 +306,8 @@ def render_html_report(
         "min_effect_size": f"{params.min_effect_size:g}",
         "quality": _data_quality(segment_summary["data_quality"]),
         "figures": figures,
+        "charts": report_charts,
+        "plotly_js": plotly_script() if report_charts else None,
         "fmt_value": fmt_value,
     }
     return template_environment().get_template(TEMPLATE).render(context)

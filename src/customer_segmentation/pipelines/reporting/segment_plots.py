@@ -100,6 +100,18 @@ def _selection_band(ax: Axes, selection: tuple[float | None, float | None] | Non
     )
 
 
+def pca_projection(scaled: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every customer's first two principal components, and the % of variance of each."""
+    if scaled.shape[1] < 2:
+        raise InputValidationError(
+            f"PCA needs at least 2 model features, got {scaled.shape[1]}",
+            "keep at least two features in feature_transforms.model_features",
+            dataset="feature_transforms",
+        )
+    pca = PCA(n_components=2, random_state=seed)
+    return pca.fit_transform(scaled), pca.explained_variance_ratio_ * 100
+
+
 def plot_pca_scatter(
     scaled: np.ndarray,
     clusters: np.ndarray,
@@ -113,15 +125,7 @@ def plot_pca_scatter(
 
     PCA is fitted on all customers; only the drawn points are sampled.
     """
-    if scaled.shape[1] < 2:
-        raise InputValidationError(
-            f"PCA needs at least 2 model features, got {scaled.shape[1]}",
-            "keep at least two features in feature_transforms.model_features",
-            dataset="feature_transforms",
-        )
-    pca = PCA(n_components=2, random_state=seed)
-    projected = pca.fit_transform(scaled)
-    variance = pca.explained_variance_ratio_ * 100
+    projected, variance = pca_projection(scaled, seed)
     positions = sample_positions(len(projected), sample_size, seed)
     fig, axes = style.new_figure(height_scale=1.2)
     ax = axes[0, 0]

@@ -3,9 +3,9 @@
 :data:`EXCEL_SHEETS`, in order:
 
 - ``segments``: per segment its size, revenue, marketing goal and actions (one per line);
-- ``customer_segments``: one row per customer: segment, the segment's headline action,
-  cluster, distance to its centre and margin to the next, the RFM segment and every column of
-  ``customer_features`` (the features in their own units and the RFM scores), for a CRM list;
+- ``customer_segments``: the ``customer_list`` table, one row per customer: segment, headline
+  action, cluster, distance to its centre and margin to the next, the RFM segment and every
+  column of ``customer_features`` (features in their own units, RFM scores), for a CRM list;
 - ``segment_profiles``, ``feature_tests``, ``model_selection``: the tables of the report;
 - ``data_quality``: lines (or rows) read, kept and rejected, per reason.
 
@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from customer_segmentation.excel import Column, Sheet, Workbook
-from customer_segmentation.model.segmentation_model import ASSIGNMENT_COLUMNS
 
+from .customer_list import ACTION_COLUMNS, ACTIONS_SEPARATOR, LIST_FILE
 from .params import NumberFormats, ReportingParams
 from .segments import require_columns, require_keys
 from .summary import CANDIDATE_COLUMNS
@@ -36,9 +36,6 @@ EXCEL_SHEETS = (
     "feature_tests",
     "model_selection",
 )
-ACTION_COLUMNS = ["cluster", "segment", "goal", "actions"]
-#: Separator of the actions in segment_actions (clustering joins each segment's list with it).
-ACTIONS_SEPARATOR = "; "
 #: Columns shown with ``score_decimals``: model scores and distances in model units.
 SCORE_COLUMNS = frozenset(
     {
@@ -63,8 +60,7 @@ def build_excel_workbook(
     *,
     segment_profiles: pd.DataFrame,
     segment_actions: pd.DataFrame,
-    customer_segments: pd.DataFrame,
-    customer_features: pd.DataFrame,
+    customer_list: pd.DataFrame,
     data_quality_summary: dict[str, Any],
     feature_tests: pd.DataFrame,
     selection_candidates: pd.DataFrame,
@@ -72,22 +68,19 @@ def build_excel_workbook(
 ) -> Workbook:
     """The workbook's sheets (:data:`EXCEL_SHEETS`) with the format of each column.
 
-    ``model_selection`` is the full ``selection_candidates`` table: every scored (scaler, K)
-    pair with its scores and the verdict of the selection policy. Above
-    ``workbook_max_customers`` customers the customer sheet is replaced by a note: a sheet
-    holds at most 1,048,575 rows, and the full table is the ``customer_segments`` dataset.
+    ``customer_segments`` is the ``customer_list`` table; ``model_selection`` the full
+    ``selection_candidates`` table: every scored (scaler, K) pair with its scores and the
+    verdict of the selection policy. Above ``workbook_max_customers`` customers the customer
+    sheet is replaced by a note: a sheet holds at most 1,048,575 rows, and the full table is
+    the ``customer_list`` dataset.
     """
-    require_columns(customer_segments, list(ASSIGNMENT_COLUMNS), "customer_segments")
-    require_columns(customer_features, ["customer_id"], "customer_features")
+    require_columns(customer_list, ["customer_id", "segment"], "customer_list")
     require_columns(segment_actions, ACTION_COLUMNS, "segment_actions")
     require_columns(selection_candidates, CANDIDATE_COLUMNS, "selection_candidates")
     formats = _ExcelFormats(params.formats)
-    headline = _headline_actions(segment_actions)
     tables = {
         "segments": _segments(segment_profiles, segment_actions),
-        "customer_segments": _customers(
-            customer_segments, customer_features, headline, params.workbook_max_customers
-        ),
+        "customer_segments": _customers(customer_list, params.workbook_max_customers),
         "segment_profiles": _first(segment_profiles, "segment"),
         "data_quality": data_quality_table(data_quality_summary),
         "feature_tests": feature_tests,
@@ -99,12 +92,6 @@ def build_excel_workbook(
             for name, table in tables.items()
         )
     )
-
-
-def _headline_actions(segment_actions: pd.DataFrame) -> pd.Series:
-    """Each segment's first action, by cluster."""
-    first = segment_actions["actions"].astype(str).str.split(ACTIONS_SEPARATOR).str[0]
-    return pd.Series(first.to_numpy(), index=segment_actions["cluster"].to_numpy())
 
 
 def _segments(segment_profiles: pd.DataFrame, segment_actions: pd.DataFrame) -> pd.DataFrame:
@@ -124,41 +111,19 @@ def _segments(segment_profiles: pd.DataFrame, segment_actions: pd.DataFrame) -> 
     return table[["segment", "cluster", *sizes, "goal", "actions"]].sort_values("cluster")
 
 
-def _customers(
-    customer_segments: pd.DataFrame,
-    customer_features: pd.DataFrame,
-    headline: pd.Series,
-    max_customers: int,
-) -> pd.DataFrame:
-    """One row per customer: assignment, headline action, RFM segment, then the features."""
-    if len(customer_segments) > max_customers:
-        return pd.DataFrame(
-            {
-                "note": [
-                    f"{len(customer_segments):,} customers, more than "
-                    f"reporting.workbook_max_customers ({max_customers:,}): "
-                    "every customer's segment is in the customer_segments dataset"
-                ]
-            }
-        )
-    assignment = customer_segments[list(ASSIGNMENT_COLUMNS)].sort_values(
-        ["cluster", "customer_id"], kind="stable"
-    )
-    features = customer_features.drop_duplicates("customer_id")
-    first = ["rfm_segment"] if "rfm_segment" in features else []
-    rest = [c for c in features.columns if c not in (*ASSIGNMENT_COLUMNS, *first)]
-    # by id as text: the two datasets may type the ids differently (e.g. int and str)
-    joined = features[[*first, *rest]].set_index(features["customer_id"].astype(str))
-    joined = joined.reindex(assignment["customer_id"].astype(str).to_numpy())
-    action = pd.DataFrame({"action": assignment["cluster"].map(headline).to_numpy()})
-    return pd.concat(
-        [
-            assignment[["customer_id", "segment"]].reset_index(drop=True),
-            action,
-            assignment[["cluster", "distance_to_centroid", "margin"]].reset_index(drop=True),
-            joined.reset_index(drop=True),
-        ],
-        axis=1,
+def _customers(customer_list: pd.DataFrame, max_customers: int) -> pd.DataFrame:
+    """The customer list, or a note on where it is when a sheet would hold too many rows."""
+    if len(customer_list) <= max_customers:
+        return customer_list
+    return pd.DataFrame(
+        {
+            "note": [
+                f"{len(customer_list):,} customers, more than "
+                f"reporting.workbook_max_customers ({max_customers:,}): "
+                "every customer's segment, action and features are in the customer_list "
+                f"file ({LIST_FILE})"
+            ]
+        }
     )
 
 
