@@ -207,6 +207,8 @@ def fit_value_models(
     return {
         "engine": "lifetimes 0.11.3",
         "time_unit": params.time_unit,
+        "horizon_months": params.horizon_months,
+        "monthly_discount_rate": params.monthly_discount_rate,
         "customers": len(customer_rfm),
         "repeat_customers": len(repeat),
         "bg_nbd": bg_nbd,

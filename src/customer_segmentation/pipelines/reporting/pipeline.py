@@ -78,6 +78,8 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                         "data_quality_summary",
                         "feature_tests",
                         "selection_candidates",
+                        "customer_value_segments",
+                        "customer_value_validation",
                     )
                 },
                 "params": PARAMS,
@@ -101,6 +103,9 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             "feature_drift": "feature_drift",
             "experiment_comparison": "experiment_comparison",
             "experiment_agreement": "experiment_agreement",
+            "customer_value_segments": "customer_value_segments",
+            "customer_value_validation": "customer_value_validation",
+            "customer_value_model": "customer_value_model",
             "params": PARAMS,
             **{name: f"{name}_png" for name in FIGURES},
         },

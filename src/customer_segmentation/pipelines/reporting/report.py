@@ -17,6 +17,7 @@ from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import CATEGORY_SEPARATOR
 
 from .cells import MISSING, fmt_int, fmt_p, fmt_pct, fmt_score, fmt_value, table
+from .customer_value import customer_value_context
 from .experiments import experiments_compared
 from .figures import FIGURE_NAMES
 from .moved import what_moved
@@ -236,6 +237,9 @@ def render_html_report(
     experiment_comparison: pd.DataFrame,
     experiment_agreement: pd.DataFrame,
     params: ReportingParams,
+    customer_value_segments: pd.DataFrame | None = None,
+    customer_value_validation: pd.DataFrame | None = None,
+    customer_value_model: dict[str, Any] | None = None,
     **figures: str,
 ) -> str:
     """The report as one HTML string; ``figures`` are base64 PNGs named as in FIGURE_NAMES.
@@ -243,7 +247,8 @@ def render_html_report(
     ``selection_candidates`` (every scored scaler and K with the policy's verdict) feeds the
     "Why K = n" section; ``monitoring``'s outputs the "What moved since the last run"
     section; the experiments' comparison the "Experiments compared" section (shown when
-    more than one experiment ran). Keyword-only: the node maps every input by name.
+    more than one experiment ran); ``customer_value``'s outputs the "Customer value" section
+    (``None`` where it did not run). Keyword-only: the node maps every input by name.
     """
     if set(figures) != set(FIGURE_NAMES):
         raise TypeError(
@@ -275,6 +280,9 @@ def render_html_report(
         "why_k": why_k(segment_summary, selection_candidates),
         "moved": what_moved(monitoring_summary, segment_changes, feature_drift),
         "experiments": experiments_compared(experiment_comparison, experiment_agreement),
+        "customer_value": customer_value_context(
+            customer_value_segments, customer_value_validation, customer_value_model, params
+        ),
         "k_grid": table(grid),
         "scoring_space": segment_summary.get("scoring_space"),
         "stability": segment_summary["stability"],
