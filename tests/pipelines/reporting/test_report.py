@@ -63,6 +63,9 @@ def _render(inputs: dict[str, Any], params: ReportingParams, **figures: str) -> 
         experiment_comparison=inputs["experiment_comparison"],
         experiment_agreement=inputs["experiment_agreement"],
         params=params,
+        customer_value_segments=inputs["customer_value_segments"],
+        customer_value_validation=inputs["customer_value_validation"],
+        customer_value_model=inputs["customer_value_model"],
         **images,
     )
 

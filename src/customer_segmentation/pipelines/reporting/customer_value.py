@@ -173,6 +173,7 @@ def plot_probability_alive(customer_value: pd.DataFrame | None, *, style: PlotSt
     means = [part["clv"].mean() for _, part in groups]
     clv_ax.bar(positions, means, color=[style.colour(i) for i in positions])
     set_category_ticks(clv_ax, positions, [str(name) for name, _ in groups])
+    clv_ax.set_xlabel("segment")
     clv_ax.set_ylabel("mean CLV over the horizon")
     clv_ax.set_title("Mean lifetime value per segment")
     return fig
