@@ -177,6 +177,7 @@ def test_kedro_viz_build_shows_every_pipeline_with_previews(finished_run):
         "clustering",
         "reporting",
         "monitoring",
+        "customer_value",
         "customer_table",
         "scoring",
     }
