@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import ibis
 import numpy as np
 import pandas as pd
 import pytest
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.customer_value import nodes
+from customer_segmentation.pipelines.customer_value import engine, nodes
 from customer_segmentation.pipelines.customer_value.params import CustomerValueParams
 from tests.pipelines.pipeline_helpers import one_line, rejected_parameters, typed_parameters
 
@@ -202,6 +204,44 @@ class TestOneLineErrors:
         with pytest.raises(InputValidationError) as error:
             nodes.fit_value_models(rfm, nodes.split_calibration_holdout(periods, p), p)
         assert "repeat purchase" in one_line(error.value)
+
+
+class TestEngine:
+    def test_a_fit_that_does_not_converge_names_the_penalizer(self):
+        # every repeat buyer spends the same: Gamma-Gamma's spread between customers is 0
+        same = pd.Series([10.0] * 50)
+        with pytest.raises(InputValidationError) as error:
+            engine.fit_gamma_gamma(pd.Series([2] * 50), same, params().gamma_gamma)
+        message = one_line(error.value)
+        assert "parameter 'customer_value.gamma_gamma.penalizer': the model did not converge" in (
+            message
+        )
+
+    def test_the_fits_leave_the_warning_filters_and_stdout_as_they_were(self, capsys):
+        rng = np.random.default_rng(0)
+        before = list(warnings.filters)
+        engine.fit_gamma_gamma(
+            pd.Series(rng.integers(1, 5, 300)),
+            pd.Series(rng.gamma(4.0, 10.0, 300)),
+            params().gamma_gamma,
+        )
+        assert list(warnings.filters) == before
+        assert capsys.readouterr().out == ""
+
+
+def test_a_repeat_buyer_without_positive_spend_is_named():
+    rfm = pd.DataFrame(
+        {
+            "customer_id": ["A", "B"],
+            "frequency": [1, 2],
+            "recency": [3.0, 4.0],
+            "T": [5.0, 6.0],
+            "monetary_value": [0.0, 10.0],
+        }
+    )
+    with pytest.raises(InputValidationError) as error:
+        nodes.fit_value_models(rfm, rfm, params())
+    assert "1 repeat buyers whose mean spend is not positive" in one_line(error.value)
 
 
 @pytest.mark.parametrize(

@@ -175,6 +175,15 @@ def split_calibration_holdout(
 
 def _repeat_buyers(summary: pd.DataFrame, part: str) -> pd.DataFrame:
     repeat = summary[summary["frequency"] > 0]
+    unpaid = int((repeat["monetary_value"] <= 0).sum())
+    if unpaid:
+        raise InputValidationError(
+            f"{part} has {unpaid} repeat buyers whose mean spend is not positive; Gamma-Gamma "
+            "needs positive spend",
+            "check customer_value.columns.revenue names the line revenue (orders positive) in "
+            f"{config_file(PARAMS_FILE)}",
+            dataset="clean_transactions",
+        )
     if len(repeat) < 2:
         raise InputValidationError(
             f"{part} has {len(repeat)} customers with a repeat purchase; Gamma-Gamma needs 2",
