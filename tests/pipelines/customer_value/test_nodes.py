@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 
 import ibis
@@ -216,6 +218,13 @@ class TestEngine:
         assert "parameter 'customer_value.gamma_gamma.penalizer': the model did not converge" in (
             message
         )
+
+    def test_importing_lifetimes_through_the_engine_keeps_future_warnings(self):
+        code = (
+            "import warnings; import customer_segmentation.pipelines.customer_value.engine; "
+            "assert not [f for f in warnings.filters if f[2] is FutureWarning], warnings.filters"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
     def test_the_fits_leave_the_warning_filters_and_stdout_as_they_were(self, capsys):
         rng = np.random.default_rng(0)

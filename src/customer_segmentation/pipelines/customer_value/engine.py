@@ -3,9 +3,10 @@
 Why this library: docs/customer_value.md. Three habits of lifetimes 0.11.3 (2020) are
 contained here, so the nodes never meet them:
 
-- the Gamma-Gamma likelihood calls ``warnings.simplefilter("ignore", FutureWarning)`` on
-  every evaluation, which would silence FutureWarnings for the rest of the run: every call
-  runs inside ``warnings.catch_warnings()``, which restores the filters;
+- its modules, when imported, and its likelihoods, on every evaluation, call
+  ``warnings.simplefilter("ignore", FutureWarning)``, which would silence FutureWarnings for
+  the rest of the run: the import and every call run inside ``warnings.catch_warnings()``,
+  which restores the filters;
 - a fit that does not converge prints scipy's result to stdout before it raises: the print
   is captured and the error becomes one line that names the penalizer to raise;
 - ``predict`` (what ``customer_lifetime_value`` calls) is attached by ``fit``: a model
@@ -25,12 +26,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from lifetimes import BetaGeoFitter, GammaGammaFitter
-from lifetimes.utils import ConvergenceError
 
 from customer_segmentation.errors import InputValidationError, config_file
 
 from .params import PARAMS_FILE, ModelFit
+
+with warnings.catch_warnings():
+    # lifetimes' modules call warnings.simplefilter("ignore", FutureWarning) when imported,
+    # which would hide every FutureWarning of the run
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+    from lifetimes.utils import ConvergenceError
 
 BG_NBD_PARAMETERS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
