@@ -32,7 +32,9 @@ from kedro.config import OmegaConfigLoader
 from kedro_datasets.pandas import ExcelDataset
 
 from customer_segmentation.datasets import FormattedExcelDataset
+from customer_segmentation.excel import Workbook
 from customer_segmentation.model.segmentation_model import ASSIGNMENT_COLUMNS
+from customer_segmentation.pipelines.reporting.customer_list import build_customer_list
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.workbook import build_excel_workbook
 
@@ -144,19 +146,23 @@ def main() -> None:
     )
     params = ReportingParams.model_validate(loader["parameters"]["reporting"])
     features, segments = customers(args.n_customers, args.seed)
-    inputs = {**other_inputs(segments), "customer_features": features}
+    inputs = other_inputs(segments)
     emit(f"{args.n_customers:,} customers")
     emit("| written | customer-sheet cells | s | us per cell | MiB | peak RSS MiB |")
     emit("| --- | ---: | ---: | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
 
+        def workbook() -> Workbook:
+            """The two nodes: the customer list (a join), then the workbook's sheets."""
+            listed = build_customer_list(segments, features, inputs["segment_actions"])
+            return build_excel_workbook(**inputs, customer_list=listed, params=params)
+
         def formatted() -> Path:
-            book = build_excel_workbook(**inputs, customer_segments=segments, params=params)
-            FormattedExcelDataset(filepath=str(root / "formatted.xlsx")).save(book)
+            FormattedExcelDataset(filepath=str(root / "formatted.xlsx")).save(workbook())
             return root / "formatted.xlsx"
 
-        sheet = build_excel_workbook(**inputs, customer_segments=segments, params=params)
+        sheet = workbook()
         wide = sheet["customer_segments"].table
         if not args.skip_plain:
 

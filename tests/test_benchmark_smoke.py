@@ -1,5 +1,6 @@
 """The benchmarks run end to end at their smallest settings (the scale benchmark with
-`--quick` on 20,000 lines, the model-selection benchmark on 3,000 customers, the planted
+`--quick` on 20,000 lines, the model-selection and customer-value benchmarks on 3,000
+customers, the planted
 recovery benchmark with `--quick` on one 20,000-line data set).
 
 Only that it runs and reports every section is checked: its figures depend on the machine
@@ -102,3 +103,10 @@ def test_workbook_benchmark_times_the_workbook_before_and_after():
     assert "| written | customer-sheet cells | s | us per cell | MiB | peak RSS MiB |" in stdout
     for label in ("before: plain dump", "plain, same columns", "formatted workbook"):
         assert f"| {label}" in stdout
+
+
+def test_customer_value_benchmark_times_fit_and_scoring(tmp_path: Path):
+    stdout = run_benchmark("customer_value_benchmark.py", "3000", cwd=tmp_path)
+    for step in ("summarise_customers", "fit_value_models", "score_customers", "validate_holdout"):
+        assert step in stdout
+    assert "customers 3,000" in stdout and "peak RSS" in stdout and "holdout:" in stdout

@@ -17,6 +17,7 @@ PAGES = {
     "concepts",
     "bring_your_own_data",
     "parameters",
+    "customer_value",
     "scaling",
     "benchmarks",
     "architecture",

@@ -116,11 +116,33 @@ def test_same_data_config_and_seed_give_identical_segments(finished_run, tmp_pat
         second,
         "run",
         "--pipelines",
-        "data_processing,feature_engineering,model_selection,clustering",
+        "data_processing,feature_engineering,model_selection,clustering,customer_value",
     )
-    for relative in ("07_model_output/customer_segments.parquet", "06_models/best_params.json"):
+    for relative in (
+        "07_model_output/customer_segments.parquet",
+        "06_models/best_params.json",
+        "07_model_output/customer_value.parquet",
+        "06_models/customer_value_model.json",
+    ):
         first_bytes = latest(finished_run / "data" / relative).read_bytes()
         assert latest(second / "data" / relative).read_bytes() == first_bytes, relative
+
+
+def test_customer_value_per_customer_segment_and_holdout(finished_run):
+    data = finished_run / "data"
+    value = read_table(data / "07_model_output/customer_value.parquet")
+    segments = read_table(data / "07_model_output/customer_segments.parquet")
+    assert set(value["customer_id"]) == set(segments["customer_id"])
+    assert value["probability_alive"].between(0, 1).all() and (value["clv"] >= 0).all()
+    per_segment = pd.read_csv(latest(data / "08_reporting/customer_value_segments.csv"))
+    assert set(per_segment["segment"]) == set(segments["segment"])
+    assert per_segment["total_clv"].sum() == pytest.approx(value["clv"].sum())
+    holdout = pd.read_csv(latest(data / "08_reporting/customer_value_validation.csv"))
+    assert {"All customers", *segments["segment"]} == set(holdout["segment"])
+    assert (holdout["predicted_purchases"] > 0).all()
+    model = json.loads(latest(data / "06_models/customer_value_model.json").read_text())
+    assert set(model["bg_nbd"]) == {"r", "alpha", "a", "b"}
+    assert set(model["gamma_gamma"]) == {"p", "q", "v"}
 
 
 def test_report_and_workbook_cover_every_segment(finished_run):
@@ -202,6 +224,7 @@ def test_kedro_viz_build_shows_every_pipeline_with_previews(finished_run):
         "clustering",
         "reporting",
         "monitoring",
+        "customer_value",
         "customer_table",
         "scoring",
     }

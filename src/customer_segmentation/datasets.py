@@ -16,6 +16,11 @@ A pinned version (``--load-versions previous_customer_segments:2026-10-31T...``)
 it is. With no earlier version (the first run), loading gives ``None``: the nodes then say
 there is nothing to compare with yet, instead of failing. They are never saved to.
 
+``Optional{Parquet,CSV,JSON}Dataset`` are outputs of a pipeline that not every path runs
+(``customer_value``, which needs invoice lines) read by one that every path runs
+(``reporting``): saved as usual; loaded as usual, or ``None`` while no file exists (the
+customer-table path), so the report says why the section is empty instead of failing.
+
 ``FormattedExcelDataset`` saves a :class:`customer_segmentation.excel.Workbook` (tables with
 their number formats) as a formatted .xlsx file, and loads like ``pandas.ExcelDataset``.
 """
@@ -30,6 +35,7 @@ from typing import Any, Literal
 
 from kedro.io import AbstractDataset, AbstractVersionedDataset
 from kedro.io.core import DatasetError, Version, get_filepath_str, parse_dataset_definition
+from kedro_datasets.json import JSONDataset
 from kedro_datasets.pandas import CSVDataset, ExcelDataset, ParquetDataset
 from kedro_datasets.pickle import PickleDataset
 
@@ -88,6 +94,27 @@ class PreviousCSVDataset(_EarlierVersion, CSVDataset):
 
 class PreviousPickleDataset(_EarlierVersion, PickleDataset):
     """An earlier version of a versioned ``pickle.PickleDataset``; ``None`` if none."""
+
+
+class _Optional:
+    """Mixin for a file dataset: ``None`` when there is no file (or version) to load."""
+
+    def load(self) -> Any:
+        if not self.exists():  # type: ignore[attr-defined]
+            return None
+        return super().load()  # type: ignore[misc]
+
+
+class OptionalParquetDataset(_Optional, ParquetDataset):
+    """A ``pandas.ParquetDataset`` that loads ``None`` where nothing was saved yet."""
+
+
+class OptionalCSVDataset(_Optional, CSVDataset):
+    """A ``pandas.CSVDataset`` that loads ``None`` where nothing was saved yet."""
+
+
+class OptionalJSONDataset(_Optional, JSONDataset):
+    """A ``json.JSONDataset`` that loads ``None`` where nothing was saved yet."""
 
 
 class FormattedExcelDataset(ExcelDataset):

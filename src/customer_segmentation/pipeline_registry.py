@@ -13,6 +13,7 @@ from customer_segmentation.experiment_pipelines import (
 from customer_segmentation.parameters import Parameters
 from customer_segmentation.pipelines import (
     customer_table,
+    customer_value,
     data_processing,
     feature_engineering,
     monitoring,
@@ -20,6 +21,7 @@ from customer_segmentation.pipelines import (
 )
 from customer_segmentation.pipelines.clustering.params import ClusteringParams
 from customer_segmentation.pipelines.customer_table.params import CustomerTableParams
+from customer_segmentation.pipelines.customer_value.params import CustomerValueParams
 from customer_segmentation.pipelines.data_processing.params import DataProcessingParams
 from customer_segmentation.pipelines.experiments.params import ExperimentsParams
 from customer_segmentation.pipelines.feature_engineering.params import FeatureEngineeringParams
@@ -39,15 +41,18 @@ PARAMETER_GROUPS: dict[str, type[Parameters]] = {
     "customer_table": CustomerTableParams,
     "scoring": ScoringParams,
     "monitoring": MonitoringParams,
+    "customer_value": CustomerValueParams,
 }
 
 
 def transaction_path() -> Pipeline:
     """``data_processing`` + ``feature_engineering`` + the experiments (``model_selection``
-    and ``clustering``'s fit per experiment) + ``clustering`` + ``reporting`` + ``monitoring``.
+    and ``clustering``'s fit per experiment) + ``clustering`` + ``reporting`` + ``monitoring``
+    + ``customer_value`` (it needs invoice lines: the customer-table path has none).
     """
     lines = data_processing.create_pipeline() + feature_engineering.create_pipeline()
-    return lines + segmentation_pipeline(configured_experiments())
+    segments = segmentation_pipeline(configured_experiments())
+    return lines + segments + customer_value.create_pipeline()
 
 
 def customer_table_path() -> Pipeline:

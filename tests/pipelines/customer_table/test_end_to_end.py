@@ -87,6 +87,9 @@ def test_report_shows_category_shares_and_skips_revenue_and_rfm_with_a_reason(fi
     assert "Category shares" in html and "occupation" in html
     assert "share of revenue" not in html and "RFM segment mix" not in html
     assert "Customer rows read" in html and "unparseable_age" in html
+    # no invoice lines, no lifetime values: the section says why (customer_value never ran)
+    assert "Customer value needs invoice lines" in html
+    assert not (project / OUTPUTS / "07_model_output/customer_value.parquet").exists()
     profiles = read_table(reporting / "segment_profiles.parquet")
     assert "revenue" not in profiles and "occupation=Student_share" in profiles
     workbook = pd.ExcelFile(latest(reporting / "segment_report.xlsx"))

@@ -335,6 +335,7 @@ def build_inputs() -> dict[str, Any]:
         },
         "segment_actions": actions,
         **_last_run_comparison(names),
+        **_customer_value(segments),
         **_experiments(),
     }
 
@@ -420,6 +421,50 @@ def _last_run_comparison(names: dict[int, str]) -> dict[str, Any]:
         "segment_changes": changes,
         "feature_drift": drift,
         "monitoring_summary": summary,
+    }
+
+
+def _customer_value(segments: pd.DataFrame) -> dict[str, Any]:
+    """customer_value's outputs for these customers (values made up, shapes as written)."""
+    value = segments[["customer_id", "segment"]].copy()
+    position = np.arange(len(value))
+    value["probability_alive"] = (position % 10 + 0.5) / 10
+    value["clv"] = 50.0 + position % 7 * 20
+    summary = (
+        value.groupby("segment", as_index=False)
+        .agg(
+            customers=("customer_id", "size"),
+            total_clv=("clv", "sum"),
+            mean_clv=("clv", "mean"),
+            median_clv=("clv", "median"),
+            mean_probability_alive=("probability_alive", "mean"),
+        )
+        .assign(expected_purchases=lambda t: t["customers"] * 1.5)
+    )
+    summary["clv_share"] = summary["total_clv"] / summary["total_clv"].sum()
+    validation = pd.DataFrame(
+        {
+            "segment": ["All customers", *summary["segment"]],
+            "customers": [summary["customers"].sum(), *summary["customers"]],
+            "predicted_purchases": 12.0,
+            "actual_purchases": 10,
+            "relative_error": 0.2,
+        }
+    )
+    model = {
+        "time_unit": "D",
+        "horizon_months": 12,
+        "monthly_discount_rate": 0.01,
+        "customers": len(value),
+        "bg_nbd": {"r": 0.24, "alpha": 30.9, "a": 0.79, "b": 2.43},
+        "gamma_gamma": {"p": 6.25, "q": 3.74, "v": 15.44},
+        "calibration": {"holdout_days": 180},
+    }
+    return {
+        "customer_value": value,
+        "customer_value_segments": summary,
+        "customer_value_validation": validation,
+        "customer_value_model": model,
     }
 
 

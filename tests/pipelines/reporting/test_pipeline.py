@@ -49,6 +49,11 @@ INPUTS = {
     "segment_stability",
     "stability_summary",
     "segment_actions",
+    # customer_value's outputs (None where it does not run: the customer-table path)
+    "customer_value",
+    "customer_value_segments",
+    "customer_value_validation",
+    "customer_value_model",
     "params:reporting",
 }
 

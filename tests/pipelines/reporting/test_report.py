@@ -74,6 +74,9 @@ def _render(
         ),
         report_charts=charts,
         params=params,
+        customer_value_segments=inputs["customer_value_segments"],
+        customer_value_validation=inputs["customer_value_validation"],
+        customer_value_model=inputs["customer_value_model"],
         **images,
     )
 

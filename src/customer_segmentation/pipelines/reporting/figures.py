@@ -23,6 +23,7 @@ from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import is_numeric_column
 
 from . import experiments, plots, segment_plots
+from .customer_value import plot_probability_alive as draw_probability_alive
 from .model_space import STANDARDIZED, scaled_model_input, standardized_model_input
 from .params import ReportingParams
 from .segments import join_segments, require_columns, require_keys, segment_index
@@ -335,6 +336,13 @@ def plot_experiment_comparison(
     return _with_png(fig)
 
 
+def plot_probability_alive(
+    customer_value: pd.DataFrame | None, params: ReportingParams
+) -> FeaturePlot:
+    """Probability alive per segment and mean CLV (``customer_value``; a note without it)."""
+    return _with_png(draw_probability_alive(customer_value, style=params.style))
+
+
 def figure_to_base64(fig: Figure) -> str:
     """PNG of ``fig`` as base64 text, ready for a ``data:image/png;base64,`` URI."""
     buffer = io.BytesIO()
@@ -359,6 +367,7 @@ FIGURES: dict[str, Callable[..., FeaturePlot]] = {
     "segment_shares": plot_segment_shares,
     "segment_migration": plot_segment_migration,
     "experiment_scores": plot_experiment_comparison,
+    "probability_alive": plot_probability_alive,
 }
 
 #: The figure names, in report order: ``<name>_plot`` and ``<name>_png`` are their datasets.

@@ -89,6 +89,8 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                         "data_quality_summary",
                         "feature_tests",
                         "selection_candidates",
+                        "customer_value_segments",
+                        "customer_value_validation",
                     )
                 },
                 "params": PARAMS,
@@ -120,6 +122,9 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             "experiment_agreement": "experiment_agreement",
             "customer_list": "customer_list",
             "report_charts": "report_charts",
+            "customer_value_segments": "customer_value_segments",
+            "customer_value_validation": "customer_value_validation",
+            "customer_value_model": "customer_value_model",
             "params": PARAMS,
             **{name: f"{name}_png" for name in FIGURES},
         },

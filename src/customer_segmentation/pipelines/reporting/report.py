@@ -21,6 +21,7 @@ from customer_segmentation.model import CATEGORY_SEPARATOR
 from .cells import MISSING, fmt_int, fmt_p, fmt_pct, fmt_score, fmt_value, table
 from .charts import plotly_script
 from .customer_list import LIST_FILE, segment_downloads
+from .customer_value import customer_value_context
 from .experiments import experiments_compared
 from .figures import FIGURE_NAMES
 from .moved import what_moved
@@ -245,6 +246,9 @@ def render_html_report(
     customer_list: pd.DataFrame,
     report_charts: dict[str, str],
     params: ReportingParams,
+    customer_value_segments: pd.DataFrame | None = None,
+    customer_value_validation: pd.DataFrame | None = None,
+    customer_value_model: dict[str, Any] | None = None,
     **figures: str,
 ) -> str:
     """The report as one HTML string; ``figures`` are base64 PNGs named as in FIGURE_NAMES.
@@ -253,7 +257,8 @@ def render_html_report(
     "Why K = n" section; ``monitoring``'s outputs the "What moved since the last run"
     section; the experiments' comparison the "Experiments compared" section (shown when
     more than one experiment ran); ``customer_list`` each segment card's CSV link;
-    ``report_charts`` the interactive charts that stand in for figures of the same name.
+    ``report_charts`` the interactive charts that stand in for figures of the same name;
+    ``customer_value``'s outputs the "Customer value" section (``None`` where it did not run).
     Keyword-only: the node maps every input by name.
     """
     if set(figures) != set(FIGURE_NAMES):
@@ -288,6 +293,9 @@ def render_html_report(
         "why_k": why_k(segment_summary, selection_candidates),
         "moved": what_moved(monitoring_summary, segment_changes, feature_drift),
         "experiments": experiments_compared(experiment_comparison, experiment_agreement),
+        "customer_value": customer_value_context(
+            customer_value_segments, customer_value_validation, customer_value_model, params
+        ),
         "k_grid": table(grid),
         "scoring_space": segment_summary.get("scoring_space"),
         "stability": segment_summary["stability"],

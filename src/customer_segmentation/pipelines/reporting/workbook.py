@@ -7,7 +7,9 @@
   action, cluster, distance to its centre and margin to the next, the RFM segment and every
   column of ``customer_features`` (features in their own units, RFM scores), for a CRM list;
 - ``segment_profiles``, ``feature_tests``, ``model_selection``: the tables of the report;
-- ``data_quality``: lines (or rows) read, kept and rejected, per reason.
+- ``data_quality``: lines (or rows) read, kept and rejected, per reason;
+- ``customer_value``: per segment its lifetime value and the holdout check (a note where
+  customer_value did not run: the customer-table path).
 
 The node returns a :class:`~customer_segmentation.excel.Workbook`: the tables and how each
 column is shown. Number formats come from ``reporting.formats`` (currency symbol, decimals,
@@ -24,6 +26,7 @@ import pandas as pd
 from customer_segmentation.excel import Column, Sheet, Workbook
 
 from .customer_list import ACTION_COLUMNS, ACTIONS_SEPARATOR, LIST_FILE
+from .customer_value import customer_value_sheet
 from .params import NumberFormats, ReportingParams
 from .segments import require_columns, require_keys
 from .summary import CANDIDATE_COLUMNS
@@ -35,6 +38,7 @@ EXCEL_SHEETS = (
     "data_quality",
     "feature_tests",
     "model_selection",
+    "customer_value",
 )
 #: Columns shown with ``score_decimals``: model scores and distances in model units.
 SCORE_COLUMNS = frozenset(
@@ -65,6 +69,8 @@ def build_excel_workbook(
     feature_tests: pd.DataFrame,
     selection_candidates: pd.DataFrame,
     params: ReportingParams,
+    customer_value_segments: pd.DataFrame | None = None,
+    customer_value_validation: pd.DataFrame | None = None,
 ) -> Workbook:
     """The workbook's sheets (:data:`EXCEL_SHEETS`) with the format of each column.
 
@@ -85,6 +91,7 @@ def build_excel_workbook(
         "data_quality": data_quality_table(data_quality_summary),
         "feature_tests": feature_tests,
         "model_selection": selection_candidates,
+        "customer_value": customer_value_sheet(customer_value_segments, customer_value_validation),
     }
     return Workbook(
         tuple(
