@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -85,10 +86,12 @@ def _test(row: pd.Series, params: CampaignParams) -> tuple[float, ...]:
     return (1.0 if math.isnan(p_value) else p_value, float(low), float(high), *relative)
 
 
+@functools.lru_cache(maxsize=4096)
 def needed_per_arm(control_rate: float, lift: float, alpha: float, power: float) -> float:
     """Customers per arm (equal arms) to detect ``lift`` over ``control_rate`` (two-sided).
 
-    NaN when there is no positive lift to detect or no control rate to start from.
+    NaN when there is no positive lift to detect or no control rate to start from. Cached:
+    the solver is iterative, and many rows share their rates.
     """
     if not (lift > 0 and 0 <= control_rate < 1):
         return math.nan
