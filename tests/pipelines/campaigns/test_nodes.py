@@ -283,3 +283,22 @@ def test_false_positives_stay_at_alpha_over_repeated_null_campaigns():
 
 def test_verdicts_are_the_listed_ones():
     assert set(stats.VERDICTS) == {"lift", "negative lift", "no detectable lift", "not enough data"}
+
+
+def test_each_campaign_is_compared_on_its_own_variants():
+    table = arms(
+        [
+            ("c1", "A", "control", 100, 10),
+            ("c1", "A", "treatment", 100, 20),
+            ("c1", "B", "control", 100, 10),  # no treatment here: not enough data
+            ("c2", "A", "control", 100, 10),
+            ("c2", "A", "subject_b", 100, 12),
+        ]
+    )
+    p = params(treatment_variants=["treatment", "subject_b"])
+    lift = nodes.campaign_lift(table, p)
+    assert lift[["campaign", "segment", "variant", "verdict"]].values.tolist() == [
+        ["c1", "A", "treatment", "lift"],
+        ["c1", "B", "treatment", "not enough data"],
+        ["c2", "A", "subject_b", "no detectable lift"],
+    ]

@@ -197,11 +197,9 @@ def conversion_by_variant(campaign_exposures: pd.DataFrame) -> pd.DataFrame:
 
 
 def _arm(conversion: pd.DataFrame, variant: str) -> pd.DataFrame:
-    arm = conversion.loc[conversion["variant"] == variant, ["campaign", "segment"]].copy()
-    values = conversion.loc[conversion["variant"] == variant]
-    arm["customers"] = values["customers"].to_numpy()
-    arm["conversions"] = values["conversions"].to_numpy()
-    return arm
+    """One variant's campaign, segment, customers and conversions."""
+    columns = ["campaign", "segment", "customers", "conversions"]
+    return conversion.loc[conversion["variant"] == variant, columns]
 
 
 def campaign_lift(campaign_conversion: pd.DataFrame, params: CampaignParams) -> pd.DataFrame:
@@ -211,23 +209,22 @@ def campaign_lift(campaign_conversion: pd.DataFrame, params: CampaignParams) -> 
     minus control) with its confidence interval, ``relative_lift`` (treatment / control - 1)
     with its interval; the raw and corrected p-values and ``significant``; the customers per
     arm needed to detect the observed lift and the minimum detectable lift; the verdict.
+    A segment of a campaign that lacks one of the two arms is "not enough data".
     """
     control = _arm(campaign_conversion, params.control_variant).rename(
         columns={"customers": "control_customers", "conversions": "control_conversions"}
     )
     pairs = []
     for variant in params.treatment_variants:
-        treated = _arm(campaign_conversion, variant).rename(
-            columns={"customers": "customers", "conversions": "conversions"}
-        )
-        if treated.empty:
-            continue
+        treated = _arm(campaign_conversion, variant)
+        # the campaigns that have this variant, each segment with either arm
         pair = treated.merge(control, on=["campaign", "segment"], how="outer")
+        pair = pair[pair["campaign"].isin(treated["campaign"])]
         pair.insert(2, "variant", variant)
         pairs.append(pair)
-    if not pairs:
-        return pd.DataFrame(columns=stats.LIFT_COLUMNS)
     table = pd.concat(pairs, ignore_index=True)
+    if table.empty:
+        return pd.DataFrame(columns=stats.LIFT_COLUMNS)
     for column in ("customers", "conversions", "control_customers", "control_conversions"):
         table[column] = table[column].fillna(0).astype(int)
     table = table.sort_values(["campaign", "segment", "variant"], ignore_index=True)
