@@ -302,3 +302,11 @@ def test_each_campaign_is_compared_on_its_own_variants():
         ["c1", "B", "treatment", "not enough data"],
         ["c2", "A", "subject_b", "no detectable lift"],
     ]
+
+
+def test_the_shipped_file_is_the_generator_s_default_output(tmp_path):
+    """data/01_raw/campaigns.csv is `python -m customer_segmentation.generators.campaigns`."""
+    output = tmp_path / "campaigns.csv"
+    generate_campaigns(PLANTED).to_csv(output, index=False)
+    shipped = PROJECT_ROOT / "data/01_raw/campaigns.csv"
+    assert output.read_bytes() == shipped.read_bytes()
