@@ -91,6 +91,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                         "selection_candidates",
                         "customer_value_segments",
                         "customer_value_validation",
+                        "campaign_lift",
                     )
                 },
                 "params": PARAMS,
@@ -125,6 +126,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             "customer_value_segments": "customer_value_segments",
             "customer_value_validation": "customer_value_validation",
             "customer_value_model": "customer_value_model",
+            "campaign_lift": "campaign_lift",
             "params": PARAMS,
             **{name: f"{name}_png" for name in FIGURES},
         },
