@@ -63,9 +63,10 @@ def test_registry_keeps_both_input_shapes_apart(registry):
         "reporting",
         "monitoring",
         "customer_value",
+        "campaigns",
     )
-    # what needs invoice lines: the customer-table path runs none of it
-    invoice_stages = ("data_processing", "feature_engineering", "customer_value")
+    # what needs invoice lines (or campaign exports): the customer-table path runs none of it
+    invoice_stages = ("data_processing", "feature_engineering", "customer_value", "campaigns")
     assert set(registry) >= {"__default__", "customer_table", "scoring", *stages}
     # the search and the fit run once per experiment, under its namespace ("baseline.")
     experiment_nodes = {node.name for node in registry["experiments"].nodes}
@@ -92,12 +93,13 @@ def test_registry_keeps_both_input_shapes_apart(registry):
         "previous_customer_segments",
         "previous_segmentation_model",
         "previous_segment_centroids",
-        # customer_value's outputs, which this path never writes: Optional datasets that
-        # load None, and the report says why it has no customer value
+        # customer_value's and campaigns' outputs, which this path never writes: Optional
+        # datasets that load None, and the report says why it has no such section
         "customer_value",
         "customer_value_segments",
         "customer_value_validation",
         "customer_value_model",
+        "campaign_lift",
     }
 
 
