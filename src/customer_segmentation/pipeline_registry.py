@@ -12,6 +12,7 @@ from customer_segmentation.experiment_pipelines import (
 )
 from customer_segmentation.parameters import Parameters
 from customer_segmentation.pipelines import (
+    churn_propensity,
     customer_table,
     customer_value,
     data_processing,
@@ -19,6 +20,7 @@ from customer_segmentation.pipelines import (
     monitoring,
     scoring,
 )
+from customer_segmentation.pipelines.churn_propensity.params import ChurnPropensityParams
 from customer_segmentation.pipelines.clustering.params import ClusteringParams
 from customer_segmentation.pipelines.customer_table.params import CustomerTableParams
 from customer_segmentation.pipelines.customer_value.params import CustomerValueParams
@@ -42,17 +44,20 @@ PARAMETER_GROUPS: dict[str, type[Parameters]] = {
     "scoring": ScoringParams,
     "monitoring": MonitoringParams,
     "customer_value": CustomerValueParams,
+    "churn_propensity": ChurnPropensityParams,
 }
 
 
 def transaction_path() -> Pipeline:
     """``data_processing`` + ``feature_engineering`` + the experiments (``model_selection``
     and ``clustering``'s fit per experiment) + ``clustering`` + ``reporting`` + ``monitoring``
-    + ``customer_value`` (it needs invoice lines: the customer-table path has none).
+    + ``customer_value`` and ``churn_propensity`` (they need invoice lines: the customer-table
+    path has none).
     """
     lines = data_processing.create_pipeline() + feature_engineering.create_pipeline()
     segments = segmentation_pipeline(configured_experiments())
-    return lines + segments + customer_value.create_pipeline()
+    value = customer_value.create_pipeline() + churn_propensity.create_pipeline()
+    return lines + segments + value
 
 
 def customer_table_path() -> Pipeline:

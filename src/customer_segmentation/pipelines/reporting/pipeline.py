@@ -13,6 +13,8 @@ from .figures import FIGURES
 from .report import render_html_report
 
 PARAMS = "params:reporting"
+#: churn_propensity's outputs the report reads (None where it did not run).
+CHURN_INPUTS = ("churn_segments", "churn_metrics", "churn_calibration", "churn_targets")
 
 
 def _figure_inputs(func: Any) -> dict[str, str]:
@@ -91,6 +93,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                         "selection_candidates",
                         "customer_value_segments",
                         "customer_value_validation",
+                        "churn_targets",
                     )
                 },
                 "params": PARAMS,
@@ -125,6 +128,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             "customer_value_segments": "customer_value_segments",
             "customer_value_validation": "customer_value_validation",
             "customer_value_model": "customer_value_model",
+            **{name: name for name in CHURN_INPUTS},
             "params": PARAMS,
             **{name: f"{name}_png" for name in FIGURES},
         },

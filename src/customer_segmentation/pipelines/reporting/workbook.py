@@ -9,7 +9,9 @@
 - ``segment_profiles``, ``feature_tests``, ``model_selection``: the tables of the report;
 - ``data_quality``: lines (or rows) read, kept and rejected, per reason;
 - ``customer_value``: per segment its lifetime value and the holdout check (a note where
-  customer_value did not run: the customer-table path).
+  customer_value did not run: the customer-table path);
+- ``churn_targets``: per segment its customers most likely to churn, ranked (a note where
+  churn_propensity did not run).
 
 The node returns a :class:`~customer_segmentation.excel.Workbook`: the tables and how each
 column is shown. Number formats come from ``reporting.formats`` (currency symbol, decimals,
@@ -25,6 +27,7 @@ import pandas as pd
 
 from customer_segmentation.excel import Column, Sheet, Workbook
 
+from .churn_propensity import churn_targets_sheet
 from .customer_list import ACTION_COLUMNS, ACTIONS_SEPARATOR, LIST_FILE
 from .customer_value import customer_value_sheet
 from .params import NumberFormats, ReportingParams
@@ -39,6 +42,7 @@ EXCEL_SHEETS = (
     "feature_tests",
     "model_selection",
     "customer_value",
+    "churn_targets",
 )
 #: Columns shown with ``score_decimals``: model scores and distances in model units.
 SCORE_COLUMNS = frozenset(
@@ -71,6 +75,7 @@ def build_excel_workbook(
     params: ReportingParams,
     customer_value_segments: pd.DataFrame | None = None,
     customer_value_validation: pd.DataFrame | None = None,
+    churn_targets: pd.DataFrame | None = None,
 ) -> Workbook:
     """The workbook's sheets (:data:`EXCEL_SHEETS`) with the format of each column.
 
@@ -92,6 +97,7 @@ def build_excel_workbook(
         "feature_tests": feature_tests,
         "model_selection": selection_candidates,
         "customer_value": customer_value_sheet(customer_value_segments, customer_value_validation),
+        "churn_targets": churn_targets_sheet(churn_targets),
     }
     return Workbook(
         tuple(
