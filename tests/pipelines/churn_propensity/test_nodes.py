@@ -142,7 +142,8 @@ class TestModel:
         assert first[0] == second[0]
         pd.testing.assert_frame_equal(first[1], second[1])
         fitted = [nodes.fit_churn_model(training, params(features=FEATURES)) for _ in range(2)]
-        scores = [model.churn_probability(m, training[FEATURES].to_numpy()) for m in fitted]
+        p = params(features=FEATURES)
+        scores = [model.churn_probability(m, training[FEATURES].to_numpy(), p) for m in fitted]
         assert np.array_equal(scores[0], scores[1])
 
 

@@ -14,6 +14,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 from .params import ChurnPropensityParams
 
@@ -47,14 +48,23 @@ def build_classifier(params: ChurnPropensityParams) -> Any:
     )
 
 
+def threads(params: ChurnPropensityParams) -> threadpool_limits:
+    """The CPU threads of fits and scoring, as ``classifier.n_threads`` says (a context)."""
+    return threadpool_limits(limits=params.classifier.n_threads)
+
+
 def fit(features: np.ndarray, labels: np.ndarray, params: ChurnPropensityParams) -> Any:
     """The model fitted on every row."""
-    return build_classifier(params).fit(features, labels)
+    with threads(params):
+        return build_classifier(params).fit(features, labels)
 
 
-def churn_probability(model: Any, features: np.ndarray) -> np.ndarray:
+def churn_probability(
+    model: Any, features: np.ndarray, params: ChurnPropensityParams
+) -> np.ndarray:
     """P(churned) of each row (the probability of class 1)."""
-    return model.predict_proba(features)[:, 1].astype("float64")
+    with threads(params):
+        return model.predict_proba(features)[:, 1].astype("float64")
 
 
 def cross_validate(
@@ -71,8 +81,9 @@ def cross_validate(
     out_of_fold = np.zeros(len(labels), dtype="float64")
     aucs = []
     for train, test in folds.split(features, labels):
-        model = clone(template).fit(features[train], labels[train])
-        out_of_fold[test] = churn_probability(model, features[test])
+        with threads(params):
+            model = clone(template).fit(features[train], labels[train])
+        out_of_fold[test] = churn_probability(model, features[test], params)
         aucs.append(float(roc_auc_score(labels[test], out_of_fold[test])))
     return aucs, out_of_fold
 
@@ -87,7 +98,7 @@ def reliability_table(labels: np.ndarray, probabilities: np.ndarray, bins: int) 
 
     Every bin is listed, an empty one with no means; the last bin includes 1.
     """
-    edges = np.linspace(0.0, 1.0, bins + 1)
+    edges = np.round(np.linspace(0.0, 1.0, bins + 1), 12)
     index = np.clip(np.searchsorted(edges, probabilities, side="right") - 1, 0, bins - 1)
     frame = pd.DataFrame({"bin": index, "p": probabilities, "y": labels.astype("float64")})
     grouped = frame.groupby("bin").agg(

@@ -226,7 +226,7 @@ def score_churn(
     features = _matrix(churn_scoring, params, "churn_scoring")
     scored = pd.DataFrame({"customer_id": churn_scoring["customer_id"].astype(str)})
     scored["segment"] = _segments(scored["customer_id"], customer_segments, params)
-    scored[PROBABILITY] = model.churn_probability(churn_model, features)
+    scored[PROBABILITY] = model.churn_probability(churn_model, features, params)
     for name in SHOWN_FEATURES:
         if name in churn_scoring.columns:
             scored[name] = churn_scoring[name].to_numpy("float64")
@@ -254,5 +254,6 @@ def rank_churn_targets(
         ["segment", PROBABILITY, "customer_id"], ascending=[True, False, True], kind="stable"
     )
     ranked = ranked.groupby("segment", sort=True).head(params.targets_per_segment).copy()
-    ranked.insert(1, "rank", ranked.groupby("segment").cumcount() + 1)
-    return ranked.reset_index(drop=True)
+    ranked["rank"] = ranked.groupby("segment").cumcount() + 1
+    shown = [c for c in churn_propensity.columns if c not in ("customer_id", "segment")]
+    return ranked[["segment", "rank", "customer_id", *shown]].reset_index(drop=True)
