@@ -54,6 +54,11 @@ INPUTS = {
     "customer_value_segments",
     "customer_value_validation",
     "customer_value_model",
+    # churn_propensity's (the same)
+    "churn_segments",
+    "churn_metrics",
+    "churn_calibration",
+    "churn_targets",
     "params:reporting",
 }
 
