@@ -73,6 +73,11 @@ class TestTimeSplit:
         assert at_end.loc["B", "monetary"] == 10.0  # 15 ordered, 5 returned
         assert list(at_end.index) == ["A", "B", "C", "D", "E"]
 
+    def test_recency_frequency_and_monetary_are_kept_to_show_beside_the_probability(self):
+        only = params(horizon_days=30, features=["tenure"])
+        columns = nodes.build_scoring_set(LINES, dates(), only).columns
+        assert list(columns) == ["customer_id", "tenure", *nodes.SHOWN_FEATURES]
+
 
 def test_training_labels_on_hand_checked_lines(monkeypatch):
     # min_customers is at least 10 by the parameter's rules: check the labels below it

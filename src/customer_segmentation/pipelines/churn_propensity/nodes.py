@@ -81,10 +81,11 @@ def churn_dates(clean_transactions: ir.Table, params: ChurnPropensityParams) -> 
 
 
 def _features(lines: ir.Table, day: dt.date, params: ChurnPropensityParams) -> pd.DataFrame:
-    """customer_id and the configured features as of ``day``, sorted by customer."""
+    """customer_id, the configured features and those shown beside the probability, as of
+    ``day``, sorted by customer."""
     frame = aggregate_customers(lines, day).execute()
     table = pd.DataFrame({"customer_id": frame["customer_id"].astype(str).to_numpy()})
-    for name in params.features:
+    for name in dict.fromkeys([*params.features, *SHOWN_FEATURES]):
         table[name] = frame[name].to_numpy(dtype="float64", na_value=np.nan)
     return table.sort_values("customer_id", ignore_index=True)
 
@@ -142,7 +143,7 @@ def build_scoring_set(
 
 
 def _matrix(table: pd.DataFrame, params: ChurnPropensityParams, dataset: str) -> np.ndarray:
-    for name in (*params.features,):
+    for name in params.features:
         if name not in table.columns:
             raise InputValidationError(
                 "is missing",
@@ -228,7 +229,7 @@ def score_churn(
     scored["segment"] = _segments(scored["customer_id"], customer_segments, params)
     scored[PROBABILITY] = model.churn_probability(churn_model, features, params)
     for name in SHOWN_FEATURES:
-        if name in churn_scoring.columns:
+        if name in churn_scoring.columns:  # always, from build_scoring_set
             scored[name] = churn_scoring[name].to_numpy("float64")
     return scored.reset_index(drop=True)
 
