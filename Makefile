@@ -90,7 +90,8 @@ viz-build: $(STAMP)
 # the ones `kedro run --env large` reads (conf/large/globals.yml). GROUPS (3 to 6) planted
 # customer groups, OVERLAP (> 0) scales their within-group spread (1.5 more overlap, 0.7
 # cleaner). With GROUPS=4 and OVERLAP=1.0 the files are transactions_$(LINES).csv and
-# planted_segments_$(LINES).csv; other values add _g$(GROUPS)_o$(OVERLAP), e.g.
+# planted_segments_$(LINES).csv (and campaigns_$(LINES).csv: campaign exposures of the same
+# customers, with a planted lift; customer_segmentation.generators.campaigns); other values add _g$(GROUPS)_o$(OVERLAP), e.g.
 # `make data LINES=100000 GROUPS=6 OVERLAP=1.5` -> transactions_100000_g6_o1.5.csv.
 LINES ?= 1000000
 SEED ?= 7
@@ -102,6 +103,9 @@ data: $(STAMP)
 		--groups $(GROUPS) --overlap $(OVERLAP) \
 		--output data/01_raw/transactions_$(LINES)$(DATA_SUFFIX).csv \
 		--planted-output data/01_raw/planted_segments_$(LINES)$(DATA_SUFFIX).csv
+	$(BIN)/python -m customer_segmentation.generators.campaigns --seed $(SEED) \
+		--planted data/01_raw/planted_segments_$(LINES)$(DATA_SUFFIX).csv \
+		--output data/01_raw/campaigns_$(LINES)$(DATA_SUFFIX).csv
 
 # A planted next month of the embedded data: the same customers, MOVE_SHARE of them now
 # behaving like another group (truth in planted_segments_month2.csv, with the group before),

@@ -13,10 +13,10 @@ with the settings below. Prints seconds, the ratio to the previous size (5x the 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 import numpy as np
+from measure import emit
 from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
@@ -34,11 +34,6 @@ def customers(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     groups = rng.choice(len(SPREADS), size=n, p=[0.15, 0.3, 0.35, 0.2])
     spread = np.asarray(SPREADS)[groups][:, None]
     return centres[groups] + rng.normal(size=(n, FEATURES)) * spread, groups
-
-
-def emit(line: str) -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
 
 
 def main() -> None:

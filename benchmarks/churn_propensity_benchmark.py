@@ -15,17 +15,13 @@ features from lines is feature_engineering's work, timed in ``scale_benchmark.py
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from kedro.config import OmegaConfigLoader
+from measure import emit, peak_rss_mib, timed
 
 from customer_segmentation.pipelines.churn_propensity import nodes
 from customer_segmentation.pipelines.churn_propensity.params import ChurnPropensityParams
@@ -59,26 +55,6 @@ def synthetic_customers(n_customers: int, seed: int) -> pd.DataFrame:
     churned = rng.uniform(size=n_customers) < 1 / (1 + np.exp(-logit))
     frame[nodes.LABEL] = churned.astype("int64")
     return frame
-
-
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def emit(line: str) -> None:
-    """Write one line of the report."""
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def timed(label: str, func: Callable[..., Any], *args: Any) -> tuple[Any, float]:
-    """Run ``func(*args)``, print and return its result and wall time."""
-    start = time.perf_counter()
-    result = func(*args)
-    elapsed = time.perf_counter() - start
-    emit(f"{label:<34} {elapsed:8.2f} s   peak RSS {peak_rss_mib():8.0f} MiB")
-    return result, elapsed
 
 
 def main() -> None:

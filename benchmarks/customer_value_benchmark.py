@@ -15,17 +15,13 @@ of each step, the fit and scoring times, peak RSS and the parameters recovered.
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from kedro.config import OmegaConfigLoader
+from measure import emit, peak_rss_mib, timed
 
 from customer_segmentation.pipelines.customer_value import nodes
 from customer_segmentation.pipelines.customer_value.params import CustomerValueParams
@@ -70,26 +66,6 @@ def synthetic_order_days(n_customers: int, seed: int) -> pd.DataFrame:
     # several purchases on one day are one purchase day
     frame = frame.groupby(["customer_id", "period"], as_index=False)["spend"].sum()
     return frame.sort_values(["customer_id", "period"], ignore_index=True)
-
-
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def emit(line: str) -> None:
-    """Write one line of the report."""
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def timed(label: str, func: Callable[..., Any], *args: Any) -> tuple[Any, float]:
-    """Run ``func(*args)``, print and return its result and wall time."""
-    start = time.perf_counter()
-    result = func(*args)
-    elapsed = time.perf_counter() - start
-    emit(f"{label:<34} {elapsed:8.2f} s   peak RSS {peak_rss_mib():8.0f} MiB")
-    return result, elapsed
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,26 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 POLL_S = 0.02
 #: Line prefix of the JSON result a benchmark helper prints on its stdout.
 RESULT_PREFIX = "BENCH_RESULT "
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def emit(line: str) -> None:
+    """Write one line of a benchmark's report, at once (a long run shows its progress)."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def timed(label: str, func: Callable[..., Any], *args: Any, width: int = 34) -> tuple[Any, float]:
+    """Run ``func(*args)``; print its wall time and the peak memory so far; return both."""
+    start = time.perf_counter()
+    result = func(*args)
+    elapsed = time.perf_counter() - start
+    emit(f"{label:<{width}} {elapsed:8.2f} s   peak RSS {peak_rss_mib():8.0f} MiB")
+    return result, elapsed
 
 
 @dataclass

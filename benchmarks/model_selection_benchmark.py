@@ -15,17 +15,13 @@ peak RSS.
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from kedro.config import OmegaConfigLoader
+from measure import emit, peak_rss_mib, timed
 
 from customer_segmentation.model import ALGORITHMS
 from customer_segmentation.pipelines.feature_engineering.params import CUSTOMER_FEATURES
@@ -46,26 +42,6 @@ def synthetic_model_input(n_customers: int, n_groups: int, seed: int) -> pd.Data
     frame = pd.DataFrame(values, columns=FEATURES)
     frame.insert(0, "customer_id", [f"C{i:07d}" for i in range(n_customers)])
     return frame
-
-
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def emit(line: str) -> None:
-    """Write one line of the report."""
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def timed(label: str, func: Callable[..., Any], *args: Any) -> tuple[Any, float]:
-    """Run ``func(*args)``, print and return its result and wall time."""
-    start = time.perf_counter()
-    result = func(*args)
-    elapsed = time.perf_counter() - start
-    emit(f"{label:<28} {elapsed:8.2f} s   peak RSS {peak_rss_mib():8.0f} MiB")
-    return result, elapsed
 
 
 def main() -> None:

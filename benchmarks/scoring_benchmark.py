@@ -16,11 +16,11 @@ from __future__ import annotations
 import argparse
 import logging
 import resource
-import sys
 import time
 
 import numpy as np
 import pandas as pd
+from measure import emit
 from sklearn.cluster import KMeans
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -71,12 +71,6 @@ def fitted_model(training: pd.DataFrame) -> SegmentationModel:
     return SegmentationModel(
         transforms, estimator, segments, reference_profile(training, FEATURES, 10, 5000, 0)
     )
-
-
-def emit(line: str) -> None:
-    """Write one line of the report."""
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
 
 
 def seconds(func, *args) -> float:

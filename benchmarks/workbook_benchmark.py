@@ -17,8 +17,6 @@ segment) and their ``customer_segments``, then times:
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
 import tempfile
 import time
 import warnings
@@ -30,6 +28,7 @@ import numpy as np
 import pandas as pd
 from kedro.config import OmegaConfigLoader
 from kedro_datasets.pandas import ExcelDataset
+from measure import emit, peak_rss_mib
 
 from customer_segmentation.datasets import FormattedExcelDataset
 from customer_segmentation.excel import Workbook
@@ -109,16 +108,6 @@ def other_inputs(segments: pd.DataFrame) -> dict[str, Any]:
         "feature_tests": tests,
         "data_quality_summary": quality,
     }
-
-
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def emit(line: str) -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
 
 
 def timed(label: str, func: Callable[[], Path], cells: int) -> None:

@@ -118,10 +118,12 @@ def test_every_entry_writes_under_the_data_root_or_reads_a_raw_export(env: str):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_an_environment_moves_the_raw_export_with_one_global(env: str):
     settings = config_loader(env)["globals"]
-    entries = catalog_config({"raw_transactions", "raw_customers"}, env=env)
+    entries = catalog_config({"raw_transactions", "raw_customers", "raw_campaigns"}, env=env)
     raw_paths = {key: value for key, value in settings.items() if key.startswith("raw_")}
-    assert set(raw_paths) == {"raw_transactions_path", "raw_customers_path"}
+    assert set(raw_paths) == {"raw_transactions_path", "raw_customers_path", "raw_campaigns_path"}
     assert entries["raw_customers"]["filepath"] == raw_paths["raw_customers_path"]
+    # optional: a path without a file skips campaigns (online_retail_ii ships none)
+    assert entries["raw_campaigns"]["filepath"] == raw_paths["raw_campaigns_path"]
     assert (PROJECT_ROOT / entries["raw_customers"]["filepath"]).is_file()
     if env != "online_retail_ii":  # an Excel workbook the user downloads: its own entry
         assert entries["raw_transactions"]["filepath"] == raw_paths["raw_transactions_path"]

@@ -18,6 +18,7 @@ PAGES = {
     "bring_your_own_data",
     "parameters",
     "customer_value",
+    "campaigns",
     "scaling",
     "benchmarks",
     "architecture",

@@ -150,6 +150,24 @@ def test_customer_value_per_customer_segment_and_holdout(finished_run):
     assert set(model["gamma_gamma"]) == {"p", "q", "v"}
 
 
+def test_campaigns_find_the_planted_lift_in_its_segment_only(finished_run):
+    """The shipped campaigns.csv plants 15 points in steady_regulars' spring_email (the run's
+    Loyal Regulars), no lift elsewhere, and a pilot too small to test."""
+    data = finished_run / "data"
+    lift = pd.read_csv(latest(data / "08_reporting/campaign_lift.csv"))
+    lift = lift.set_index(["campaign", "segment"])
+    assert lift.loc[("spring_email", "Loyal Regulars"), "verdict"] == "lift"
+    others = lift.drop(index=("spring_email", "Loyal Regulars"))
+    assert not others["significant"].any()
+    assert set(lift.loc["vip_preview", "verdict"]) == {"not enough data"}
+    rejected = pd.read_csv(latest(data / "07_model_output/rejected_campaign_rows.csv"))
+    conversion = pd.read_csv(latest(data / "08_reporting/campaign_conversion.csv"))
+    raw = pd.read_csv(data / "01_raw/campaigns.csv", dtype=str)
+    assert conversion["customers"].sum() + len(rejected) == len(raw)  # no row lost
+    report = latest(data / "08_reporting/segment_report.html").read_text()
+    assert 'id="campaigns"' in report and "Campaign spring_email" in report
+
+
 def test_churn_probability_per_customer_segment_and_its_cross_validation(finished_run):
     data = finished_run / "data"
     scored = read_table(data / "07_model_output/churn_propensity.parquet")
@@ -256,6 +274,7 @@ def test_kedro_viz_build_shows_every_pipeline_with_previews(finished_run):
         "reporting",
         "monitoring",
         "customer_value",
+        "campaigns",
         "churn_propensity",
         "customer_table",
         "scoring",

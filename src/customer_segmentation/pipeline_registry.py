@@ -12,6 +12,7 @@ from customer_segmentation.experiment_pipelines import (
 )
 from customer_segmentation.parameters import Parameters
 from customer_segmentation.pipelines import (
+    campaigns,
     churn_propensity,
     customer_table,
     customer_value,
@@ -20,6 +21,7 @@ from customer_segmentation.pipelines import (
     monitoring,
     scoring,
 )
+from customer_segmentation.pipelines.campaigns.params import CampaignParams
 from customer_segmentation.pipelines.churn_propensity.params import ChurnPropensityParams
 from customer_segmentation.pipelines.clustering.params import ClusteringParams
 from customer_segmentation.pipelines.customer_table.params import CustomerTableParams
@@ -44,6 +46,7 @@ PARAMETER_GROUPS: dict[str, type[Parameters]] = {
     "scoring": ScoringParams,
     "monitoring": MonitoringParams,
     "customer_value": CustomerValueParams,
+    "campaigns": CampaignParams,
     "churn_propensity": ChurnPropensityParams,
 }
 
@@ -51,13 +54,14 @@ PARAMETER_GROUPS: dict[str, type[Parameters]] = {
 def transaction_path() -> Pipeline:
     """``data_processing`` + ``feature_engineering`` + the experiments (``model_selection``
     and ``clustering``'s fit per experiment) + ``clustering`` + ``reporting`` + ``monitoring``
-    + ``customer_value`` and ``churn_propensity`` (they need invoice lines: the customer-table
-    path has none).
+    + ``customer_value`` (it needs invoice lines: the customer-table path has none)
+    + ``campaigns`` (its input, ``raw_campaigns``, is optional: without the file it writes
+    empty tables and the report says why).
     """
     lines = data_processing.create_pipeline() + feature_engineering.create_pipeline()
     segments = segmentation_pipeline(configured_experiments())
     value = customer_value.create_pipeline() + churn_propensity.create_pipeline()
-    return lines + segments + value
+    return lines + segments + value + campaigns.create_pipeline()
 
 
 def customer_table_path() -> Pipeline:

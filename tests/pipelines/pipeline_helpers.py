@@ -14,7 +14,7 @@ from kedro.pipeline import Pipeline
 from kedro.runner import SequentialRunner
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.parameters import Parameters, check_parameters
+from customer_segmentation.parameters import Parameters, check_parameters, with_changes
 from customer_segmentation.pipeline_registry import PARAMETER_GROUPS
 from tests.conftest import PROJECT_ROOT
 
@@ -32,17 +32,12 @@ def load_parameters(pipeline_name: str) -> dict[str, Any]:
 
 
 def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``overrides`` merged in key by key (what an environment file does)."""
-    result = dict(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merged(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
+    """``base`` with ``overrides`` merged in key by key (what an environment file does, and
+    what an experiment does: the package's own merge), copied so tests can change it."""
+    return copy.deepcopy(with_changes(base, overrides))
 
 
-def with_changes(params: dict[str, Any], **changes: Any) -> dict[str, Any]:
+def with_dotted(params: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """A copy of raw ``params`` with ``changes`` set, ``__`` for nesting (``study__n_trials=3``)."""
     result = copy.deepcopy(params)
     for dotted, value in changes.items():

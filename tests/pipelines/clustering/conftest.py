@@ -11,7 +11,7 @@ import pytest
 
 from customer_segmentation.pipelines.clustering.params import ClusteringParams
 from customer_segmentation.pipelines.feature_engineering.nodes import CUSTOMER_FEATURES
-from tests.pipelines.pipeline_helpers import load_parameters, typed_parameters, with_changes
+from tests.pipelines.pipeline_helpers import load_parameters, typed_parameters, with_dotted
 
 FEATURES = list(CUSTOMER_FEATURES)
 LOG1P_FEATURES = [
@@ -68,7 +68,7 @@ def small_params(**overrides: Any) -> dict[str, Any]:
     params = copy.deepcopy(DEFAULT_PARAMS)
     params["kmeans"]["n_init"] = 3
     params["stability"].update(n_bootstrap=8, sample_size=400)
-    return with_changes(params, **overrides)
+    return with_dotted(params, **overrides)
 
 
 def typed_params(**overrides: Any) -> ClusteringParams:

@@ -10,7 +10,7 @@ import yaml
 from customer_segmentation.generators.customer_table import generate_customer_table
 from customer_segmentation.pipelines.customer_table.params import CustomerTableParams
 from tests.conftest import PROJECT_ROOT
-from tests.pipelines.pipeline_helpers import merged, typed_parameters, with_changes
+from tests.pipelines.pipeline_helpers import merged, typed_parameters, with_dotted
 
 PARAMETER_GROUP = "customer_table"
 NUMERIC = ["age", "annual_income", "spending_score"]
@@ -25,7 +25,7 @@ ENV_PARAMS = yaml.safe_load(
 
 def params(**overrides: Any) -> dict[str, Any]:
     """The customer_table parameters of the example environment, with ``a__b=value`` changes."""
-    return with_changes(merged(BASE_PARAMS, ENV_PARAMS), **overrides)
+    return with_dotted(merged(BASE_PARAMS, ENV_PARAMS), **overrides)
 
 
 def typed_params(**overrides: Any) -> CustomerTableParams:

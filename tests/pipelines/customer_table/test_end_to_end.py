@@ -91,6 +91,8 @@ def test_report_shows_category_shares_and_skips_revenue_and_rfm_with_a_reason(fi
     assert "Customer value needs invoice lines" in html
     assert "Churn risk needs invoice lines" in html
     assert not (project / OUTPUTS / "07_model_output/customer_value.parquet").exists()
+    # nor campaign results: campaigns runs on the transaction path only
+    assert "No campaign results" in html
     profiles = read_table(reporting / "segment_profiles.parquet")
     assert "revenue" not in profiles and "occupation=Student_share" in profiles
     workbook = pd.ExcelFile(latest(reporting / "segment_report.xlsx"))

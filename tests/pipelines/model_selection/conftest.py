@@ -12,7 +12,7 @@ from sklearn.datasets import make_blobs
 
 from customer_segmentation.pipelines.feature_engineering.nodes import CUSTOMER_FEATURES
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
-from tests.pipelines.pipeline_helpers import load_parameters, typed_parameters, with_changes
+from tests.pipelines.pipeline_helpers import load_parameters, typed_parameters, with_dotted
 
 FEATURES = list(CUSTOMER_FEATURES)
 DEFAULT_PARAMS = load_parameters("model_selection")
@@ -64,7 +64,7 @@ def small_params(**overrides: Any) -> dict[str, Any]:
     params["k_range"] = {"min": 2, "max": 6}
     params["kmeans"]["n_init"] = 2
     params["study"].update(storage=None, n_trials=8, n_startup_trials=4)
-    return with_changes(params, **overrides)
+    return with_dotted(params, **overrides)
 
 
 def small_settings(**overrides: Any) -> ModelSelectionParams:

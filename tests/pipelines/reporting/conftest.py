@@ -336,6 +336,7 @@ def build_inputs() -> dict[str, Any]:
         "segment_actions": actions,
         **_last_run_comparison(names),
         **_customer_value(segments),
+        **_campaigns(segments),
         **_churn(segments),
         **_experiments(),
     }
@@ -423,6 +424,38 @@ def _last_run_comparison(names: dict[int, str]) -> dict[str, Any]:
         "feature_drift": drift,
         "monitoring_summary": summary,
     }
+
+
+def _campaigns(segments: pd.DataFrame) -> dict[str, Any]:
+    """campaigns' lift table: one campaign, one row per segment (values made up)."""
+    names = sorted(segments["segment"].unique())
+    n = len(names)
+    lift = pd.DataFrame(
+        {
+            "campaign": "spring_email",
+            "segment": names,
+            "variant": "treatment",
+            "customers": 300,
+            "conversions": 60,
+            "conversion_rate": 0.2,
+            "control_customers": 300,
+            "control_conversions": 45,
+            "control_conversion_rate": 0.15,
+            "lift": 0.05,
+            "lift_ci_low": -0.01,
+            "lift_ci_high": 0.11,
+            "relative_lift": 1 / 3,
+            "relative_lift_ci_low": -0.05,
+            "relative_lift_ci_high": 0.8,
+            "p_value": 0.1,
+            "p_value_adjusted": min(0.1 * n, 1.0),
+            "significant": False,
+            "needed_per_arm_observed": 1100.0,
+            "needed_per_arm_minimum_lift": 1100.0,
+            "verdict": "no detectable lift",
+        }
+    )
+    return {"campaign_lift": lift}
 
 
 def _churn(segments: pd.DataFrame) -> dict[str, Any]:

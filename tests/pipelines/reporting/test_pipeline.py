@@ -54,6 +54,8 @@ INPUTS = {
     "customer_value_segments",
     "customer_value_validation",
     "customer_value_model",
+    # campaigns' results (None on the customer-table path, empty without a campaign file)
+    "campaign_lift",
     # churn_propensity's (the same)
     "churn_segments",
     "churn_metrics",

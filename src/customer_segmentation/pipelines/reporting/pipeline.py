@@ -93,6 +93,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                         "selection_candidates",
                         "customer_value_segments",
                         "customer_value_validation",
+                        "campaign_lift",
                         "churn_targets",
                     )
                 },
@@ -128,6 +129,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             "customer_value_segments": "customer_value_segments",
             "customer_value_validation": "customer_value_validation",
             "customer_value_model": "customer_value_model",
+            "campaign_lift": "campaign_lift",
             **{name: name for name in CHURN_INPUTS},
             "params": PARAMS,
             **{name: f"{name}_png" for name in FIGURES},

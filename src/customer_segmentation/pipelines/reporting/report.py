@@ -18,6 +18,7 @@ import pandas as pd
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import CATEGORY_SEPARATOR
 
+from .campaigns import campaigns_context
 from .cells import MISSING, fmt_int, fmt_p, fmt_pct, fmt_score, fmt_value, table
 from .charts import plotly_script
 from .churn_propensity import churn_context
@@ -250,6 +251,7 @@ def render_html_report(
     customer_value_segments: pd.DataFrame | None = None,
     customer_value_validation: pd.DataFrame | None = None,
     customer_value_model: dict[str, Any] | None = None,
+    campaign_lift: pd.DataFrame | None = None,
     churn_segments: pd.DataFrame | None = None,
     churn_metrics: dict[str, Any] | None = None,
     churn_calibration: pd.DataFrame | None = None,
@@ -264,7 +266,8 @@ def render_html_report(
     more than one experiment ran); ``customer_list`` each segment card's CSV link;
     ``report_charts`` the interactive charts that stand in for figures of the same name;
     ``customer_value``'s outputs the "Customer value" section and ``churn_propensity``'s the
-    "Churn risk" section (``None`` where they did not run).
+    "Churn risk" section (``None`` where they did not run); ``campaigns``' ``campaign_lift``
+    the "Campaigns" section (``None`` or empty: a note).
     Keyword-only: the node maps every input by name.
     """
     if set(figures) != set(FIGURE_NAMES):
@@ -302,6 +305,7 @@ def render_html_report(
         "customer_value": customer_value_context(
             customer_value_segments, customer_value_validation, customer_value_model, params
         ),
+        "campaigns": campaigns_context(campaign_lift),
         "churn": churn_context(
             churn_segments, churn_metrics, churn_calibration, churn_targets, params
         ),

@@ -10,6 +10,9 @@
 - ``data_quality``: lines (or rows) read, kept and rejected, per reason;
 - ``customer_value``: per segment its lifetime value and the holdout check (a note where
   customer_value did not run: the customer-table path);
+- ``campaigns``: per campaign, segment and treatment variant the lift over control, its
+  interval, the raw and corrected p-values, the sample needed and the verdict (a note where
+  no campaign exposures were read);
 - ``churn_targets``: per segment its customers most likely to churn, ranked (a note where
   churn_propensity did not run).
 
@@ -27,6 +30,7 @@ import pandas as pd
 
 from customer_segmentation.excel import Column, Sheet, Workbook
 
+from .campaigns import campaigns_sheet
 from .churn_propensity import churn_targets_sheet
 from .customer_list import ACTION_COLUMNS, ACTIONS_SEPARATOR, LIST_FILE
 from .customer_value import customer_value_sheet
@@ -42,6 +46,7 @@ EXCEL_SHEETS = (
     "feature_tests",
     "model_selection",
     "customer_value",
+    "campaigns",
     "churn_targets",
 )
 #: Columns shown with ``score_decimals``: model scores and distances in model units.
@@ -57,7 +62,7 @@ SCORE_COLUMNS = frozenset(
         "margin",
     }
 )
-P_VALUE_COLUMNS = frozenset({"anova_p", "kruskal_p"})
+P_VALUE_COLUMNS = frozenset({"anova_p", "kruskal_p", "p_value", "p_value_adjusted"})
 #: Segment profile columns are ``<feature>_<statistic>``.
 PROFILE_STATISTICS = ("_mean", "_median")
 #: Text columns shown on several lines, and their widths.
@@ -75,6 +80,7 @@ def build_excel_workbook(
     params: ReportingParams,
     customer_value_segments: pd.DataFrame | None = None,
     customer_value_validation: pd.DataFrame | None = None,
+    campaign_lift: pd.DataFrame | None = None,
     churn_targets: pd.DataFrame | None = None,
 ) -> Workbook:
     """The workbook's sheets (:data:`EXCEL_SHEETS`) with the format of each column.
@@ -97,6 +103,7 @@ def build_excel_workbook(
         "feature_tests": feature_tests,
         "model_selection": selection_candidates,
         "customer_value": customer_value_sheet(customer_value_segments, customer_value_validation),
+        "campaigns": campaigns_sheet(campaign_lift),
         "churn_targets": churn_targets_sheet(churn_targets),
     }
     return Workbook(
