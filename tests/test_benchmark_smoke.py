@@ -110,3 +110,10 @@ def test_customer_value_benchmark_times_fit_and_scoring(tmp_path: Path):
     for step in ("summarise_customers", "fit_value_models", "score_customers", "validate_holdout"):
         assert step in stdout
     assert "customers 3,000" in stdout and "peak RSS" in stdout and "holdout:" in stdout
+
+
+def test_churn_propensity_benchmark_times_fit_and_scoring(tmp_path: Path):
+    stdout = run_benchmark("churn_propensity_benchmark.py", "3000", cwd=tmp_path)
+    for step in ("cross_validate_churn", "fit_churn_model", "score_churn", "rank_churn_targets"):
+        assert step in stdout
+    assert "customers 3,000" in stdout and "peak RSS" in stdout and "ROC AUC" in stdout

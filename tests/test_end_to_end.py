@@ -116,13 +116,18 @@ def test_same_data_config_and_seed_give_identical_segments(finished_run, tmp_pat
         second,
         "run",
         "--pipelines",
-        "data_processing,feature_engineering,model_selection,clustering,customer_value",
+        "data_processing,feature_engineering,model_selection,clustering,customer_value,"
+        "churn_propensity",
     )
     for relative in (
         "07_model_output/customer_segments.parquet",
         "06_models/best_params.json",
         "07_model_output/customer_value.parquet",
         "06_models/customer_value_model.json",
+        "07_model_output/churn_propensity.parquet",
+        "08_reporting/churn_metrics.json",
+        "08_reporting/churn_calibration.csv",
+        "08_reporting/churn_targets.csv",
     ):
         first_bytes = latest(finished_run / "data" / relative).read_bytes()
         assert latest(second / "data" / relative).read_bytes() == first_bytes, relative
@@ -161,6 +166,32 @@ def test_campaigns_find_the_planted_lift_in_its_segment_only(finished_run):
     assert conversion["customers"].sum() + len(rejected) == len(raw)  # no row lost
     report = latest(data / "08_reporting/segment_report.html").read_text()
     assert 'id="campaigns"' in report and "Campaign spring_email" in report
+
+
+def test_churn_probability_per_customer_segment_and_its_cross_validation(finished_run):
+    data = finished_run / "data"
+    scored = read_table(data / "07_model_output/churn_propensity.parquet")
+    segments = read_table(data / "07_model_output/customer_segments.parquet")
+    assert set(scored["customer_id"]) == set(segments["customer_id"])
+    assert scored["churn_probability"].between(0, 1).all()
+    # the planted "Lapsed / At Risk" customers are the likeliest to churn
+    per_segment = pd.read_csv(latest(data / "08_reporting/churn_segments.csv"))
+    assert per_segment["segment"].iloc[0] == "Lapsed / At Risk"
+    assert per_segment["customers"].sum() == len(scored)
+    metrics = json.loads(latest(data / "08_reporting/churn_metrics.json").read_text())
+    assert metrics["roc_auc_mean"] > 0.75 and len(metrics["roc_auc_folds"]) == metrics["n_splits"]
+    assert metrics["brier_score"] < metrics["brier_score_base_rate"]
+    calibration = pd.read_csv(latest(data / "08_reporting/churn_calibration.csv"))
+    assert calibration["customers"].sum() == metrics["customers"]
+    targets = pd.read_csv(
+        latest(data / "08_reporting/churn_targets.csv"), dtype={"customer_id": str}
+    )
+    assert set(targets["segment"]) == set(segments["segment"])
+    assert (targets.groupby("segment")["rank"].max() <= 50).all()
+    sheet = pd.read_excel(
+        latest(data / "08_reporting/segment_report.xlsx"), sheet_name="churn_targets"
+    )
+    assert len(sheet) == len(targets)
 
 
 def test_report_and_workbook_cover_every_segment(finished_run):
@@ -244,6 +275,7 @@ def test_kedro_viz_build_shows_every_pipeline_with_previews(finished_run):
         "monitoring",
         "customer_value",
         "campaigns",
+        "churn_propensity",
         "customer_table",
         "scoring",
     }

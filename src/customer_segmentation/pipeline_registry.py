@@ -13,6 +13,7 @@ from customer_segmentation.experiment_pipelines import (
 from customer_segmentation.parameters import Parameters
 from customer_segmentation.pipelines import (
     campaigns,
+    churn_propensity,
     customer_table,
     customer_value,
     data_processing,
@@ -21,6 +22,7 @@ from customer_segmentation.pipelines import (
     scoring,
 )
 from customer_segmentation.pipelines.campaigns.params import CampaignParams
+from customer_segmentation.pipelines.churn_propensity.params import ChurnPropensityParams
 from customer_segmentation.pipelines.clustering.params import ClusteringParams
 from customer_segmentation.pipelines.customer_table.params import CustomerTableParams
 from customer_segmentation.pipelines.customer_value.params import CustomerValueParams
@@ -45,6 +47,7 @@ PARAMETER_GROUPS: dict[str, type[Parameters]] = {
     "monitoring": MonitoringParams,
     "customer_value": CustomerValueParams,
     "campaigns": CampaignParams,
+    "churn_propensity": ChurnPropensityParams,
 }
 
 
@@ -57,7 +60,8 @@ def transaction_path() -> Pipeline:
     """
     lines = data_processing.create_pipeline() + feature_engineering.create_pipeline()
     segments = segmentation_pipeline(configured_experiments())
-    return lines + segments + customer_value.create_pipeline() + campaigns.create_pipeline()
+    value = customer_value.create_pipeline() + churn_propensity.create_pipeline()
+    return lines + segments + value + campaigns.create_pipeline()
 
 
 def customer_table_path() -> Pipeline:

@@ -89,6 +89,7 @@ def test_report_shows_category_shares_and_skips_revenue_and_rfm_with_a_reason(fi
     assert "Customer rows read" in html and "unparseable_age" in html
     # no invoice lines, no lifetime values: the section says why (customer_value never ran)
     assert "Customer value needs invoice lines" in html
+    assert "Churn risk needs invoice lines" in html
     assert not (project / OUTPUTS / "07_model_output/customer_value.parquet").exists()
     # nor campaign results: campaigns runs on the transaction path only
     assert "No campaign results" in html

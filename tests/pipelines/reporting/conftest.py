@@ -337,6 +337,7 @@ def build_inputs() -> dict[str, Any]:
         **_last_run_comparison(names),
         **_customer_value(segments),
         **_campaigns(segments),
+        **_churn(segments),
         **_experiments(),
     }
 
@@ -455,6 +456,49 @@ def _campaigns(segments: pd.DataFrame) -> dict[str, Any]:
         }
     )
     return {"campaign_lift": lift}
+
+
+def _churn(segments: pd.DataFrame) -> dict[str, Any]:
+    """churn_propensity's outputs the report reads (values made up, shapes as written)."""
+    scored = segments[["customer_id", "segment"]].copy()
+    scored["churn_probability"] = (np.arange(len(scored)) % 10 + 0.5) / 10
+    scored["monetary"] = 100.0
+    summary = scored.groupby("segment", as_index=False).agg(
+        customers=("customer_id", "size"),
+        mean_probability=("churn_probability", "mean"),
+        expected_churners=("churn_probability", "sum"),
+    )
+    targets = scored.sort_values(["segment", "churn_probability"], ascending=[True, False])
+    targets = targets.groupby("segment").head(3).copy()
+    targets["rank"] = targets.groupby("segment").cumcount() + 1
+    calibration = pd.DataFrame(
+        {
+            "bin": ["0.00-0.50", "0.50-1.00"],
+            "customers": [len(scored) // 2, len(scored) - len(scored) // 2],
+            "mean_predicted": [0.25, 0.75],
+            "observed_rate": [0.2, 0.8],
+        }
+    )
+    metrics = {
+        "horizon_days": 90,
+        "cutoff": "2024-10-02",
+        "end": "2024-12-31",
+        "customers": len(scored),
+        "churn_rate": 0.4,
+        "n_splits": 5,
+        "roc_auc_folds": [0.8, 0.82, 0.84, 0.86, 0.88],
+        "roc_auc_mean": 0.84,
+        "roc_auc_std": 0.028,
+        "brier_score": 0.15,
+        "brier_score_base_rate": 0.24,
+        "calibration": "none",
+    }
+    return {
+        "churn_segments": summary,
+        "churn_metrics": metrics,
+        "churn_calibration": calibration,
+        "churn_targets": targets[["segment", "rank", "customer_id", "churn_probability"]],
+    }
 
 
 def _customer_value(segments: pd.DataFrame) -> dict[str, Any]:

@@ -56,6 +56,11 @@ INPUTS = {
     "customer_value_model",
     # campaigns' results (None on the customer-table path, empty without a campaign file)
     "campaign_lift",
+    # churn_propensity's (the same)
+    "churn_segments",
+    "churn_metrics",
+    "churn_calibration",
+    "churn_targets",
     "params:reporting",
 }
 

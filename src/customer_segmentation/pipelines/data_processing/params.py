@@ -31,7 +31,7 @@ STRFTIME_FIELDS = {
 EXCEL_SERIAL = "excel_serial"
 #: A date format split into directives (``%Y``) and literal text.
 STRFTIME_TOKEN = re.compile(r"%[A-Za-z%]|[^%]+")
-#: Clean lines feed sums of this exact type (feature_engineering's ``REVENUE_TYPE``,
+#: Clean lines feed sums of this exact type (customer_metrics' ``REVENUE_TYPE``,
 #: ``DECIMAL(18, 4)``): a quantity or line revenue must stay below it.
 DECIMAL_LIMIT = 1e14
 

@@ -10,25 +10,12 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator, model_validator
 
+from customer_segmentation.customer_metrics import CUSTOMER_FEATURES
 from customer_segmentation.errors import config_file
 from customer_segmentation.parameters import Parameters, check_listed_once, invalid
 from customer_segmentation.snapshot import SnapshotDate
 
 PARAMS_FILE = "parameters_feature_engineering.yml"
-
-#: Every feature ``aggregate_customers`` makes, in output order (besides ``customer_id``).
-CUSTOMER_FEATURES = (
-    "recency",
-    "frequency",
-    "monetary",
-    "avg_order_value",
-    "tenure",
-    "mean_days_between_purchases",
-    "return_rate",
-    "distinct_products",
-    "units_per_order",
-)
-
 
 #: A score range ``[low, high]`` of a segment rule.
 ScoreRange = tuple[int, int]

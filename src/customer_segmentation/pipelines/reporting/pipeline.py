@@ -13,6 +13,8 @@ from .figures import FIGURES
 from .report import render_html_report
 
 PARAMS = "params:reporting"
+#: churn_propensity's outputs the report reads (None where it did not run).
+CHURN_INPUTS = ("churn_segments", "churn_metrics", "churn_calibration", "churn_targets")
 
 
 def _figure_inputs(func: Any) -> dict[str, str]:
@@ -92,6 +94,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                         "customer_value_segments",
                         "customer_value_validation",
                         "campaign_lift",
+                        "churn_targets",
                     )
                 },
                 "params": PARAMS,
@@ -127,6 +130,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             "customer_value_validation": "customer_value_validation",
             "customer_value_model": "customer_value_model",
             "campaign_lift": "campaign_lift",
+            **{name: name for name in CHURN_INPUTS},
             "params": PARAMS,
             **{name: f"{name}_png" for name in FIGURES},
         },

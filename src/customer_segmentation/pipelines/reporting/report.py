@@ -21,6 +21,7 @@ from customer_segmentation.model import CATEGORY_SEPARATOR
 from .campaigns import campaigns_context
 from .cells import MISSING, fmt_int, fmt_p, fmt_pct, fmt_score, fmt_value, table
 from .charts import plotly_script
+from .churn_propensity import churn_context
 from .customer_list import LIST_FILE, segment_downloads
 from .customer_value import customer_value_context
 from .experiments import experiments_compared
@@ -251,6 +252,10 @@ def render_html_report(
     customer_value_validation: pd.DataFrame | None = None,
     customer_value_model: dict[str, Any] | None = None,
     campaign_lift: pd.DataFrame | None = None,
+    churn_segments: pd.DataFrame | None = None,
+    churn_metrics: dict[str, Any] | None = None,
+    churn_calibration: pd.DataFrame | None = None,
+    churn_targets: pd.DataFrame | None = None,
     **figures: str,
 ) -> str:
     """The report as one HTML string; ``figures`` are base64 PNGs named as in FIGURE_NAMES.
@@ -260,8 +265,9 @@ def render_html_report(
     section; the experiments' comparison the "Experiments compared" section (shown when
     more than one experiment ran); ``customer_list`` each segment card's CSV link;
     ``report_charts`` the interactive charts that stand in for figures of the same name;
-    ``customer_value``'s outputs the "Customer value" section (``None`` where it did not run);
-    ``campaigns``' ``campaign_lift`` the "Campaigns" section (``None`` or empty: a note).
+    ``customer_value``'s outputs the "Customer value" section and ``churn_propensity``'s the
+    "Churn risk" section (``None`` where they did not run); ``campaigns``' ``campaign_lift``
+    the "Campaigns" section (``None`` or empty: a note).
     Keyword-only: the node maps every input by name.
     """
     if set(figures) != set(FIGURE_NAMES):
@@ -300,6 +306,9 @@ def render_html_report(
             customer_value_segments, customer_value_validation, customer_value_model, params
         ),
         "campaigns": campaigns_context(campaign_lift),
+        "churn": churn_context(
+            churn_segments, churn_metrics, churn_calibration, churn_targets, params
+        ),
         "k_grid": table(grid),
         "scoring_space": segment_summary.get("scoring_space"),
         "stability": segment_summary["stability"],

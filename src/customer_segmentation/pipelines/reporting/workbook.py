@@ -9,10 +9,12 @@
 - ``segment_profiles``, ``feature_tests``, ``model_selection``: the tables of the report;
 - ``data_quality``: lines (or rows) read, kept and rejected, per reason;
 - ``customer_value``: per segment its lifetime value and the holdout check (a note where
-  customer_value did not run: the customer-table path).
+  customer_value did not run: the customer-table path);
 - ``campaigns``: per campaign, segment and treatment variant the lift over control, its
   interval, the raw and corrected p-values, the sample needed and the verdict (a note where
-  no campaign exposures were read).
+  no campaign exposures were read);
+- ``churn_targets``: per segment its customers most likely to churn, ranked (a note where
+  churn_propensity did not run).
 
 The node returns a :class:`~customer_segmentation.excel.Workbook`: the tables and how each
 column is shown. Number formats come from ``reporting.formats`` (currency symbol, decimals,
@@ -29,6 +31,7 @@ import pandas as pd
 from customer_segmentation.excel import Column, Sheet, Workbook
 
 from .campaigns import campaigns_sheet
+from .churn_propensity import churn_targets_sheet
 from .customer_list import ACTION_COLUMNS, ACTIONS_SEPARATOR, LIST_FILE
 from .customer_value import customer_value_sheet
 from .params import NumberFormats, ReportingParams
@@ -44,6 +47,7 @@ EXCEL_SHEETS = (
     "model_selection",
     "customer_value",
     "campaigns",
+    "churn_targets",
 )
 #: Columns shown with ``score_decimals``: model scores and distances in model units.
 SCORE_COLUMNS = frozenset(
@@ -77,6 +81,7 @@ def build_excel_workbook(
     customer_value_segments: pd.DataFrame | None = None,
     customer_value_validation: pd.DataFrame | None = None,
     campaign_lift: pd.DataFrame | None = None,
+    churn_targets: pd.DataFrame | None = None,
 ) -> Workbook:
     """The workbook's sheets (:data:`EXCEL_SHEETS`) with the format of each column.
 
@@ -99,6 +104,7 @@ def build_excel_workbook(
         "model_selection": selection_candidates,
         "customer_value": customer_value_sheet(customer_value_segments, customer_value_validation),
         "campaigns": campaigns_sheet(campaign_lift),
+        "churn_targets": churn_targets_sheet(churn_targets),
     }
     return Workbook(
         tuple(
