@@ -64,9 +64,16 @@ def test_registry_keeps_both_input_shapes_apart(registry):
         "monitoring",
         "customer_value",
         "campaigns",
+        "churn_propensity",
     )
     # what needs invoice lines (or campaign exports): the customer-table path runs none of it
-    invoice_stages = ("data_processing", "feature_engineering", "customer_value", "campaigns")
+    invoice_stages = (
+        "data_processing",
+        "feature_engineering",
+        "customer_value",
+        "campaigns",
+        "churn_propensity",
+    )
     assert set(registry) >= {"__default__", "customer_table", "scoring", *stages}
     # the search and the fit run once per experiment, under its namespace ("baseline.")
     experiment_nodes = {node.name for node in registry["experiments"].nodes}
@@ -100,6 +107,10 @@ def test_registry_keeps_both_input_shapes_apart(registry):
         "customer_value_validation",
         "customer_value_model",
         "campaign_lift",
+        "churn_metrics",
+        "churn_calibration",
+        "churn_segments",
+        "churn_targets",
     }
 
 
