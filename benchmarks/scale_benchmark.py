@@ -9,7 +9,8 @@ at that file, and measures:
 - the transaction stages (``data_processing`` + ``feature_engineering``), next to the same
   aggregation written as one hand-tuned DuckDB query (``reference_sql.py``) over the same
   file, alternated ``--repeats`` times (best of each kept);
-- ``model_selection``, ``clustering`` and ``reporting``, one run each (first input shape);
+- ``experiments`` (model selection), ``clustering``, ``monitoring`` and ``reporting``, one
+  run each (first input shape);
 - the whole run (all default pipelines, as ``kedro run`` runs them) in a fresh copy, with
   the time of each pipeline and the slowest nodes.
 
@@ -52,7 +53,9 @@ PROJECT_ROOT = BENCH_DIR.parent
 PYTHON = sys.executable
 ENV = "bench"
 TRANSACTION_STAGES = "data_processing,feature_engineering"
-MODEL_STAGES = ("model_selection", "clustering", "reporting")
+#: The default run's pipelines after the transaction stages, in an order that runs each on the
+#: outputs of the ones before (``experiments`` holds the chosen experiment's model selection).
+MODEL_STAGES = ("experiments", "clustering", "monitoring", "reporting")
 #: Nodes of the transaction stages that run in pandas on the customer table (RFM scores,
 #: model input): the hand-tuned query has no counterpart for them.
 PANDAS_NODES = ("score_rfm", "build_model_input")
@@ -234,7 +237,7 @@ def transaction_stages(
 
 
 def model_stages(project: Path, lines: int, customers: int) -> list[Row]:
-    """model_selection, clustering and reporting, one run each, on the stages' output."""
+    """The pipelines of :data:`MODEL_STAGES`, one run each, on the stages' output."""
     rows = []
     for pipeline in MODEL_STAGES:
         m = stage_run(project, pipeline, pipeline)
@@ -606,6 +609,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="only the transaction stages against the query (no model stages, end to end, "
         "growth, notebook)",
     )
+    parser.add_argument(
+        "--skip-growth",
+        action="store_true",
+        help="leave out the sections on resampled customers (model-selection growth, sampled "
+        "vs full, notebook)",
+    )
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument(
         "--quick",
@@ -650,7 +659,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             largest_input = measured_size.population or largest_input
             emit(f"... {human(lines)} lines done")
         assert largest_input is not None
-        if not args.stages_only:
+        if not args.stages_only and not args.skip_growth:
             population = Population(
                 pd.read_parquet(largest_input[0]), largest_input[1], args.seed, workdir
             )
