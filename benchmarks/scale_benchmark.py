@@ -548,7 +548,8 @@ def measure_size(args: argparse.Namespace, lines: int, workdir: Path) -> SizeRes
         metrics[shape] = pd.read_parquet(project / CUSTOMER_METRICS)
         if not args.quick and not args.stages_only and position == 0:
             result.rows += model_stages(project, lines, len(metrics[shape]))
-        if not args.stages_only:
+        # --quick: one end-to-end run (the first shape) is enough to see that it runs
+        if not args.stages_only and (position == 0 or not args.quick):
             e2e_row, e2e_detail = end_to_end(raw, planted, lines, workdir)
             result.rows.append(e2e_row)
             result.e2e.append((e2e_row, lines))
@@ -624,7 +625,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="smoke settings: 1 repeat, tiny model-selection sizes, no per-stage model runs",
+        help="smoke settings: 1 repeat, tiny model-selection sizes, no per-stage model runs, "
+        "one end-to-end run",
     )
     args = parser.parse_args(argv)
     if args.quick:
