@@ -138,7 +138,7 @@ raw_transactions:
   table_name: raw_transactions
   connection: ${{globals:transaction_engine}}
   load_args: {load_args}
-  staged_filepath: ${{globals:data_root}}/tmp/raw_transactions.parquet
+  staged_filepath: ${{globals:data_root}}/01_raw/staged/raw_transactions.parquet
   staged_save_args: {{compression: uncompressed}}
 
 planted_segments:
