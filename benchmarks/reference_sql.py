@@ -1,7 +1,8 @@
 """The transaction stages written by hand as one DuckDB query: the yardstick for the pipeline.
 
-Raw invoice lines (the generator's Parquet layout: typed Quantity and Price, text dates, ISO
-dates, the default column names) -> one row per customer with the features of
+Raw invoice lines (the generator's layout: the default column names, ISO dates; as Parquet
+with typed Quantity and Price and text dates, or as a CSV export read as text, the way the
+shipped catalog reads it, ``all_varchar``) -> one row per customer with the features of
 ``feature_engineering.aggregate_customers``, by the same rules as ``data_processing`` (taken
 from ``conf/base/parameters_data_processing.yml``). Exact copies are dropped with DISTINCT,
 distinct counts are two-step aggregations, money is summed as DECIMAL(18, 4).
@@ -11,6 +12,7 @@ data-quality summary, RFM scores and the model input. ``--compare`` checks the r
 against the pipeline's ``customer_metrics``.
 
     python benchmarks/reference_sql.py data/bench/transactions_1000000.parquet /tmp/ref.parquet
+    python benchmarks/reference_sql.py data/bench/transactions_1000000.csv /tmp/ref.parquet
 """
 
 from __future__ import annotations
@@ -34,17 +36,28 @@ def _quoted(value: str) -> str:
 
 
 def reference_query(raw_path: Path, output_path: Path, params: dict[str, Any]) -> str:
-    """The COPY statement for ``params`` (the ``data_processing`` parameters)."""
+    """The COPY statement for ``params`` (the ``data_processing`` parameters).
+
+    A ``.csv`` file is read as text (``all_varchar``, as the catalog reads it); its numbers
+    are parsed with ``try_cast`` after the exact copies are dropped (copies are copies of
+    the text, as in the pipeline).
+    """
     cleaning, columns = params["cleaning"], params["column_mapping"]
     col = {name: '"' + source.replace('"', '""') + '"' for name, source in columns.items()}
     raw = ", ".join(col.values())
+    if raw_path.suffix.lower() == ".csv":
+        source = f"read_csv({_quoted(str(raw_path))}, all_varchar = true, header = true)"
+        for name in ("quantity", "price"):
+            col[name] = f"try_cast(trim({col[name]}) AS DOUBLE)"
+    else:
+        source = f"read_parquet({_quoted(str(raw_path))})"
     codes = ", ".join(_quoted(str(code).upper()) for code in cleaning["non_product_codes"])
     prefix = _quoted(cleaning["cancellation_prefix"])
     customer = f"trim({col['customer_id']})"
     return f"""
 COPY (
 WITH kept_raw AS (
-  SELECT DISTINCT {raw} FROM read_parquet({_quoted(str(raw_path))})
+  SELECT DISTINCT {raw} FROM {source}
   WHERE {col["quantity"]} IS NOT NULL AND {col["price"]} IS NOT NULL
     AND NOT isnan({col["price"]}) AND {col["quantity"]} <> 0 AND {col["price"]} > 0
     AND abs({col["quantity"]}) <= {cleaning["max_abs_quantity"]}
@@ -122,7 +135,7 @@ def compare(reference: Path, pipeline: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("raw", type=Path, help="raw invoice lines (Parquet)")
+    parser.add_argument("raw", type=Path, help="raw invoice lines (Parquet, or CSV read as text)")
     parser.add_argument("output", type=Path, help="customer table to write (Parquet)")
     parser.add_argument("--compare", type=Path, help="the pipeline's customer_metrics to check")
     args = parser.parse_args()

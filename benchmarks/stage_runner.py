@@ -3,7 +3,8 @@
 Used by ``scale_benchmark.py`` as a subprocess, so that the start-up of Kedro (imports,
 configuration, catalog) is told apart from the pipeline run: ``pipeline_s`` is the time from
 Kedro's ``before_pipeline_run`` to ``after_pipeline_run`` hook, ``nodes`` the time of each node
-with the saving of its outputs.
+with the saving of its outputs, ``loads`` the time spent loading each dataset (summed over
+its loads; Kedro loads a node's inputs before the node starts).
 
     python benchmarks/stage_runner.py PROJECT --env bench --pipelines data_processing
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
+from kedro.framework.project import pipelines
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from measure import print_result
@@ -34,7 +36,19 @@ class RunTimings:
     def __init__(self) -> None:
         self.pipeline: dict[str, float] = {}
         self.nodes: dict[str, float] = {}
+        self.loads: dict[str, float] = {}
         self._node: tuple[str, float] | None = None
+        self._load: tuple[str, float] | None = None
+
+    @hook_impl
+    def before_dataset_loaded(self, dataset_name: str) -> None:
+        self._load = (dataset_name, time.perf_counter())
+
+    @hook_impl
+    def after_dataset_loaded(self, dataset_name: str) -> None:
+        if self._load and self._load[0] == dataset_name:
+            seconds = time.perf_counter() - self._load[1]
+            self.loads[dataset_name] = self.loads.get(dataset_name, 0.0) + seconds
 
     @hook_impl
     def before_pipeline_run(self) -> None:
@@ -92,8 +106,23 @@ def main() -> None:
         {
             "pipeline_s": timings.pipeline["end"] - timings.pipeline["start"],
             "nodes": timings.nodes,
+            # loads come before a node starts: a staged export's copy is timed here
+            "loads": timings.loads,
+            "pipelines": pipeline_times(timings.nodes),
         }
     )
+
+
+def pipeline_times(nodes: dict[str, float]) -> dict[str, float]:
+    """The run's node times summed per registered pipeline (those with a node in the run)."""
+    sums: dict[str, float] = {}
+    for name, pipeline in pipelines.items():
+        if name == "__default__":
+            continue
+        names = {node.name for node in pipeline.nodes}
+        if names & nodes.keys():
+            sums[name] = sum(seconds for node, seconds in nodes.items() if node in names)
+    return sums
 
 
 if __name__ == "__main__":

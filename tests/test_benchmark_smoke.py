@@ -57,8 +57,13 @@ def test_benchmark_reports_every_stage_and_target(tmp_path: Path):
         "model_selection (project)",
     } <= steps
     assert all(row["wall_s"] > 0 and row["peak_mib"] > 0 for row in figures["rows"])
-    # the hand-tuned query computes the pipeline's customer table exactly
-    assert figures["transaction_stages_vs_query"][0]["reference_result"] == "identical"
+    # the hand-tuned query computes the pipeline's customer table exactly, from either shape
+    stages = figures["transaction_stages_vs_query"]
+    assert {info["shape"] for info in stages} == {"csv", "parquet"}
+    assert all(info["reference_result"] == "identical" for info in stages)
+    assert figures["same_customer_tables"] == [
+        "20k lines: customer table from csv and parquet input identical"
+    ]
     assert figures["sampled_vs_full"][0]["sampled"] and figures["notebook"]["notebook_k"] >= 2
 
 

@@ -23,6 +23,9 @@ customer-table path), so the report says why the section is empty instead of fai
 
 ``FormattedExcelDataset`` saves a :class:`customer_segmentation.excel.Workbook` (tables with
 their number formats) as a formatted .xlsx file, and loads like ``pandas.ExcelDataset``.
+
+``StagedFileDataset`` reads a text export (CSV) once per run: an ``ibis.FileDataset`` whose
+first load copies the file, as it was read, to Parquet, and whose every load reads that copy.
 """
 
 from __future__ import annotations
@@ -30,11 +33,12 @@ from __future__ import annotations
 import logging
 import math
 from numbers import Real
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from kedro.io import AbstractDataset, AbstractVersionedDataset
 from kedro.io.core import DatasetError, Version, get_filepath_str, parse_dataset_definition
+from kedro_datasets.ibis import FileDataset
 from kedro_datasets.json import JSONDataset
 from kedro_datasets.pandas import CSVDataset, ExcelDataset, ParquetDataset
 from kedro_datasets.pickle import PickleDataset
@@ -137,6 +141,49 @@ class FormattedExcelDataset(ExcelDataset):
         with self._fs.open(save_path, **self._fs_open_args_save) as file:
             write_workbook(data, file)
         self._invalidate_cache()
+
+
+class StagedFileDataset(FileDataset):
+    """An ``ibis.FileDataset`` whose text export is read once per run, then from Parquet.
+
+    Ibis tables are lazy: every node that computes from a CSV view (the parse checks, the
+    search for exact copies, the clean and the rejected lines, the line count) makes the
+    engine read and split the whole text again. Here the first load writes the table as it
+    was read (every column as the ``load_args`` typed it, ``all_varchar``: text) to
+    ``staged_filepath``, and every load of the run reads that copy, column by column. The
+    values are the same, so every result is too. A ``parquet`` file is read directly, never
+    copied. ``staged_save_args`` go to the engine's Parquet writer (e.g. ``compression``).
+    The copy is rewritten by each run (a new instance), so an export changed in place is
+    read anew.
+    """
+
+    def __init__(
+        self,
+        *,
+        staged_filepath: str,
+        staged_save_args: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._staged_filepath = staged_filepath
+        self._staged_save_args = dict(staged_save_args or {})
+        self._staged: Any = None
+
+    def load(self) -> Any:
+        if self._file_format == "parquet":
+            return super().load()
+        if self._staged is None:
+            Path(self._staged_filepath).parent.mkdir(parents=True, exist_ok=True)
+            self.connection.to_parquet(
+                super().load(), self._staged_filepath, **self._staged_save_args
+            )
+            self._staged = self.connection.read_parquet(
+                self._staged_filepath, table_name=f"{self._table_name}_staged"
+            )
+        return self._staged
+
+    def _describe(self) -> dict[str, Any]:
+        return {**super()._describe(), "staged_filepath": self._staged_filepath}
 
 
 # -- MLflow tracking (conf/tracking/catalog.yml) ------------------------------------------
