@@ -15,18 +15,14 @@ features from lines is feature_engineering's work, timed in ``scale_benchmark.py
 from __future__ import annotations
 
 import argparse
-import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from kedro.config import OmegaConfigLoader
-from measure import emit, peak_rss_mib, timed
+from measure import base_parameters, emit, peak_rss_mib, timed
 
 from customer_segmentation.pipelines.churn_propensity import nodes
 from customer_segmentation.pipelines.churn_propensity.params import ChurnPropensityParams
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SEGMENTS = ("Champions", "Loyal Regulars", "Lapsed / At Risk", "Occasional Buyers")
 
 
@@ -64,11 +60,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
     args = parser.parse_args()
 
-    warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
-    loader = OmegaConfigLoader(
-        conf_source=str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="base"
-    )
-    params = ChurnPropensityParams.model_validate(loader["parameters"]["churn_propensity"])
+    params = ChurnPropensityParams.model_validate(base_parameters("churn_propensity"))
 
     training, _ = timed(
         f"generate {args.n_customers:,} customers", synthetic_customers, args.n_customers, args.seed

@@ -15,18 +15,14 @@ of each step, the fit and scoring times, peak RSS and the parameters recovered.
 from __future__ import annotations
 
 import argparse
-import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from kedro.config import OmegaConfigLoader
-from measure import emit, peak_rss_mib, timed
+from measure import base_parameters, emit, peak_rss_mib, timed
 
 from customer_segmentation.pipelines.customer_value import nodes
 from customer_segmentation.pipelines.customer_value.params import CustomerValueParams
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: Fader, Hardie and Lee's CDNOW fits; alpha per day (4.414 weeks).
 TRUE_BG_NBD = {"r": 0.243, "alpha": 4.414 * 7, "a": 0.793, "b": 2.426}
 TRUE_GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "v": 15.44}
@@ -75,11 +71,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
     args = parser.parse_args()
 
-    warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
-    loader = OmegaConfigLoader(
-        conf_source=str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="base"
-    )
-    params = CustomerValueParams.model_validate(loader["parameters"]["customer_value"])
+    params = CustomerValueParams.model_validate(base_parameters("customer_value"))
 
     periods, _ = timed(
         f"generate {args.n_customers:,} customers",

@@ -25,6 +25,21 @@ POLL_S = 0.02
 RESULT_PREFIX = "BENCH_RESULT "
 
 
+def base_parameters(group: str) -> dict[str, Any]:
+    """One parameter group as a run on the base environment reads it (``conf/base``)."""
+    # imported here: the measuring helpers above start commands and need no Kedro
+    import warnings  # noqa: PLC0415
+
+    from kedro.config import OmegaConfigLoader  # noqa: PLC0415
+
+    warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
+    project = Path(__file__).resolve().parents[1]
+    loader = OmegaConfigLoader(
+        conf_source=str(project / "conf"), base_env="base", default_run_env="base"
+    )
+    return loader["parameters"][group]
+
+
 def peak_rss_mib() -> float:
     """Peak resident memory of this process in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -15,20 +15,16 @@ peak RSS.
 from __future__ import annotations
 
 import argparse
-import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from kedro.config import OmegaConfigLoader
-from measure import emit, peak_rss_mib, timed
+from measure import base_parameters, emit, peak_rss_mib, timed
 
 from customer_segmentation.model import ALGORITHMS
 from customer_segmentation.pipelines.feature_engineering.params import CUSTOMER_FEATURES
 from customer_segmentation.pipelines.model_selection import nodes, search_sample, study
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FEATURES = list(CUSTOMER_FEATURES)
 
 
@@ -63,11 +59,7 @@ def main() -> None:
 
     # read as a run reads conf/base, so the seeds (${globals:random_seed}) are numbers; the
     # OmegaConf deprecation Kedro triggers is silenced as in settings.py (nothing to act on)
-    warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
-    loader = OmegaConfigLoader(
-        conf_source=str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="base"
-    )
-    params = loader["parameters"]["model_selection"]
+    params = base_parameters("model_selection")
     params["study"]["storage"] = args.storage
     params["study"]["study_name"] = f"benchmark-{args.n_customers}-{args.groups}-{args.seed}"
     if args.algorithm:

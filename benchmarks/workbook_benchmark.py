@@ -19,16 +19,14 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from kedro.config import OmegaConfigLoader
 from kedro_datasets.pandas import ExcelDataset
-from measure import emit, peak_rss_mib
+from measure import base_parameters, emit, peak_rss_mib
 
 from customer_segmentation.datasets import FormattedExcelDataset
 from customer_segmentation.excel import Workbook
@@ -37,7 +35,6 @@ from customer_segmentation.pipelines.reporting.customer_list import build_custom
 from customer_segmentation.pipelines.reporting.params import ReportingParams
 from customer_segmentation.pipelines.reporting.workbook import build_excel_workbook
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SEGMENTS = ["Champions", "Loyal Regulars", "Lapsed / At Risk", "Occasional Buyers"]
 RFM = ["Champions", "Loyal Customers", "At Risk", "Hibernating", "Lost", "Promising"]
 
@@ -129,11 +126,7 @@ def main() -> None:
     parser.add_argument("--skip-plain", action="store_true", help="time the new workbook only")
     args = parser.parse_args()
 
-    warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
-    loader = OmegaConfigLoader(
-        conf_source=str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="base"
-    )
-    params = ReportingParams.model_validate(loader["parameters"]["reporting"])
+    params = ReportingParams.model_validate(base_parameters("reporting"))
     features, segments = customers(args.n_customers, args.seed)
     inputs = other_inputs(segments)
     emit(f"{args.n_customers:,} customers")
