@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from customer_segmentation.datasets import OptionalCSVDataset, OptionalJSONDataset
@@ -65,7 +66,7 @@ def test_without_customer_value_the_section_sheet_and_figure_say_why():
         "note": NOT_AVAILABLE,
     }
     assert customer_value_sheet(None, None)["note"].tolist() == [NOT_AVAILABLE]
-    assert isinstance(plot_probability_alive(None, style=PARAMS.style), Figure)
+    assert isinstance(plot_probability_alive(None, pd.DataFrame(), style=PARAMS.style), Figure)
 
 
 def test_the_sheet_joins_each_segment_to_its_holdout_check():
@@ -87,3 +88,29 @@ def test_optional_datasets_load_none_until_saved(tmp_path):
     assert table.load()["segment"].tolist() == ["Champions", "Lapsed"]
     model = OptionalJSONDataset(filepath=str(tmp_path / "m.json"), version=None)
     assert model.load() is None
+
+
+def test_probability_alive_shows_segments_in_cluster_order_in_their_colours():
+    values = pd.DataFrame(
+        {
+            "segment": ["Alpha", "Alpha", "Zulu"],
+            "probability_alive": [0.9, 0.8, 0.1],
+            "clv": [100.0, 80.0, 5.0],
+        }
+    )
+    # Zulu is cluster 0: first, in the first colour, as in every other figure
+    segments = pd.DataFrame(
+        {
+            "cluster": [0, 1],
+            "segment": ["Zulu", "Alpha"],
+            "label": ["Zulu", "Alpha"],
+            "position": [0, 1],
+        }
+    )
+    fig = plot_probability_alive(values, segments, style=PARAMS.style)
+    clv_ax = fig.axes[1]
+    bars = clv_ax.patches
+    assert [tick.get_text() for tick in clv_ax.get_xticklabels()] == ["Zulu", "Alpha"]
+    assert [bar.get_height() for bar in bars] == [5.0, 90.0]
+    expected = [to_rgba(PARAMS.style.colour(0)), to_rgba(PARAMS.style.colour(1))]
+    assert [bar.get_facecolor() for bar in bars] == expected

@@ -145,8 +145,14 @@ def customer_value_sheet(
     return customer_value_segments[SEGMENT_COLUMNS].merge(holdout, on="segment", how="left")
 
 
-def plot_probability_alive(customer_value: pd.DataFrame | None, *, style: PlotStyle) -> Figure:
-    """Per segment: how its customers' probability of being alive is spread, and mean CLV."""
+def plot_probability_alive(
+    customer_value: pd.DataFrame | None, segments: pd.DataFrame, *, style: PlotStyle
+) -> Figure:
+    """Per segment: how its customers' probability of being alive is spread, and mean CLV.
+
+    ``segments`` is :func:`~.segments.segment_index`'s table: segments in cluster order, each
+    in its colour of every other figure.
+    """
     if customer_value is None:
         fig, axes = style.new_figure()
         write_message(axes[0, 0], "No customer value: this run read no invoice lines")
@@ -155,24 +161,29 @@ def plot_probability_alive(customer_value: pd.DataFrame | None, *, style: PlotSt
     require_columns(customer_value, ["segment", "probability_alive", "clv"], "customer_value")
     fig, axes = style.new_figure(1, 2)
     spread_ax, clv_ax = axes[0, 0], axes[0, 1]
-    groups = list(customer_value.groupby("segment", sort=True))
-    for position, (name, part) in enumerate(groups):
+    by_name = dict(list(customer_value.groupby("segment", sort=True)))
+    shown = [
+        (s.label, s.position, by_name[s.segment])
+        for s in segments.itertuples()
+        if s.segment in by_name
+    ]
+    for label, position, part in shown:
         counts, _ = np.histogram(part["probability_alive"], bins=HISTOGRAM_BINS)
         spread_ax.stairs(
             counts / max(len(part), 1) * 100,
             HISTOGRAM_BINS,
             color=style.colour(position),
             linewidth=1.5,
-            label=f"{name} ({len(part):,})",
+            label=f"{label} ({len(part):,})",
         )
     spread_ax.set_xlabel("probability alive (BG/NBD)")
     spread_ax.set_ylabel("customers of the segment (%)")
     spread_ax.set_title("Probability alive per segment")
     spread_ax.legend(fontsize=8)
-    positions = np.arange(len(groups))
-    means = [part["clv"].mean() for _, part in groups]
-    clv_ax.bar(positions, means, color=[style.colour(i) for i in positions])
-    set_category_ticks(clv_ax, positions, [str(name) for name, _ in groups])
+    positions = np.arange(len(shown))
+    means = [part["clv"].mean() for _, _, part in shown]
+    clv_ax.bar(positions, means, color=[style.colour(position) for _, position, _ in shown])
+    set_category_ticks(clv_ax, positions, [label for label, _, _ in shown])
     clv_ax.set_xlabel("segment")
     clv_ax.set_ylabel("mean CLV over the horizon")
     clv_ax.set_title("Mean lifetime value per segment")

@@ -337,10 +337,14 @@ def plot_experiment_comparison(
 
 
 def plot_probability_alive(
-    customer_value: pd.DataFrame | None, params: ReportingParams
+    customer_value: pd.DataFrame | None,
+    customer_segments: pd.DataFrame,
+    params: ReportingParams,
 ) -> FeaturePlot:
-    """Probability alive per segment and mean CLV (``customer_value``; a note without it)."""
-    return _with_png(draw_probability_alive(customer_value, style=params.style))
+    """Probability alive per segment and mean CLV (``customer_value``; a note without it),
+    each segment in its colour of the other figures."""
+    segments = segment_index(customer_segments)
+    return _with_png(draw_probability_alive(customer_value, segments, style=params.style))
 
 
 def figure_to_base64(fig: Figure) -> str:
