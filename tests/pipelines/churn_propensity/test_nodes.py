@@ -182,6 +182,9 @@ class TestTrainingSample:
         assert table["customers"].sum() == 1000  # out-of-fold: the sample's customers
         assert metrics["churn_rate"] == pytest.approx(training[nodes.LABEL].mean())
         assert metrics["roc_auc_mean"] > 0.85
+        again = cv(training, max_training_customers=1000)  # the same sample, the same folds
+        assert again[0] == metrics
+        pd.testing.assert_frame_equal(again[1], table)
         whole, _ = cv(training)
         assert whole["customers"] == whole["training_customers"] == 1500
 
