@@ -152,6 +152,69 @@ class TestModel:
         assert np.array_equal(scores[0], scores[1])
 
 
+class TestTrainingSample:
+    LABELS = (np.arange(10_000) % 10 < 3).astype("int64")  # 30 % churned
+
+    @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+    def test_the_sample_keeps_the_churn_rate(self, seed):
+        rows = model.training_rows(self.LABELS, 1_000, seed)
+        # stratified: exactly 30 % (a plain random draw lands on 300 about 3 % of the time)
+        assert len(rows) == 1_000 and self.LABELS[rows].sum() == 300
+        assert np.array_equal(rows, np.unique(rows))  # sorted, each row once
+
+    def test_the_same_seed_draws_the_same_sample(self):
+        first, second = (model.training_rows(self.LABELS, 1_000, 7) for _ in range(2))
+        assert np.array_equal(first, second)
+        assert not np.array_equal(first, model.training_rows(self.LABELS, 1_000, 8))
+
+    @pytest.mark.parametrize("limit", [None, 10_000, 20_000])
+    def test_every_row_when_null_or_not_fewer_than_the_rows(self, limit):
+        rows = model.training_rows(self.LABELS, limit, 0)
+        assert np.array_equal(rows, np.arange(10_000))
+
+    def test_null_is_every_customer(self):
+        assert params(max_training_customers=None).max_training_customers is None
+
+    def test_the_nodes_train_on_the_sample_and_say_how_many(self):
+        training = planted(1500, signal=3.0)
+        metrics, table = cv(training, max_training_customers=1000)
+        assert metrics["customers"] == 1500 and metrics["training_customers"] == 1000
+        assert table["customers"].sum() == 1000  # out-of-fold: the sample's customers
+        assert metrics["churn_rate"] == pytest.approx(training[nodes.LABEL].mean())
+        assert metrics["roc_auc_mean"] > 0.85
+        again = cv(training, max_training_customers=1000)  # the same sample, the same folds
+        assert again[0] == metrics
+        pd.testing.assert_frame_equal(again[1], table)
+        whole, _ = cv(training)
+        assert whole["customers"] == whole["training_customers"] == 1500
+
+    def test_the_fit_is_the_sample_fit_and_the_same_every_time(self):
+        training = planted(1500, signal=3.0)
+        p = params(features=FEATURES, max_training_customers=1000)
+        rows = model.training_rows(
+            training[nodes.LABEL].to_numpy(), 1000, p.classifier.random_state
+        )
+        by_hand = model.fit(
+            training[FEATURES].to_numpy()[rows], training[nodes.LABEL].to_numpy()[rows], p
+        )
+        fitted = [nodes.fit_churn_model(training, p) for _ in range(2)]
+        whole = nodes.fit_churn_model(training, params(features=FEATURES))
+        x = training[FEATURES].to_numpy()
+        scores = [model.churn_probability(m, x, p) for m in (by_hand, *fitted, whole)]
+        assert len(scores[0]) == 1500  # every customer is scored
+        assert np.array_equal(scores[0], scores[1]) and np.array_equal(scores[1], scores[2])
+        assert not np.array_equal(scores[0], scores[3])
+
+    def test_a_sample_too_small_for_the_rarer_outcome(self):
+        training = planted(2000, signal=0.0).assign(**{nodes.LABEL: 0})
+        training.loc[:5, nodes.LABEL] = 1  # 6 churners: enough for 5 folds, 3 in a half
+        with pytest.raises(InputValidationError) as error:
+            cv(training, max_training_customers=1000)
+        message = one_line(error.value)
+        assert "parameter 'churn_propensity.max_training_customers'" in message
+        assert "only 3 customers of the rarer outcome" in message
+
+
 def test_reliability_table_bins_probabilities_edges_included():
     table = model.reliability_table(np.array([0, 1, 1, 0]), np.array([0.0, 0.5, 1.0, 0.49]), 2)
     assert table["customers"].tolist() == [2, 2]
@@ -266,6 +329,8 @@ class TestErrors:
         ({"calibration": {"bins": 1}}, "churn_propensity.calibration.bins"),
         ({"classifier": {"learning_rate": 0}}, "churn_propensity.classifier.learning_rate"),
         ({"targets_per_segment": 0}, "churn_propensity.targets_per_segment"),
+        ({"max_training_customers": 999}, "churn_propensity.max_training_customers"),
+        ({"max_training_customers": "all"}, "churn_propensity.max_training_customers"),
         ({"horizon_day": 90}, "did you mean 'horizon_days'?"),
     ],
 )

@@ -71,6 +71,21 @@ def test_the_report_has_the_section_and_a_nav_link(inputs, params, monkeypatch):
     assert NOT_AVAILABLE in test_report._render(inputs, params)
 
 
+def test_the_report_says_when_a_sample_trained_the_model(inputs, params, monkeypatch):
+    segments, metrics, calibration, targets = _churn(inputs)
+    assert not churn_context(segments, metrics, calibration, targets, PARAMS)["sampled"]
+    sampled = {**metrics, "customers": 250_000, "training_customers": 100_000}
+    context = churn_context(segments, sampled, calibration, targets, PARAMS)
+    assert context["sampled"] and context["training_customers"] == "100,000"
+    churn = {name: inputs[name] for name in CHURN} | {"churn_metrics": sampled}
+    monkeypatch.setattr(
+        test_report, "render_html_report", functools.partial(render_html_report, **churn)
+    )
+    html = " ".join(test_report._render(inputs, params).split())
+    assert "the 250,000 customers who had ordered before" in html
+    assert "a stratified random sample of 100,000 of them" in html
+
+
 def test_the_workbook_has_the_ranked_target_list(inputs, params, monkeypatch):
     monkeypatch.setattr(
         test_workbook,

@@ -13,7 +13,7 @@ from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import brier_score_loss, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, train_test_split
 from threadpoolctl import threadpool_limits
 
 from .params import ChurnPropensityParams
@@ -27,6 +27,21 @@ RELIABILITY_COLUMNS = [
     "observed_rate",
     "difference",
 ]
+
+
+def training_rows(labels: np.ndarray, max_customers: int | None, seed: int) -> np.ndarray:
+    """Sorted row indices of the customers that train the model.
+
+    Every row when ``max_customers`` is None or not below the number of rows; otherwise a
+    stratified random sample of ``max_customers`` rows (the same churn rate), drawn with
+    ``seed``: same labels and seed, same rows.
+    """
+    rows = np.arange(len(labels))
+    if max_customers is None or max_customers >= len(labels):
+        return rows
+    sample, _ = train_test_split(rows, train_size=max_customers, stratify=labels, random_state=seed)
+    # sorted: the rows keep the training table's (customer) order, whatever the draw
+    return np.sort(sample)
 
 
 def build_classifier(params: ChurnPropensityParams) -> Any:

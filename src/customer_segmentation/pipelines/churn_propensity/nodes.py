@@ -154,14 +154,43 @@ def _matrix(table: pd.DataFrame, params: ChurnPropensityParams, dataset: str) ->
     return table[list(params.features)].to_numpy(dtype="float64")
 
 
+def _training_sample(churn_training: pd.DataFrame, params: ChurnPropensityParams) -> pd.DataFrame:
+    """The customers that train the model: every one, or the stratified sample of
+    ``max_training_customers`` seeded with ``classifier.random_state`` (both nodes: the same)."""
+    labels = churn_training[LABEL].to_numpy("int64")
+    rows = model.training_rows(
+        labels, params.max_training_customers, params.classifier.random_state
+    )
+    if len(rows) == len(labels):
+        return churn_training
+    sample = churn_training.iloc[rows]
+    churned = int(sample[LABEL].sum())
+    smaller = min(churned, len(sample) - churned)
+    # the full set passed _check_trainable; a small sample of a rare outcome may not
+    if smaller < params.n_splits:
+        raise InputValidationError(
+            f"is {params.max_training_customers}, but a sample that size holds only {smaller} "
+            f"customers of the rarer outcome, fewer than n_splits ({params.n_splits})",
+            _fix("raise it, or set it to null (every customer)"),
+            parameter="churn_propensity.max_training_customers",
+        )
+    return sample
+
+
 def cross_validate_churn(
     churn_training: pd.DataFrame, churn_dates: dict[str, str], params: ChurnPropensityParams
 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Stratified K-fold ROC AUC, and the Brier score and reliability of out-of-fold output."""
+    """Stratified K-fold ROC AUC, and the Brier score and reliability of out-of-fold output.
+
+    On the training sample (:func:`_training_sample`); ``customers`` counts every customer
+    before the cutoff, ``training_customers`` those that trained the model.
+    """
     _check_trainable(churn_training, params)
-    features = _matrix(churn_training, params, "churn_training")
-    labels = churn_training[LABEL].to_numpy("int64")
+    sample = _training_sample(churn_training, params)
+    features = _matrix(sample, params, "churn_training")
+    labels = sample[LABEL].to_numpy("int64")
     aucs, out_of_fold = model.cross_validate(features, labels, params)
+    # the base rate the out-of-fold probabilities compete with: the sample's
     rate = float(labels.mean())
     brier = model.brier_score(labels, out_of_fold)
     metrics = {
@@ -169,8 +198,9 @@ def cross_validate_churn(
         "calibration": params.calibration.method,
         "horizon_days": params.horizon_days,
         **churn_dates,
-        "customers": len(labels),
-        "churn_rate": rate,
+        "customers": len(churn_training),
+        "training_customers": len(labels),
+        "churn_rate": float(churn_training[LABEL].mean()),
         "features": list(params.features),
         "n_splits": params.n_splits,
         "roc_auc_folds": aucs,
@@ -181,10 +211,13 @@ def cross_validate_churn(
         "brier_score_base_rate": rate * (1.0 - rate),
     }
     logger.info(
-        "Churn model: ROC AUC %.3f ± %.3f over %d folds, Brier %.4f (base rate %.4f)",
+        "Churn model: ROC AUC %.3f ± %.3f over %d folds of %d of %d customers, "
+        "Brier %.4f (base rate %.4f)",
         metrics["roc_auc_mean"],
         metrics["roc_auc_std"],
         params.n_splits,
+        metrics["training_customers"],
+        metrics["customers"],
         brier,
         metrics["brier_score_base_rate"],
     )
@@ -192,10 +225,12 @@ def cross_validate_churn(
 
 
 def fit_churn_model(churn_training: pd.DataFrame, params: ChurnPropensityParams) -> Any:
-    """The model fitted on every customer as of the cutoff."""
+    """The model fitted on the training sample (every customer as of the cutoff when
+    ``max_training_customers`` is null or not below their number)."""
     _check_trainable(churn_training, params)
-    features = _matrix(churn_training, params, "churn_training")
-    return model.fit(features, churn_training[LABEL].to_numpy("int64"), params)
+    sample = _training_sample(churn_training, params)
+    features = _matrix(sample, params, "churn_training")
+    return model.fit(features, sample[LABEL].to_numpy("int64"), params)
 
 
 def _segments(

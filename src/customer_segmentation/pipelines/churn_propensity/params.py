@@ -11,6 +11,8 @@ from customer_segmentation.errors import config_file
 from customer_segmentation.parameters import Parameters, check_listed_once, invalid
 
 PARAMS_FILE = "parameters_churn_propensity.yml"
+#: The smallest training sample: fewer customers would let the draw, not the data, decide.
+MIN_TRAINING_CUSTOMERS = 1_000
 
 
 class Classifier(Parameters):
@@ -51,6 +53,9 @@ class ChurnPropensityParams(Parameters):
     n_splits: int = Field(ge=2, le=20)
     #: fewer customers (with an order before the cutoff) stop the run
     min_customers: int = Field(ge=10)
+    #: customers (with an order before the cutoff) that cross-validate and fit the model, a
+    #: stratified random sample when there are more (null: every customer); all are scored
+    max_training_customers: int | None = Field(ge=MIN_TRAINING_CUSTOMERS)
     classifier: Classifier
     calibration: Calibration
     #: customers with the highest churn probability listed per segment

@@ -74,6 +74,9 @@ def churn_context(
         "cutoff": m["cutoff"],
         "end": m["end"],
         "customers": fmt_int(m["customers"]),
+        # a churn_metrics written before the training sample: every customer trained it
+        "training_customers": fmt_int(m.get("training_customers", m["customers"])),
+        "sampled": m.get("training_customers", m["customers"]) < m["customers"],
         "churn_rate": fmt_pct(m["churn_rate"]),
         "folds": fmt_int(m["n_splits"]),
         "auc": fmt_score(m["roc_auc_mean"], m["roc_auc_std"]),
