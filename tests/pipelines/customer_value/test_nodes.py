@@ -76,6 +76,39 @@ def test_calibration_counts_purchases_in_the_holdout():
     assert (split["duration_holdout"] == 15).all()
 
 
+def test_order_periods_pins_values_dtypes_and_order():
+    table = lines(
+        [
+            # as text "10" < "100" < "9" < "B" < "a" (code points), unlike as numbers or
+            # in a locale's collation
+            ("a", "2011-01-02 09:00", 1.0),
+            ("9", "2011-01-03 09:00", 2.5),
+            ("100", "2011-01-01 09:00", 4.0),
+            ("B", "2011-01-01 09:00", 3.0),
+            ("10", "2011-01-05 09:00", 1.0),
+            # two lines on one day: one purchase unit, their sum exact (0.1 + 0.2 = 0.3)
+            ("10", "2011-01-02 18:00", 0.2),
+            ("10", "2011-01-02 08:00", 0.1),
+            # a return is left out, so "9" has one unit
+            ("9", "2011-01-04 09:00", -2.5),
+        ]
+    )
+    expected = pd.DataFrame(
+        {
+            "customer_id": pd.Series(["10", "10", "100", "9", "B", "a"], dtype="str"),
+            "period": np.array([14976, 14979, 14975, 14977, 14975, 14976], dtype="int64"),
+            "spend": np.array([0.3, 1.0, 4.0, 2.5, 3.0, 1.0], dtype="float64"),
+        }
+    )
+    periods = nodes.order_periods(table, params())
+    pd.testing.assert_frame_equal(periods, expected, check_exact=True)
+    weekly = nodes.order_periods(table, params(time_unit="W", holdout_days=14))
+    # 2011-01-01 (day 14975) is a Saturday: week 2139 ends on Wednesday 2011-01-05
+    assert weekly["customer_id"].tolist() == ["10", "100", "9", "B", "a"]
+    assert weekly["period"].tolist() == [2139] * 5
+    assert weekly["spend"].tolist() == [1.3, 4.0, 2.5, 3.0, 1.0]
+
+
 def _generated(customers: int = 400, seed: int = 3) -> ibis.Table:
     """Clean lines of customers buying at random over a year (BG/NBD- and Gamma-Gamma-like:
     each customer's rate, lifetime and mean spend differ)."""
@@ -218,6 +251,46 @@ class TestEngine:
         assert "parameter 'customer_value.gamma_gamma.penalizer': the model did not converge" in (
             message
         )
+
+    def test_the_fits_give_lifetimes_own_parameters(self, scored):
+        rfm, fit = scored["rfm"], params().bg_nbd
+        ours = engine.fit_bg_nbd(rfm["frequency"], rfm["recency"], rfm["T"], fit)
+        groups = rfm[engine.HISTORY].value_counts().sort_index().reset_index(name="weight")
+        with warnings.catch_warnings():
+            theirs = engine.BetaGeoFitter(penalizer_coef=fit.penalizer).fit(
+                groups["frequency"],
+                groups["recency"],
+                groups["T"],
+                weights=groups["weight"],
+                tol=fit.tolerance,
+            )
+        assert ours == {name: float(theirs.params_[name]) for name in engine.BG_NBD_PARAMETERS}
+
+    @pytest.mark.parametrize("time_unit", ["D", "W"])
+    def test_lifetime_value_is_lifetimes_own_to_the_last_bit(self, scored, time_unit):
+        rfm, model = scored["rfm"], scored["model"]
+        ours = engine.lifetime_value(
+            model["bg_nbd"],
+            model["gamma_gamma"],
+            rfm,
+            months=7,
+            monthly_discount_rate=0.02,
+            time_unit=time_unit,
+        )
+        with warnings.catch_warnings():
+            theirs = engine.gamma_gamma(model["gamma_gamma"]).customer_lifetime_value(
+                engine.bg_nbd(model["bg_nbd"]),
+                rfm["frequency"],
+                rfm["recency"],
+                rfm["T"],
+                rfm["monetary_value"],
+                time=7,
+                discount_rate=0.02,
+                freq=time_unit,
+            )
+        # many customers share a history, so the shortcut is exercised
+        assert rfm[engine.HISTORY].duplicated().sum() > 0
+        np.testing.assert_array_equal(ours, theirs.to_numpy())
 
     def test_importing_lifetimes_through_the_engine_keeps_future_warnings(self):
         code = (

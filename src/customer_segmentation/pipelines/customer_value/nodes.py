@@ -77,11 +77,15 @@ def order_periods(clean_transactions: ir.Table, params: CustomerValueParams) -> 
         period=day // params.days_per_unit,
         spend=orders[columns.revenue].cast(MONEY_TYPE),
     )
-    per_period = orders.group_by(["customer_id", "period"]).aggregate(spend=orders.spend.sum())
-    frame = per_period.execute()
-    frame["spend"] = frame["spend"].astype("float64")
-    frame["period"] = frame["period"].astype("int64")
-    return frame.sort_values(["customer_id", "period"], ignore_index=True)
+    # the sum is exact (decimal), then rounded once to float64: the same value whatever the
+    # order of the engine's additions; the engine sorts (text by code point as Python does,
+    # nulls last as pandas does), so pandas has no object-dtype work
+    per_period = (
+        orders.group_by(["customer_id", "period"])
+        .aggregate(spend=orders.spend.sum().cast("float64"))
+        .order_by(["customer_id", "period"])
+    )
+    return per_period.to_pyarrow().to_pandas()
 
 
 def _end_period(periods: pd.DataFrame, params: CustomerValueParams) -> int:
