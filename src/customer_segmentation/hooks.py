@@ -1,12 +1,13 @@
-"""Project hooks: parameters checked before anything runs; the Spark session when Spark is the
-transaction engine; only the pipelines an environment declares (``environments``); one run at
-a time per data root, with no partial output left behind (``run_guard``); MLflow tracking in
-an environment that asks for it (``kedro run --env tracking``).
+"""Project hooks: parameters checked before anything runs; the transaction engine prepared
+(DuckDB's spill folder; the Spark session when Spark is the engine); only the pipelines an
+environment declares (``environments``); one run at a time per data root, with no partial
+output left behind (``run_guard``); MLflow tracking in an environment that asks for it
+(``kedro run --env tracking``).
 
 The Ibis catalog entries connect to ``transaction_engine`` (``conf/<env>/globals.yml``). On
-``backend: pyspark`` Ibis reuses the active Spark session (``getOrCreate``), so this hook
-starts it first, from ``conf/<env>/spark.yml``, before any dataset connects. With any other
-engine it does nothing, and pyspark need not be installed.
+``backend: pyspark`` Ibis reuses the active Spark session (``getOrCreate``), so a hook starts
+it first, from ``conf/<env>/spark.yml``, before any dataset connects; with any other engine
+pyspark need not be installed.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
 
 SPARK_BACKEND = "pyspark"
+DUCKDB_BACKEND = "duckdb"
 DEFAULT_MASTER = "local[*]"
 
 
@@ -74,12 +76,32 @@ def start_spark_session(spark_conf: dict[str, Any], app_name: str) -> SparkSessi
     return session
 
 
-class SparkSessionHook:
-    """Start the Spark session when the run's ``transaction_engine`` is Spark."""
+def make_spill_directory(engine: dict[str, Any]) -> Path | None:
+    """Create DuckDB's ``temp_directory`` (and its parents) when the engine sets one.
+
+    DuckDB creates the folder itself only when its parent exists, and only when it first
+    spills: deep into a large run, which then fails on a fresh checkout (no ``data/tmp``).
+    A relative path is taken from the working directory, as DuckDB takes it.
+    """
+    folder = engine.get("temp_directory")
+    if engine.get("backend") != DUCKDB_BACKEND or not folder:
+        return None
+    path = Path(str(folder))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class TransactionEngineHook:
+    """Prepare the run's ``transaction_engine`` before any dataset connects to it.
+
+    DuckDB: its spill folder exists (:func:`make_spill_directory`). Spark: the session is
+    started from ``conf/<env>/spark.yml``.
+    """
 
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
         engine = context.config_loader["globals"].get("transaction_engine") or {}
+        make_spill_directory(engine)
         if engine.get("backend") != SPARK_BACKEND:
             return
         try:

@@ -12,7 +12,7 @@ from customer_segmentation.hooks import (
     ParameterCheckHook,
     RunGuardHook,
     RunSummaryHook,
-    SparkSessionHook,
+    TransactionEngineHook,
     VizStatsHook,
 )
 
@@ -66,7 +66,7 @@ DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow", "kedro-viz")
 HOOKS = (
     MlflowTrackingHook(),
     ParameterCheckHook(),
-    SparkSessionHook(),
+    TransactionEngineHook(),
     EnvironmentPipelinesHook(),
     RunGuardHook(),
     RunSummaryHook(),
