@@ -107,6 +107,12 @@ def build_training_set(
     return training
 
 
+def _rarer_outcome(training: pd.DataFrame) -> int:
+    """Customers of the rarer outcome (churned or ordered again): each fold needs some."""
+    churned = int(training[LABEL].sum())
+    return min(churned, len(training) - churned)
+
+
 def _check_trainable(training: pd.DataFrame, params: ChurnPropensityParams) -> None:
     customers = len(training)
     if customers < params.min_customers:
@@ -116,10 +122,9 @@ def _check_trainable(training: pd.DataFrame, params: ChurnPropensityParams) -> N
             _fix("supply a longer period of lines, or lower horizon_days or min_customers"),
             dataset="clean_transactions",
         )
-    churned = int(training[LABEL].sum())
-    smaller = min(churned, customers - churned)
+    smaller = _rarer_outcome(training)
     if smaller == 0:
-        which = "churned" if churned else "ordered again"
+        which = "churned" if training[LABEL].any() else "ordered again"
         raise InputValidationError(
             f"every one of the {customers} customers before the cutoff {which} in the "
             f"{params.horizon_days}-day horizon: a classifier needs both outcomes",
@@ -164,8 +169,7 @@ def _training_sample(churn_training: pd.DataFrame, params: ChurnPropensityParams
     if len(rows) == len(labels):
         return churn_training
     sample = churn_training.iloc[rows]
-    churned = int(sample[LABEL].sum())
-    smaller = min(churned, len(sample) - churned)
+    smaller = _rarer_outcome(sample)
     # the full set passed _check_trainable; a small sample of a rare outcome may not
     if smaller < params.n_splits:
         raise InputValidationError(
