@@ -16,7 +16,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.hooks import start_spark_session
+from customer_segmentation.transaction_engine import start_spark_session
 from tests.conftest import PROJECT_ROOT
 
 

@@ -15,7 +15,7 @@ import yaml
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
-from customer_segmentation.hooks import make_spill_directory
+from customer_segmentation.transaction_engine import make_spill_directory
 from tests.conftest import PROJECT_ROOT, copy_project
 
 #: A sort of about 100 MB of text: more than the memory limit below, so DuckDB spills.

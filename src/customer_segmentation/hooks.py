@@ -4,16 +4,13 @@ environment declares (``environments``); one run at a time per data root, with n
 output left behind (``run_guard``); MLflow tracking in an environment that asks for it
 (``kedro run --env tracking``).
 
-The Ibis catalog entries connect to ``transaction_engine`` (``conf/<env>/globals.yml``). On
-``backend: pyspark`` Ibis reuses the active Spark session (``getOrCreate``), so a hook starts
-it first, from ``conf/<env>/spark.yml``, before any dataset connects; with any other engine
-pyspark need not be installed.
+The transaction engine's hook lives with what it prepares, in
+:mod:`customer_segmentation.transaction_engine`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +19,7 @@ from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 from kedro_viz.integrations.kedro.hooks import DatasetStatsHook
 
-from customer_segmentation.errors import InputValidationError, set_config_env
+from customer_segmentation.errors import set_config_env
 from customer_segmentation.parameters import check_parameters
 from customer_segmentation.run_guard.guard import RunGuard
 from customer_segmentation.viz_stats import DEFAULT_ENV, record_stats
@@ -31,84 +28,11 @@ if TYPE_CHECKING:
     from kedro.framework.context import KedroContext
     from kedro.io import CatalogProtocol
     from kedro.pipeline import Node, Pipeline
-    from pyspark.sql import SparkSession
 
 logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
-
-SPARK_BACKEND = "pyspark"
-DUCKDB_BACKEND = "duckdb"
-DEFAULT_MASTER = "local[*]"
-
-
-def spark_settings(spark_conf: dict[str, Any]) -> dict[str, str]:
-    """Spark settings as the strings Spark expects (YAML booleans become ``true``/``false``)."""
-    settings = {"spark.master": DEFAULT_MASTER}
-    for key, value in spark_conf.items():
-        settings[str(key)] = str(value).lower() if isinstance(value, bool) else str(value)
-    return settings
-
-
-def start_spark_session(spark_conf: dict[str, Any], app_name: str) -> SparkSession:
-    """Start (or reuse) the Spark session with ``spark_conf`` applied; quiet logging."""
-    try:
-        from pyspark.sql import SparkSession  # noqa: PLC0415 - only the Spark engine needs it
-    except ImportError:
-        raise InputValidationError(
-            "is pyspark, which is not installed (an optional extra, about 470 MB)",
-            "run `make spark` (or `pip install -c requirements.lock -r requirements-spark.lock`"
-            " in the virtual environment), or choose another engine",
-            parameter="globals.transaction_engine.backend",
-        ) from None
-
-    settings = spark_settings(spark_conf)
-    if settings["spark.master"].startswith("local"):
-        # Local mode binds to this host only: no network lookup of the machine's address
-        # (which fails or warns on machines without outside DNS).
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    builder = SparkSession.builder.appName(app_name)
-    for key, value in settings.items():
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("WARN")
-    return session
-
-
-def make_spill_directory(engine: dict[str, Any]) -> Path | None:
-    """Create DuckDB's ``temp_directory`` (and its parents) when the engine sets one.
-
-    DuckDB creates the folder itself only when its parent exists, and only when it first
-    spills: deep into a large run, which then fails on a fresh checkout (no ``data/tmp``).
-    A relative path is taken from the working directory, as DuckDB takes it.
-    """
-    folder = engine.get("temp_directory")
-    if engine.get("backend") != DUCKDB_BACKEND or not folder:
-        return None
-    path = Path(str(folder))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-class TransactionEngineHook:
-    """Prepare the run's ``transaction_engine`` before any dataset connects to it.
-
-    DuckDB: its spill folder exists (:func:`make_spill_directory`). Spark: the session is
-    started from ``conf/<env>/spark.yml``.
-    """
-
-    @hook_impl
-    def after_context_created(self, context: KedroContext) -> None:
-        engine = context.config_loader["globals"].get("transaction_engine") or {}
-        make_spill_directory(engine)
-        if engine.get("backend") != SPARK_BACKEND:
-            return
-        try:
-            spark_conf = context.config_loader["spark"]
-        except MissingConfigException:
-            spark_conf = {}
-        start_spark_session(spark_conf, app_name=context.project_path.name)
 
 
 class ParameterCheckHook:

@@ -12,9 +12,9 @@ from customer_segmentation.hooks import (
     ParameterCheckHook,
     RunGuardHook,
     RunSummaryHook,
-    TransactionEngineHook,
     VizStatsHook,
 )
+from customer_segmentation.transaction_engine import TransactionEngineHook
 
 # Kedro 1.7 calls an OmegaConf 2.4 API that OmegaConf now flags as deprecated; the warning
 # appears on every run and there is nothing for a user to act on.
@@ -55,8 +55,8 @@ CONFIG_LOADER_ARGS = {
 # environment apart (kedro-viz wrote every environment's over one file).
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow", "kedro-viz")
 
-# Parameters are checked before anything runs; the Spark session starts before Ibis connects,
-# only when the engine is Spark; an environment runs only the pipelines it declares
+# Parameters are checked before anything runs; the transaction engine is made ready before Ibis
+# connects (DuckDB's spill folder; the Spark session, only when the engine is Spark); an environment runs only the pipelines it declares
 # (`pipelines` in its globals.yml), checked before anything is read or written; one run at a
 # time per data root, and a failed or killed run leaves no partial version behind (the
 # run_guard package); a finished run ends with a summary of its segments and the paths of its
