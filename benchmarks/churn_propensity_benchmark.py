@@ -58,6 +58,11 @@ def synthetic_customers(n_customers: int, seed: int) -> pd.DataFrame:
     return frame
 
 
+#: ``--max-training-customers`` not given: the value of conf/base (not a string, which
+#: argparse would pass through ``type``)
+FROM_CONF = object()
+
+
 def training_limit(text: str) -> int | None:
     """``--max-training-customers``: a number, or null / none for every customer."""
     return None if text.lower() in ("null", "none") else int(text)
@@ -71,7 +76,7 @@ def main() -> None:
     parser.add_argument(
         "--max-training-customers",
         type=training_limit,
-        default="yaml",
+        default=FROM_CONF,
         help="churn_propensity.max_training_customers: a number, or null for every customer "
         "(default: as in conf/base)",
     )
@@ -84,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
 
     raw = base_parameters("churn_propensity")
-    if args.max_training_customers != "yaml":
+    if args.max_training_customers is not FROM_CONF:
         raw = {**raw, "max_training_customers": args.max_training_customers}
     params = ChurnPropensityParams.model_validate(raw)
 
