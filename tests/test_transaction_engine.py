@@ -15,7 +15,7 @@ import yaml
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
-from customer_segmentation.transaction_engine import make_spill_directory
+from customer_segmentation.transaction_engine import TransactionEngineHook, make_spill_directory
 from tests.conftest import PROJECT_ROOT, copy_project
 
 #: A sort of about 100 MB of text: more than the memory limit below, so DuckDB spills.
@@ -63,5 +63,10 @@ def test_the_shipped_configuration_has_its_spill_folder_when_the_run_starts(tmp_
     assert not folder.parent.exists()  # a fresh checkout: no data/tmp
     bootstrap_project(project)
     with KedroSession.create(project_path=project) as session:
-        session.load_context()
+        context = session.load_context()
+    hook = TransactionEngineHook()
+    hook.after_context_created(context)
+    # not yet: a run refused by the checks before it starts must write nothing
+    assert not folder.parent.exists()
+    hook.before_pipeline_run()
     assert folder.is_dir()

@@ -78,18 +78,26 @@ def make_spill_directory(engine: dict[str, Any]) -> Path | None:
 class TransactionEngineHook:
     """Prepare the run's ``transaction_engine`` before any dataset connects to it.
 
-    DuckDB: its spill folder exists (:func:`make_spill_directory`). Spark: the session is
-    started from ``conf/<env>/spark.yml``.
+    Spark: the session is started from ``conf/<env>/spark.yml`` when the context is created.
+    DuckDB: its spill folder is made when the pipeline run starts (:func:`make_spill_directory`),
+    after the checks that refuse a run, so a refused run still writes nothing; DuckDB
+    connects, and spills, only later, when a node loads or saves.
     """
+
+    def __init__(self) -> None:
+        self._engine: dict[str, Any] = {}
 
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
-        engine = context.config_loader["globals"].get("transaction_engine") or {}
-        make_spill_directory(engine)
-        if engine.get("backend") != SPARK_BACKEND:
+        self._engine = context.config_loader["globals"].get("transaction_engine") or {}
+        if self._engine.get("backend") != SPARK_BACKEND:
             return
         try:
             spark_conf = context.config_loader["spark"]
         except MissingConfigException:
             spark_conf = {}
         start_spark_session(spark_conf, app_name=context.project_path.name)
+
+    @hook_impl
+    def before_pipeline_run(self) -> None:
+        make_spill_directory(self._engine)
