@@ -184,6 +184,43 @@ def test_study_resumes_from_sqlite_and_runs_only_the_missing_trials(blobs, tmp_p
     assert (named.params["scaler"], named.params["k"]) == (best["scaler"], best["k"])
 
 
+def test_a_grid_scored_side_by_side_gives_the_trials_of_one_at_a_time(blobs):
+    frame, _ = blobs
+    one = settings_for(study__sampler="grid", study__workers=1, scalers=["standard", "robust"])
+    sample = search_sample.draw_search_sample(frame, one)
+    alone = study.run_study(sample, one).drop(columns=DURATION)
+    two = one.model_copy(update={"study": one.study.model_copy(update={"workers": 2})})
+    pd.testing.assert_frame_equal(study.run_study(sample, two).drop(columns=DURATION), alone)
+    assert len(alone) == 10 and not alone.duplicated(["scaler", "k"]).any()
+    assert (alone["state"] == "COMPLETE").all() and not alone["cached"].any()
+
+
+def test_an_interrupted_study_keeps_its_finished_trials_for_the_next_run(
+    blobs, tmp_path, monkeypatch
+):
+    frame, _ = blobs
+    url = f"sqlite:///{tmp_path}/study.db"
+    settings = settings_for(study__storage=url, study__sampler="tpe", study__n_trials=6)
+    sample = search_sample.draw_search_sample(frame, settings)
+    real, calls = study.evaluate_clustering, []
+
+    def stopped_at_the_third_fit(*args, **kwargs):
+        calls.append(args[1])
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # what Ctrl-C raises in the middle of a trial
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(study, "evaluate_clustering", stopped_at_the_third_fit)
+    with pytest.raises(KeyboardInterrupt):
+        study.run_study(sample, settings)
+    name = study.stored_study_name(sample, settings)
+    kept = optuna.load_study(study_name=name, storage=url).trials
+    assert [trial.state.name for trial in kept][:2] == ["COMPLETE", "COMPLETE"]
+    monkeypatch.setattr(study, "evaluate_clustering", real)
+    resumed = study.run_study(sample, settings)
+    assert (resumed["state"] == "COMPLETE").sum() == 6
+
+
 def test_other_data_gets_its_own_study_in_the_same_storage(blobs, tmp_path):
     frame, _ = blobs
     url = f"sqlite:///{tmp_path}/s.db"

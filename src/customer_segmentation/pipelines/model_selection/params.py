@@ -70,6 +70,7 @@ class StudyParams(Parameters):
     timeout_s: float | None = Field(gt=0)  # null: no limit
     sampler_seed: int = Field(ge=0)
     n_startup_trials: int = Field(ge=0)
+    workers: int | None = Field(ge=1)  # null: one per CPU core
 
 
 class ModelSelectionParams(Parameters):

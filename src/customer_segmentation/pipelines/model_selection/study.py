@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -91,13 +93,18 @@ def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFram
     """
     study_cfg = params.study
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        storage=prepare_storage(study_cfg.storage),
-        study_name=stored_study_name(sample, params),
-        direction="maximize",
-        load_if_exists=True,
+    storage = prepare_storage(study_cfg.storage)
+    name = stored_study_name(sample, params)
+    kept = optuna.create_study(
+        storage=storage, study_name=name, direction="maximize", load_if_exists=True
     )
-    stored = study.get_trials(deepcopy=False)
+    stored = kept.get_trials(deepcopy=False)
+    # The trials run in memory and are written to the storage once, when the study stops
+    # (also when it is interrupted): a SQLite round trip for every trial attribute cost
+    # about a quarter of the study's time.
+    study = kept if storage is None else optuna.create_study(direction="maximize")
+    if study is not kept:
+        study.add_trials(stored)
     seed = study_cfg.sampler_seed + len(stored)
     n_complete = sum(trial.state == optuna.trial.TrialState.COMPLETE for trial in stored)
     results = [
@@ -117,16 +124,34 @@ def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFram
         # study must use the seed it started with (a new one revisits pairs).
         study.sampler = optuna.samplers.GridSampler(space, seed=study_cfg.sampler_seed)
         missing = max(params.search_space_size - len(cache), 0)
+        pairs = [
+            (scaler, k)
+            for scaler in params.scalers
+            for k in ([params.forced_k] if params.forced_k is not None else params.k_values)
+            if (scaler, k) not in cache
+        ]
     else:
         study.sampler = optuna.samplers.TPESampler(
             seed=seed, n_startup_trials=study_cfg.n_startup_trials
         )
         missing = max(study_cfg.n_trials - n_complete, 0)
-    objective = _make_objective(sample, params, cache)
-    if missing:
-        with threadpool_limits(limits=params.n_threads):
-            study.optimize(
-                objective, n_trials=missing, timeout=study_cfg.timeout_s, catch=(ValueError,)
+        pairs = []
+    try:
+        if missing:
+            with threadpool_limits(limits=params.n_threads):
+                # the grid's pairs are known: scored side by side, then told to Optuna in its
+                # order (each score depends only on its pair, so any order gives the same)
+                fresh = score_pairs(sample, params, pairs, study_cfg.workers)
+                objective = _make_objective(sample, params, cache, fresh)
+                study.optimize(
+                    objective, n_trials=missing, timeout=study_cfg.timeout_s, catch=(ValueError,)
+                )
+    finally:
+        if study is not kept:
+            kept.add_trials(
+                trial
+                for trial in study.get_trials(deepcopy=False)[len(stored) :]
+                if trial.state.is_finished()
             )
     trials = trials_table(study.get_trials(deepcopy=False))
     logger.info(
@@ -140,15 +165,57 @@ def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFram
     return trials
 
 
+def score_pairs(
+    sample: SearchSample,
+    params: ModelSelectionParams,
+    pairs: list[tuple[str, int]],
+    workers: int | None,
+) -> dict[tuple[str, int], Any]:
+    """Scores (and ``duration_s``) of each (scaler, K) pair, ``workers`` pairs at a time.
+
+    Threads: the fits and silhouettes run in scikit-learn and NumPy code that releases the
+    GIL, so they use every core (``workers`` null: one per CPU the process may use). A pair
+    whose fit raises ``ValueError`` gets the error, raised again by its trial (which Optuna
+    then records as failed, as when it is scored in the trial).
+    """
+    if not pairs:
+        return {}
+    reference = scoring_values(sample, params)
+    scalers = dict.fromkeys(scaler for scaler, _ in pairs)
+    scaled = {scaler: scaled_sample(sample, scaler, params) for scaler in scalers}
+
+    def score(pair: tuple[str, int]) -> dict[str, float] | ValueError:
+        start = time.perf_counter()
+        try:
+            # OpenMP's thread count is per thread: each worker sets its own
+            with threadpool_limits(limits=params.n_threads):
+                scores = evaluate_clustering(
+                    scaled[pair[0]],
+                    pair[1],
+                    params.kmeans,
+                    params.sampling,
+                    reference,
+                    algorithm=params.algorithm,
+                )
+        except ValueError as error:
+            return error
+        return {**scores, "duration_s": time.perf_counter() - start}
+
+    with ThreadPoolExecutor(max_workers=workers or len(os.sched_getaffinity(0))) as pool:
+        return dict(zip(pairs, pool.map(score, pairs), strict=True))
+
+
 def _make_objective(
     sample: SearchSample,
     params: ModelSelectionParams,
     cache: dict[tuple[str, int], dict[str, float]],
+    fresh: dict[tuple[str, int], Any],
 ) -> Any:
     """Objective for ``study.optimize``; scaled samples and (scaler, K) scores are cached.
 
     A fit is deterministic for a given scaler and K, so a repeated suggestion reuses the
-    stored scores (``cached=True``) instead of refitting.
+    stored scores (``cached=True``) instead of refitting. ``fresh`` holds pairs already
+    scored by :func:`score_pairs` in this run, with their durations.
     """
     scaled: dict[str, np.ndarray] = {}
     reference = scoring_values(sample, params)
@@ -164,7 +231,13 @@ def _make_objective(
         else:
             k = forced_k
         cached = (scaler, k) in cache
-        if not cached:
+        scored = fresh.pop((scaler, k), None)
+        if isinstance(scored, ValueError):
+            raise scored
+        if scored is not None:
+            start -= scored["duration_s"]
+            cache[(scaler, k)] = {name: scored[name] for name in SCORES}
+        elif not cached:
             if scaler not in scaled:
                 scaled[scaler] = scaled_sample(sample, scaler, params)
             cache[(scaler, k)] = evaluate_clustering(
