@@ -13,7 +13,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import RobustScaler, StandardScaler
 
 from customer_segmentation.errors import InputValidationError
-from customer_segmentation.pipelines.model_selection import nodes, search_sample, study
+from customer_segmentation.pipelines.model_selection import nodes, scoring, search_sample, study
 
 from .conftest import FEATURES, blobs_frame
 from .conftest import small_settings as settings_for
@@ -77,7 +77,7 @@ def test_silhouette_is_exact_when_every_row_fits_one_sample(blobs):
     settings = settings_for()
     sample = search_sample.draw_search_sample(frame, settings)
     for k in (3, 4, 5):
-        scores = nodes.evaluate_clustering(sample.values, k, settings.kmeans, settings.sampling)
+        scores = scoring.evaluate_clustering(sample.values, k, settings.kmeans, settings.sampling)
         labels = KMeans(n_clusters=k, **settings.kmeans.model_dump()).fit_predict(sample.values)
         assert scores["silhouette"] == pytest.approx(
             silhouette_score(sample.values, labels), abs=1e-10
@@ -114,7 +114,7 @@ def test_trials_are_scored_in_the_common_standardized_space(blobs):
     reference = search_sample.scoring_values(sample, settings)
     np.testing.assert_allclose(reference, StandardScaler().fit_transform(sample.values))
     robust = RobustScaler().fit_transform(sample.values)
-    scores = nodes.evaluate_clustering(robust, 3, settings.kmeans, settings.sampling, reference)
+    scores = scoring.evaluate_clustering(robust, 3, settings.kmeans, settings.sampling, reference)
     labels = KMeans(n_clusters=3, **settings.kmeans.model_dump()).fit_predict(robust)
     assert scores["silhouette"] == pytest.approx(silhouette_score(reference, labels), abs=1e-10)
     assert search_sample.scoring_values(sample, settings_for(scoring_space="scaled")) is None

@@ -25,15 +25,13 @@ from customer_segmentation.pipelines.model_selection.params import (
     ModelSelectionParams,
 )
 from customer_segmentation.pipelines.model_selection.scoring import (
-    evaluate_clustering,
     refit_stability,
 )
 from customer_segmentation.pipelines.model_selection.search_sample import (
     SearchSample,
     scaled_sample,
-    scoring_values,
 )
-from customer_segmentation.pipelines.model_selection.study import stored_study_name
+from customer_segmentation.pipelines.model_selection.study import score_pairs, stored_study_name
 
 logger = logging.getLogger(__name__)
 
@@ -71,18 +69,13 @@ def apply_experiment(params: ModelSelectionParams, experiment: Any) -> ModelSele
 
 def score_k_grid(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFrame:
     """Scores of every K in the grid with the default scaler, and the inertia knee."""
-    with threadpool_limits(limits=params.n_threads):
-        scaled = scaled_sample(sample, params.default_scaler, params)
-        reference = scoring_values(sample, params)
-        rows = [
-            {
-                "k": k,
-                **evaluate_clustering(
-                    scaled, k, params.kmeans, params.sampling, reference, algorithm=params.algorithm
-                ),
-            }
-            for k in params.k_values
-        ]
+    pairs = [(params.default_scaler, k) for k in params.k_values]
+    scored = score_pairs(sample, params, pairs, params.study.workers)
+    rows = []
+    for (_, k), scores in scored.items():
+        if isinstance(scores, ValueError):
+            raise scores
+        rows.append({"k": k, **scores})
     grid = pd.DataFrame(rows)[
         ["k", "inertia", "silhouette", "silhouette_std", "calinski_harabasz", "davies_bouldin"]
     ]
