@@ -371,6 +371,17 @@ def test_planted_groups_are_stable(planted):
     assert summary["n_bootstrap"] == 8 and summary["resample_size"] == 400
 
 
+def test_stability_does_not_depend_on_how_many_refits_run_at_once():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(rng.uniform(size=(600, len(FEATURES))), columns=FEATURES)
+    frame.insert(0, "customer_id", [f"N{i:04d}" for i in range(600)])
+    model, _, names, _ = segments_of(frame)
+    one = nodes.assess_stability(frame, model, names, settings_for(workers=1))
+    three = nodes.assess_stability(frame, model, names, settings_for(workers=3))
+    pd.testing.assert_frame_equal(one[0], three[0])
+    assert one[1] == three[1]
+
+
 def test_uniform_noise_is_flagged_unstable():
     rng = np.random.default_rng(1)
     frame = pd.DataFrame(rng.uniform(size=(600, len(FEATURES))), columns=FEATURES)

@@ -186,10 +186,10 @@ def test_study_resumes_from_sqlite_and_runs_only_the_missing_trials(blobs, tmp_p
 
 def test_a_grid_scored_side_by_side_gives_the_trials_of_one_at_a_time(blobs):
     frame, _ = blobs
-    one = settings_for(study__sampler="grid", study__workers=1, scalers=["standard", "robust"])
+    one = settings_for(study__sampler="grid", workers=1, scalers=["standard", "robust"])
     sample = search_sample.draw_search_sample(frame, one)
     alone = study.run_study(sample, one).drop(columns=DURATION)
-    two = one.model_copy(update={"study": one.study.model_copy(update={"workers": 2})})
+    two = one.model_copy(update={"workers": 2})
     pd.testing.assert_frame_equal(study.run_study(sample, two).drop(columns=DURATION), alone)
     assert len(alone) == 10 and not alone.duplicated(["scaler", "k"]).any()
     assert (alone["state"] == "COMPLETE").all() and not alone["cached"].any()

@@ -42,6 +42,7 @@ from customer_segmentation.model import (
     reseeded,
     split_centres,
 )
+from customer_segmentation.model.parallel import map_in_threads
 from customer_segmentation.model.reference import reference_profile
 from customer_segmentation.model.segmentation_model import SegmentationModel
 from customer_segmentation.pipelines.clustering.params import (
@@ -283,18 +284,25 @@ def assess_stability(
     k = n_clusters(model)
     rng = np.random.default_rng(stability.random_state)
     size = min(stability.sample_size, len(frame))
-    aris, jaccards = [], []
-    with threadpool_limits(limits=params.n_threads):
-        for seed in rng.integers(0, 2**31 - 1, size=stability.n_bootstrap):
-            rows = rng.integers(0, len(frame), size=size)
-            refit = reseeded(model, int(seed))
-            cap_quantiles_to_rows(refit, size)
-            refit.fit(values.iloc[rows])
-            distinct = np.unique(rows)
-            reference = final_labels[distinct]
-            resampled = refit.predict(values.iloc[distinct])
-            aris.append(adjusted_rand_score(reference, resampled))
-            jaccards.append(best_match_jaccard(reference, resampled, k))
+    # every resample drawn first, in the order one loop drew them: the same for any workers
+    seeds = rng.integers(0, 2**31 - 1, size=stability.n_bootstrap)
+    resamples = [(int(seed), rng.integers(0, len(frame), size=size)) for seed in seeds]
+
+    def agreement(resample: tuple[int, np.ndarray]) -> tuple[float, np.ndarray]:
+        seed, rows = resample
+        refit = reseeded(model, seed)
+        cap_quantiles_to_rows(refit, size)
+        refit.fit(values.iloc[rows])
+        distinct = np.unique(rows)
+        reference = final_labels[distinct]
+        resampled = refit.predict(values.iloc[distinct])
+        return adjusted_rand_score(reference, resampled), best_match_jaccard(
+            reference, resampled, k
+        )
+
+    results = map_in_threads(agreement, resamples, params.workers, params.n_threads)
+    aris = [ari for ari, _ in results]
+    jaccards = [jaccard for _, jaccard in results]
     jaccard_mean = np.nanmean(np.vstack(jaccards), axis=0)
     table = segment_names[["cluster", "segment"]].copy()
     table["jaccard_mean"] = jaccard_mean[table["cluster"].to_numpy()]

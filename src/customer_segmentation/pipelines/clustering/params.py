@@ -168,6 +168,7 @@ class ClusteringParams(Parameters):
     kmeans: KMeansParams
     # null = the library default (all cores)
     n_threads: int | None = Field(ge=1)
+    workers: int | None = Field(ge=1)  # bootstrap re-fits at once; null: one per core
     # a numeric model feature or "size"; checked against the data by fit_segmentation_model
     relabel_by: str
     stability: StabilityParams

@@ -70,7 +70,7 @@ def apply_experiment(params: ModelSelectionParams, experiment: Any) -> ModelSele
 def score_k_grid(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFrame:
     """Scores of every K in the grid with the default scaler, and the inertia knee."""
     pairs = [(params.default_scaler, k) for k in params.k_values]
-    scored = score_pairs(sample, params, pairs, params.study.workers)
+    scored = score_pairs(sample, params, pairs)
     rows = []
     for (_, k), scores in scored.items():
         if isinstance(scores, ValueError):

@@ -70,7 +70,6 @@ class StudyParams(Parameters):
     timeout_s: float | None = Field(gt=0)  # null: no limit
     sampler_seed: int = Field(ge=0)
     n_startup_trials: int = Field(ge=0)
-    workers: int | None = Field(ge=1)  # null: one per CPU core
 
 
 class ModelSelectionParams(Parameters):
@@ -85,6 +84,7 @@ class ModelSelectionParams(Parameters):
     sampling: SamplingParams
     selection: SelectionParams
     n_threads: int | None = Field(ge=1)  # null: the library default (all cores)
+    workers: int | None = Field(ge=1)  # candidates scored at once; null: one per core
     algorithm: ClustererParams
     kmeans: KMeansParams  # fit settings of every algorithm (``algorithm`` is K-means' own)
     study: StudyParams

@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ import optuna
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from customer_segmentation.model.parallel import map_in_threads
 from customer_segmentation.pipelines.model_selection.params import ModelSelectionParams
 from customer_segmentation.pipelines.model_selection.scoring import SCORES, evaluate_clustering
 from customer_segmentation.pipelines.model_selection.search_sample import (
@@ -141,7 +140,7 @@ def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFram
             with threadpool_limits(limits=params.n_threads):
                 # the grid's pairs are known: scored side by side, then told to Optuna in its
                 # order (each score depends only on its pair, so any order gives the same)
-                fresh = score_pairs(sample, params, pairs, study_cfg.workers)
+                fresh = score_pairs(sample, params, pairs)
                 objective = _make_objective(sample, params, cache, fresh)
                 study.optimize(
                     objective, n_trials=missing, timeout=study_cfg.timeout_s, catch=(ValueError,)
@@ -169,14 +168,11 @@ def score_pairs(
     sample: SearchSample,
     params: ModelSelectionParams,
     pairs: list[tuple[str, int]],
-    workers: int | None,
 ) -> dict[tuple[str, int], Any]:
-    """Scores (and ``duration_s``) of each (scaler, K) pair, ``workers`` pairs at a time.
+    """Scores (and ``duration_s``) of each (scaler, K) pair, ``params.workers`` at a time.
 
-    Threads: the fits and silhouettes run in scikit-learn and NumPy code that releases the
-    GIL, so they use every core (``workers`` null: one per CPU the process may use). A pair
-    whose fit raises ``ValueError`` gets the error, raised again by its trial (which Optuna
-    then records as failed, as when it is scored in the trial).
+    A pair whose fit raises ``ValueError`` gets the error, raised again by its trial (which
+    Optuna then records as failed, as when it is scored in the trial).
     """
     if not pairs:
         return {}
@@ -187,22 +183,19 @@ def score_pairs(
     def score(pair: tuple[str, int]) -> dict[str, float] | ValueError:
         start = time.perf_counter()
         try:
-            # OpenMP's thread count is per thread: each worker sets its own
-            with threadpool_limits(limits=params.n_threads):
-                scores = evaluate_clustering(
-                    scaled[pair[0]],
-                    pair[1],
-                    params.kmeans,
-                    params.sampling,
-                    reference,
-                    algorithm=params.algorithm,
-                )
+            scores = evaluate_clustering(
+                scaled[pair[0]],
+                pair[1],
+                params.kmeans,
+                params.sampling,
+                reference,
+                algorithm=params.algorithm,
+            )
         except ValueError as error:
             return error
         return {**scores, "duration_s": time.perf_counter() - start}
 
-    with ThreadPoolExecutor(max_workers=workers or len(os.sched_getaffinity(0))) as pool:
-        return dict(zip(pairs, pool.map(score, pairs), strict=True))
+    return dict(zip(pairs, map_in_threads(score, pairs, params.workers, params.n_threads)))
 
 
 def _make_objective(
