@@ -210,7 +210,9 @@ def test_pipeline_saves_through_the_real_catalog(inputs, params, tmp_path):
         preview = dataset.preview(**entry["metadata"]["kedro-viz"].get("preview_args", {}))
         if entry["type"] == "matplotlib.MatplotlibDataset":
             assert base64.b64decode(preview).startswith(b"\x89PNG"), name
-        elif entry["type"].startswith("pandas.") or entry["type"].endswith("ExcelDataset"):
+        elif entry["type"].startswith("pandas.") or entry["type"].endswith(
+            ("ExcelDataset", "CSVDataset")
+        ):
             assert preview["data"] and preview["columns"], name
         elif entry["type"] == "plotly.JSONDataset":  # drawn by kedro-viz
             assert preview["data"] and preview["layout"]["title"]["text"], name
