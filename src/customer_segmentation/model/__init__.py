@@ -12,6 +12,7 @@ final model and ``reporting`` reads it back. What they must agree on lives here,
 * :mod:`.fitted`: reading a fitted model back (declaration, imputer, centres);
 * :mod:`.params`: the fit settings both the search and the final fit take;
 * :mod:`.sampling`: the fixed-seed row samples;
+* :mod:`.parallel`: independent fits side by side, in threads;
 * :mod:`.transforms`: the feature caps and signed log1p, and their inverse.
 """
 
