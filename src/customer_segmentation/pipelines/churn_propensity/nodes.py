@@ -25,6 +25,7 @@ from customer_segmentation.customer_metrics import (
     aggregate_customers,
 )
 from customer_segmentation.errors import InputValidationError, config_file
+from customer_segmentation.snapshot import as_snapshot_date
 
 from . import model
 from .params import PARAMS_FILE, ChurnPropensityParams
@@ -80,14 +81,28 @@ def churn_dates(clean_transactions: ir.Table, params: ChurnPropensityParams) -> 
     }
 
 
-def _features(lines: ir.Table, day: dt.date, params: ChurnPropensityParams) -> pd.DataFrame:
-    """customer_id, the configured features and those shown beside the probability, as of
-    ``day``, sorted by customer."""
-    frame = aggregate_customers(lines, day).execute()
-    table = pd.DataFrame({"customer_id": frame["customer_id"].astype(str).to_numpy()})
+def _feature_table(
+    metrics: pd.DataFrame, params: ChurnPropensityParams, dataset: str
+) -> pd.DataFrame:
+    """customer_id, the configured features and those shown beside the probability (as
+    float64), of a table of :func:`aggregate_customers`' columns, sorted by customer."""
+    for name in ("customer_id", *params.features, *SHOWN_FEATURES):
+        if name not in metrics.columns:
+            raise InputValidationError(
+                "is missing",
+                f"re-run the node that writes '{dataset}'",
+                dataset=dataset,
+                column=name,
+            )
+    table = pd.DataFrame({"customer_id": metrics["customer_id"].astype(str).to_numpy()})
     for name in dict.fromkeys([*params.features, *SHOWN_FEATURES]):
-        table[name] = frame[name].to_numpy(dtype="float64", na_value=np.nan)
+        table[name] = metrics[name].to_numpy(dtype="float64", na_value=np.nan)
     return table.sort_values("customer_id", ignore_index=True)
+
+
+def _features(lines: ir.Table, day: dt.date, params: ChurnPropensityParams) -> pd.DataFrame:
+    """:func:`_feature_table` of the customers of ``lines`` as of ``day``."""
+    return _feature_table(aggregate_customers(lines, day).execute(), params, "clean_transactions")
 
 
 def build_training_set(
@@ -141,10 +156,23 @@ def _check_trainable(training: pd.DataFrame, params: ChurnPropensityParams) -> N
 
 
 def build_scoring_set(
-    clean_transactions: ir.Table, churn_dates: dict[str, str], params: ChurnPropensityParams
+    customer_metrics: pd.DataFrame,
+    clean_transactions: ir.Table,
+    churn_dates: dict[str, str],
+    snapshot_date: str | None,
+    params: ChurnPropensityParams,
 ) -> pd.DataFrame:
-    """Every customer with an order: features as of the end of the data."""
-    return _features(clean_transactions, dt.date.fromisoformat(churn_dates["end"]), params)
+    """Every customer with an order: features as of the end of the data.
+
+    The end is feature_engineering's snapshot unless ``snapshot_date``
+    (``feature_engineering.snapshot_date``) names a later day: then ``customer_metrics``,
+    the same definitions measured on the same lines, is read, not measured again. Otherwise
+    (a later snapshot) the features are measured from the lines as of the end.
+    """
+    end = dt.date.fromisoformat(churn_dates["end"])
+    if as_snapshot_date(snapshot_date) in (None, end):
+        return _feature_table(customer_metrics, params, "customer_metrics")
+    return _features(clean_transactions, end, params)
 
 
 def _matrix(table: pd.DataFrame, params: ChurnPropensityParams, dataset: str) -> np.ndarray:
