@@ -304,6 +304,20 @@ def test_targets_are_the_riskiest_customers_of_each_segment_ranked(scored):
     assert {"monetary", "recency", "frequency"} <= set(targets.columns)
 
 
+def test_tied_probabilities_rank_by_customer_and_fill_the_list():
+    # A ties with B and C at 0.9 (A, B first); D, E at 0.5 come after the ties
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["E", "C", "A", "D", "B", "F"],
+            "segment": ["s", "s", "s", "s", "s", "t"],
+            nodes.PROBABILITY: [0.5, 0.9, 0.9, 0.5, 0.9, 0.2],
+        }
+    )
+    targets = nodes.rank_churn_targets(frame, params(targets_per_segment=4))
+    assert targets["customer_id"].tolist() == ["A", "B", "C", "D", "F"]
+    assert targets["rank"].tolist() == [1, 2, 3, 4, 1]
+
+
 class TestErrors:
     def test_a_missing_line_column(self):
         with pytest.raises(InputValidationError) as error:

@@ -316,9 +316,14 @@ def rank_churn_targets(
 ) -> pd.DataFrame:
     """The ``targets_per_segment`` customers of each segment most likely to churn.
 
-    Ties keep customer order (a stable sort): the same scores give the same list.
+    Ties keep customer order (a stable sort): the same scores give the same list. Only the
+    candidates are sorted: a customer of the list has fewer than ``targets_per_segment``
+    customers of their segment with a higher probability (a rank, ties at their lowest).
     """
-    ranked = churn_propensity.sort_values(
+    grouped = churn_propensity.groupby("segment", sort=False)[PROBABILITY]
+    rank = grouped.rank(method="min", ascending=False, na_option="bottom")
+    candidates = churn_propensity[rank.to_numpy() <= params.targets_per_segment]
+    ranked = candidates.sort_values(
         ["segment", PROBABILITY, "customer_id"], ascending=[True, False, True], kind="stable"
     )
     ranked = ranked.groupby("segment", sort=True).head(params.targets_per_segment).copy()
