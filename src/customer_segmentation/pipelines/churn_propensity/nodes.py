@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -97,12 +98,20 @@ def _feature_table(
     table = pd.DataFrame({"customer_id": metrics["customer_id"].astype(str).to_numpy()})
     for name in dict.fromkeys([*params.features, *SHOWN_FEATURES]):
         table[name] = metrics[name].to_numpy(dtype="float64", na_value=np.nan)
+    if LABEL in metrics.columns:  # the training set's
+        table[LABEL] = metrics[LABEL].to_numpy(dtype="int64")
     return table.sort_values("customer_id", ignore_index=True)
 
 
-def _features(lines: ir.Table, day: dt.date, params: ChurnPropensityParams) -> pd.DataFrame:
-    """:func:`_feature_table` of the customers of ``lines`` as of ``day``."""
-    return _feature_table(aggregate_customers(lines, day).execute(), params, "clean_transactions")
+def _features(
+    lines: ir.Table, day: dt.date, params: ChurnPropensityParams, stayed: ir.Column | None = None
+) -> pd.DataFrame:
+    """:func:`_feature_table` of the customers of ``lines`` as of ``day``; labelled churned
+    (1) unless in ``stayed`` when given (in the same query: no membership test in pandas)."""
+    metrics = aggregate_customers(lines, day)
+    if stayed is not None:
+        metrics = metrics.mutate(**{LABEL: ibis.ifelse(metrics.customer_id.isin(stayed), 0, 1)})
+    return _feature_table(metrics.execute(), params, "clean_transactions")
 
 
 def build_training_set(
@@ -114,10 +123,8 @@ def build_training_set(
     t = clean_transactions
     day = _day(t.invoice_date)
     cutoff_day, end_day = (cutoff - EPOCH).days, (end - EPOCH).days
-    training = _features(t.filter(day < cutoff_day), cutoff, params)
     window = t.filter((day >= cutoff_day) & (day < end_day) & ~t.is_return)
-    stayed = set(window.select("customer_id").distinct().execute()["customer_id"].astype(str))
-    training[LABEL] = (~training["customer_id"].isin(stayed)).astype("int64")
+    training = _features(t.filter(day < cutoff_day), cutoff, params, window.customer_id)
     _check_trainable(training, params)
     return training
 
