@@ -282,6 +282,18 @@ def test_every_customer_gets_a_probability_and_unknown_ones_no_segment(scored):
     assert customers[customers["recency"] < 100][nodes.PROBABILITY].mean() < 0.3
 
 
+def test_scoring_threads_give_the_same_probabilities():
+    training = planted(3000, signal=3.0)
+    fitted = nodes.fit_churn_model(training, params(features=FEATURES))
+    x = training[FEATURES].to_numpy()
+    scores = [
+        model.score(fitted, x, params(features=FEATURES, classifier={"scoring_threads": n}))
+        for n in (1, 2, None)
+    ]
+    assert all(np.array_equal(scores[0], other) for other in scores[1:])
+    assert np.array_equal(scores[0], model.churn_probability(fitted, x, params()))
+
+
 def test_segment_summary_adds_up(scored):
     customers, summary = scored["customers"], scored["segments"]
     assert list(summary.columns) == nodes.SEGMENT_COLUMNS

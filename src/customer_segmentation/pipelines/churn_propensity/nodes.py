@@ -301,7 +301,7 @@ def score_churn(
     features = _matrix(churn_scoring, params, "churn_scoring")
     scored = pd.DataFrame({"customer_id": churn_scoring["customer_id"].astype(str)})
     scored["segment"] = _segments(scored["customer_id"], customer_segments, params)
-    scored[PROBABILITY] = model.churn_probability(churn_model, features, params)
+    scored[PROBABILITY] = model.score(churn_model, features, params)
     for name in SHOWN_FEATURES:
         if name in churn_scoring.columns:  # always, from build_scoring_set
             scored[name] = churn_scoring[name].to_numpy("float64")
