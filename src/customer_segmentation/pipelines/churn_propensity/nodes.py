@@ -6,7 +6,9 @@ described as of the cutoff (:func:`customer_segmentation.customer_metrics.aggreg
 the features feature_engineering measures) and labelled ``churned`` (1) when they ordered
 nothing from the cutoff to the end. The model learns that label; it then scores every customer
 as of the end, which gives the probability of no order in the next ``horizon_days``.
-Features and labels are measured where the lines are (Ibis); the model works in pandas.
+Features and labels are measured where the lines are (Ibis), except those as of the end:
+feature_engineering's ``customer_metrics`` (the same measure) when it is at the end. The
+model works in pandas.
 """
 
 from __future__ import annotations
