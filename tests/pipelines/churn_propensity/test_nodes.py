@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from customer_segmentation.customer_metrics import aggregate_customers
 from customer_segmentation.errors import InputValidationError
 from customer_segmentation.pipelines.churn_propensity import model, nodes
 from customer_segmentation.pipelines.churn_propensity.params import ChurnPropensityParams
@@ -49,8 +50,18 @@ LINES = lines(
 )
 
 
+END = dt.date(2011, 4, 1)
+#: Lines that cannot be measured (no dates): the scoring set must not measure them again.
+UNREADABLE = LINES.drop("invoice_date")
+
+
 def dates(horizon: int = 30) -> dict[str, str]:
     return nodes.churn_dates(LINES, params(horizon_days=horizon))
+
+
+def scoring_set(p: ChurnPropensityParams) -> pd.DataFrame:
+    """The features as of the end, measured from the lines."""
+    return nodes._features(LINES, END, p)
 
 
 class TestTimeSplit:
@@ -68,15 +79,36 @@ class TestTimeSplit:
         ).set_index("customer_id")
         # A's last order before the cutoff: 2011-01-05, 56 days before 2011-03-02
         assert at_cutoff.loc["A", "recency"] == 56 and at_cutoff.loc["A", "frequency"] == 1
-        at_end = nodes.build_scoring_set(LINES, dates(), p).set_index("customer_id")
+        at_end = scoring_set(p).set_index("customer_id")
         assert at_end.loc["A", "recency"] == 22 and at_end.loc["A", "frequency"] == 2
         assert at_end.loc["B", "monetary"] == 10.0  # 15 ordered, 5 returned
         assert list(at_end.index) == ["A", "B", "C", "D", "E"]
 
     def test_recency_frequency_and_monetary_are_kept_to_show_beside_the_probability(self):
         only = params(horizon_days=30, features=["tenure"])
-        columns = nodes.build_scoring_set(LINES, dates(), only).columns
+        columns = scoring_set(only).columns
         assert list(columns) == ["customer_id", "tenure", *nodes.SHOWN_FEATURES]
+
+    @pytest.mark.parametrize("snapshot", [None, "2011-04-01", dt.date(2011, 4, 1)])
+    def test_the_scoring_set_is_customer_metrics_when_measured_at_the_end(self, snapshot):
+        p = params(horizon_days=30)
+        # feature_engineering's table (shuffled rows): read, not measured again from the lines
+        metrics = aggregate_customers(LINES, END).execute().iloc[::-1]
+        from_metrics = nodes.build_scoring_set(metrics, UNREADABLE, dates(), snapshot, p)
+        pd.testing.assert_frame_equal(from_metrics, scoring_set(p))
+
+    def test_a_later_snapshot_measures_the_scoring_set_from_the_lines(self):
+        p = params(horizon_days=30)
+        later = aggregate_customers(LINES, dt.date(2011, 5, 1)).execute()
+        at_end = nodes.build_scoring_set(later, LINES, dates(), "2011-05-01", p)
+        pd.testing.assert_frame_equal(at_end, scoring_set(p))
+
+    def test_customer_metrics_without_a_feature(self):
+        metrics = aggregate_customers(LINES, END).execute().drop(columns="monetary")
+        with pytest.raises(InputValidationError) as error:
+            nodes.build_scoring_set(metrics, LINES, dates(), None, params(horizon_days=30))
+        assert "customer_metrics" in one_line(error.value)
+        assert "monetary" in one_line(error.value)
 
 
 def test_training_labels_on_hand_checked_lines(monkeypatch):
@@ -250,6 +282,18 @@ def test_every_customer_gets_a_probability_and_unknown_ones_no_segment(scored):
     assert customers[customers["recency"] < 100][nodes.PROBABILITY].mean() < 0.3
 
 
+def test_scoring_threads_give_the_same_probabilities():
+    training = planted(3000, signal=3.0)
+    fitted = nodes.fit_churn_model(training, params(features=FEATURES))
+    x = training[FEATURES].to_numpy()
+    scores = [
+        model.score(fitted, x, params(features=FEATURES, classifier={"scoring_threads": n}))
+        for n in (1, 2, None)
+    ]
+    assert all(np.array_equal(scores[0], other) for other in scores[1:])
+    assert np.array_equal(scores[0], model.churn_probability(fitted, x, params()))
+
+
 def test_segment_summary_adds_up(scored):
     customers, summary = scored["customers"], scored["segments"]
     assert list(summary.columns) == nodes.SEGMENT_COLUMNS
@@ -270,6 +314,20 @@ def test_targets_are_the_riskiest_customers_of_each_segment_ranked(scored):
         top = customers[customers["segment"] == segment][nodes.PROBABILITY].nlargest(3)
         assert part[nodes.PROBABILITY].tolist() == top.tolist()
     assert {"monetary", "recency", "frequency"} <= set(targets.columns)
+
+
+def test_tied_probabilities_rank_by_customer_and_fill_the_list():
+    # A ties with B and C at 0.9 (A, B first); D, E at 0.5 come after the ties
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["E", "C", "A", "D", "B", "F"],
+            "segment": ["s", "s", "s", "s", "s", "t"],
+            nodes.PROBABILITY: [0.5, 0.9, 0.9, 0.5, 0.9, 0.2],
+        }
+    )
+    targets = nodes.rank_churn_targets(frame, params(targets_per_segment=4))
+    assert targets["customer_id"].tolist() == ["A", "B", "C", "D", "F"]
+    assert targets["rank"].tolist() == [1, 2, 3, 4, 1]
 
 
 class TestErrors:

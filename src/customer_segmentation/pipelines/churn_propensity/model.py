@@ -64,7 +64,8 @@ def build_classifier(params: ChurnPropensityParams) -> Any:
 
 
 def threads(params: ChurnPropensityParams) -> threadpool_limits:
-    """The CPU threads of fits and scoring, as ``classifier.n_threads`` says (a context)."""
+    """The CPU threads of fits and of their folds' scoring, as ``classifier.n_threads``
+    says (a context)."""
     return threadpool_limits(limits=params.classifier.n_threads)
 
 
@@ -79,6 +80,15 @@ def churn_probability(
 ) -> np.ndarray:
     """P(churned) of each row (the probability of class 1)."""
     with threads(params):
+        return model.predict_proba(features)[:, 1].astype("float64")
+
+
+def score(model: Any, features: np.ndarray, params: ChurnPropensityParams) -> np.ndarray:
+    """P(churned) of every customer, on ``classifier.scoring_threads`` CPU threads.
+
+    Each row is scored alone: the same probabilities, bit for bit, whatever the threads.
+    """
+    with threadpool_limits(limits=params.classifier.scoring_threads):
         return model.predict_proba(features)[:, 1].astype("float64")
 
 

@@ -6,7 +6,9 @@ described as of the cutoff (:func:`customer_segmentation.customer_metrics.aggreg
 the features feature_engineering measures) and labelled ``churned`` (1) when they ordered
 nothing from the cutoff to the end. The model learns that label; it then scores every customer
 as of the end, which gives the probability of no order in the next ``horizon_days``.
-Features and labels are measured where the lines are (Ibis); the model works in pandas.
+Features and labels are measured where the lines are (Ibis), except those as of the end:
+feature_engineering's ``customer_metrics`` (the same measure) when it is at the end. The
+model works in pandas.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -25,6 +28,7 @@ from customer_segmentation.customer_metrics import (
     aggregate_customers,
 )
 from customer_segmentation.errors import InputValidationError, config_file
+from customer_segmentation.snapshot import as_snapshot_date
 
 from . import model
 from .params import PARAMS_FILE, ChurnPropensityParams
@@ -80,14 +84,36 @@ def churn_dates(clean_transactions: ir.Table, params: ChurnPropensityParams) -> 
     }
 
 
-def _features(lines: ir.Table, day: dt.date, params: ChurnPropensityParams) -> pd.DataFrame:
-    """customer_id, the configured features and those shown beside the probability, as of
-    ``day``, sorted by customer."""
-    frame = aggregate_customers(lines, day).execute()
-    table = pd.DataFrame({"customer_id": frame["customer_id"].astype(str).to_numpy()})
+def _feature_table(
+    metrics: pd.DataFrame, params: ChurnPropensityParams, dataset: str
+) -> pd.DataFrame:
+    """customer_id, the configured features and those shown beside the probability (as
+    float64), of a table of :func:`aggregate_customers`' columns, sorted by customer."""
+    for name in ("customer_id", *params.features, *SHOWN_FEATURES):
+        if name not in metrics.columns:
+            raise InputValidationError(
+                "is missing",
+                f"re-run the node that writes '{dataset}'",
+                dataset=dataset,
+                column=name,
+            )
+    table = pd.DataFrame({"customer_id": metrics["customer_id"].astype(str).to_numpy()})
     for name in dict.fromkeys([*params.features, *SHOWN_FEATURES]):
-        table[name] = frame[name].to_numpy(dtype="float64", na_value=np.nan)
+        table[name] = metrics[name].to_numpy(dtype="float64", na_value=np.nan)
+    if LABEL in metrics.columns:  # the training set's
+        table[LABEL] = metrics[LABEL].to_numpy(dtype="int64")
     return table.sort_values("customer_id", ignore_index=True)
+
+
+def _features(
+    lines: ir.Table, day: dt.date, params: ChurnPropensityParams, stayed: ir.Column | None = None
+) -> pd.DataFrame:
+    """:func:`_feature_table` of the customers of ``lines`` as of ``day``; labelled churned
+    (1) unless in ``stayed`` when given (in the same query: no membership test in pandas)."""
+    metrics = aggregate_customers(lines, day)
+    if stayed is not None:
+        metrics = metrics.mutate(**{LABEL: ibis.ifelse(metrics.customer_id.isin(stayed), 0, 1)})
+    return _feature_table(metrics.execute(), params, "clean_transactions")
 
 
 def build_training_set(
@@ -99,10 +125,8 @@ def build_training_set(
     t = clean_transactions
     day = _day(t.invoice_date)
     cutoff_day, end_day = (cutoff - EPOCH).days, (end - EPOCH).days
-    training = _features(t.filter(day < cutoff_day), cutoff, params)
     window = t.filter((day >= cutoff_day) & (day < end_day) & ~t.is_return)
-    stayed = set(window.select("customer_id").distinct().execute()["customer_id"].astype(str))
-    training[LABEL] = (~training["customer_id"].isin(stayed)).astype("int64")
+    training = _features(t.filter(day < cutoff_day), cutoff, params, window.customer_id)
     _check_trainable(training, params)
     return training
 
@@ -141,10 +165,23 @@ def _check_trainable(training: pd.DataFrame, params: ChurnPropensityParams) -> N
 
 
 def build_scoring_set(
-    clean_transactions: ir.Table, churn_dates: dict[str, str], params: ChurnPropensityParams
+    customer_metrics: pd.DataFrame,
+    clean_transactions: ir.Table,
+    churn_dates: dict[str, str],
+    snapshot_date: str | None,
+    params: ChurnPropensityParams,
 ) -> pd.DataFrame:
-    """Every customer with an order: features as of the end of the data."""
-    return _features(clean_transactions, dt.date.fromisoformat(churn_dates["end"]), params)
+    """Every customer with an order: features as of the end of the data.
+
+    The end is feature_engineering's snapshot unless ``snapshot_date``
+    (``feature_engineering.snapshot_date``) names a later day: then ``customer_metrics``,
+    the same definitions measured on the same lines, is read, not measured again. Otherwise
+    (a later snapshot) the features are measured from the lines as of the end.
+    """
+    end = dt.date.fromisoformat(churn_dates["end"])
+    if as_snapshot_date(snapshot_date) in (None, end):
+        return _feature_table(customer_metrics, params, "customer_metrics")
+    return _features(clean_transactions, end, params)
 
 
 def _matrix(table: pd.DataFrame, params: ChurnPropensityParams, dataset: str) -> np.ndarray:
@@ -266,7 +303,7 @@ def score_churn(
     features = _matrix(churn_scoring, params, "churn_scoring")
     scored = pd.DataFrame({"customer_id": churn_scoring["customer_id"].astype(str)})
     scored["segment"] = _segments(scored["customer_id"], customer_segments, params)
-    scored[PROBABILITY] = model.churn_probability(churn_model, features, params)
+    scored[PROBABILITY] = model.score(churn_model, features, params)
     for name in SHOWN_FEATURES:
         if name in churn_scoring.columns:  # always, from build_scoring_set
             scored[name] = churn_scoring[name].to_numpy("float64")
@@ -288,9 +325,14 @@ def rank_churn_targets(
 ) -> pd.DataFrame:
     """The ``targets_per_segment`` customers of each segment most likely to churn.
 
-    Ties keep customer order (a stable sort): the same scores give the same list.
+    Ties keep customer order (a stable sort): the same scores give the same list. Only the
+    candidates are sorted: a customer of the list has fewer than ``targets_per_segment``
+    customers of their segment with a higher probability (a rank, ties at their lowest).
     """
-    ranked = churn_propensity.sort_values(
+    grouped = churn_propensity.groupby("segment", sort=False)[PROBABILITY]
+    rank = grouped.rank(method="min", ascending=False, na_option="bottom")
+    candidates = churn_propensity[rank.to_numpy() <= params.targets_per_segment]
+    ranked = candidates.sort_values(
         ["segment", PROBABILITY, "customer_id"], ascending=[True, False, True], kind="stable"
     )
     ranked = ranked.groupby("segment", sort=True).head(params.targets_per_segment).copy()

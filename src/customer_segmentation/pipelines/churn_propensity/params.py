@@ -26,8 +26,10 @@ class Classifier(Parameters):
     #: hold out 10 % of the customers to stop adding trees when they stop helping
     early_stopping: bool
     random_state: int = Field(ge=0)
-    #: CPU threads of the fits and scoring (null: the library default, all cores)
+    #: CPU threads of the fits and their folds' scoring (null: the library default, all cores)
     n_threads: int | None = Field(ge=1)
+    #: CPU threads of scoring every customer (null: the library default, all cores)
+    scoring_threads: int | None = Field(ge=1)
 
 
 class Calibration(Parameters):

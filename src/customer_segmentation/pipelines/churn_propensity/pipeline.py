@@ -33,7 +33,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 build_scoring_set,
-                inputs=["clean_transactions", "churn_dates", PARAMS],
+                inputs=[
+                    "customer_metrics@pandas",
+                    "clean_transactions",
+                    "churn_dates",
+                    "params:feature_engineering.snapshot_date",
+                    PARAMS,
+                ],
                 outputs="churn_scoring",
                 name="build_churn_scoring_set",
             ),
