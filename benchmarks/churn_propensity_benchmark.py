@@ -128,7 +128,7 @@ def main() -> None:
     )
     held_out = synthetic_customers(args.held_out, args.seed + 2)
     features = held_out[list(params.features)].to_numpy("float64")
-    probability = model.churn_probability(fitted, features, params)
+    probability = model.score(fitted, features, params)
     emit(
         f"held-out ROC AUC {roc_auc_score(held_out[nodes.LABEL], probability):.4f} "
         f"({args.held_out:,} fresh customers, seed {args.seed + 2})"

@@ -180,8 +180,15 @@ class TestModel:
         pd.testing.assert_frame_equal(first[1], second[1])
         fitted = [nodes.fit_churn_model(training, params(features=FEATURES)) for _ in range(2)]
         p = params(features=FEATURES)
-        scores = [model.churn_probability(m, training[FEATURES].to_numpy(), p) for m in fitted]
+        scores = [model.score(m, training[FEATURES].to_numpy(), p) for m in fitted]
         assert np.array_equal(scores[0], scores[1])
+
+
+def test_folds_fitted_side_by_side_give_the_scores_of_one_at_a_time():
+    training = planted(600, signal=2.0)
+    one, two = cv(training, workers=1), cv(training, workers=2)
+    assert one[0] == two[0]
+    pd.testing.assert_frame_equal(one[1], two[1])
 
 
 class TestTrainingSample:
@@ -232,7 +239,7 @@ class TestTrainingSample:
         fitted = [nodes.fit_churn_model(training, p) for _ in range(2)]
         whole = nodes.fit_churn_model(training, params(features=FEATURES))
         x = training[FEATURES].to_numpy()
-        scores = [model.churn_probability(m, x, p) for m in (by_hand, *fitted, whole)]
+        scores = [model.score(m, x, p) for m in (by_hand, *fitted, whole)]
         assert len(scores[0]) == 1500  # every customer is scored
         assert np.array_equal(scores[0], scores[1]) and np.array_equal(scores[1], scores[2])
         assert not np.array_equal(scores[0], scores[3])
@@ -291,7 +298,7 @@ def test_scoring_threads_give_the_same_probabilities():
         for n in (1, 2, None)
     ]
     assert all(np.array_equal(scores[0], other) for other in scores[1:])
-    assert np.array_equal(scores[0], model.churn_probability(fitted, x, params()))
+    assert np.array_equal(scores[0], model.score(fitted, x, params()))
 
 
 def test_segment_summary_adds_up(scored):

@@ -16,6 +16,8 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from threadpoolctl import threadpool_limits
 
+from customer_segmentation.model.parallel import map_in_threads
+
 from .params import ChurnPropensityParams
 
 RELIABILITY_COLUMNS = [
@@ -63,24 +65,10 @@ def build_classifier(params: ChurnPropensityParams) -> Any:
     )
 
 
-def threads(params: ChurnPropensityParams) -> threadpool_limits:
-    """The CPU threads of fits and of their folds' scoring, as ``classifier.n_threads``
-    says (a context)."""
-    return threadpool_limits(limits=params.classifier.n_threads)
-
-
 def fit(features: np.ndarray, labels: np.ndarray, params: ChurnPropensityParams) -> Any:
-    """The model fitted on every row."""
-    with threads(params):
+    """The model fitted on every row, on ``classifier.n_threads`` CPU threads."""
+    with threadpool_limits(limits=params.classifier.n_threads):
         return build_classifier(params).fit(features, labels)
-
-
-def churn_probability(
-    model: Any, features: np.ndarray, params: ChurnPropensityParams
-) -> np.ndarray:
-    """P(churned) of each row (the probability of class 1)."""
-    with threads(params):
-        return model.predict_proba(features)[:, 1].astype("float64")
 
 
 def score(model: Any, features: np.ndarray, params: ChurnPropensityParams) -> np.ndarray:
@@ -103,13 +91,22 @@ def cross_validate(
         n_splits=params.n_splits, shuffle=True, random_state=params.classifier.random_state
     )
     template = build_classifier(params)
+    splits = list(folds.split(features, labels))
+
+    def out_of_fold_probabilities(split: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        train, test = split
+        model = clone(template).fit(features[train], labels[train])
+        return model.predict_proba(features[test])[:, 1].astype("float64")
+
+    # the folds are independent fits: side by side, each on classifier.n_threads threads
+    probabilities = map_in_threads(
+        out_of_fold_probabilities, splits, params.workers, params.classifier.n_threads
+    )
     out_of_fold = np.zeros(len(labels), dtype="float64")
     aucs = []
-    for train, test in folds.split(features, labels):
-        with threads(params):
-            model = clone(template).fit(features[train], labels[train])
-        out_of_fold[test] = churn_probability(model, features[test], params)
-        aucs.append(float(roc_auc_score(labels[test], out_of_fold[test])))
+    for (_, test), fold in zip(splits, probabilities, strict=True):
+        out_of_fold[test] = fold
+        aucs.append(float(roc_auc_score(labels[test], fold)))
     return aucs, out_of_fold
 
 

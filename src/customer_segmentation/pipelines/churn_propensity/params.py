@@ -53,6 +53,7 @@ class ChurnPropensityParams(Parameters):
     segment_column: str = Field(min_length=1)
     #: stratified folds of the cross-validated ROC AUC
     n_splits: int = Field(ge=2, le=20)
+    workers: int | None = Field(ge=1)  # folds fitted at once; null: one per core
     #: fewer customers (with an order before the cutoff) stop the run
     min_customers: int = Field(ge=10)
     #: customers (with an order before the cutoff) that cross-validate and fit the model, a
