@@ -89,14 +89,7 @@ def _feature_table(
 ) -> pd.DataFrame:
     """customer_id, the configured features and those shown beside the probability (as
     float64), of a table of :func:`aggregate_customers`' columns, sorted by customer."""
-    for name in ("customer_id", *params.features, *SHOWN_FEATURES):
-        if name not in metrics.columns:
-            raise InputValidationError(
-                "is missing",
-                f"re-run the node that writes '{dataset}'",
-                dataset=dataset,
-                column=name,
-            )
+    _require(metrics, ["customer_id", *params.features, *SHOWN_FEATURES], dataset)
     table = pd.DataFrame({"customer_id": metrics["customer_id"].astype(str).to_numpy()})
     for name in dict.fromkeys([*params.features, *SHOWN_FEATURES]):
         table[name] = metrics[name].to_numpy(dtype="float64", na_value=np.nan)
@@ -184,8 +177,9 @@ def build_scoring_set(
     return _features(clean_transactions, end, params)
 
 
-def _matrix(table: pd.DataFrame, params: ChurnPropensityParams, dataset: str) -> np.ndarray:
-    for name in params.features:
+def _require(table: pd.DataFrame, columns: list[str], dataset: str) -> None:
+    """One line naming the first of ``columns`` missing from ``dataset``."""
+    for name in columns:
         if name not in table.columns:
             raise InputValidationError(
                 "is missing",
@@ -193,6 +187,10 @@ def _matrix(table: pd.DataFrame, params: ChurnPropensityParams, dataset: str) ->
                 dataset=dataset,
                 column=name,
             )
+
+
+def _matrix(table: pd.DataFrame, params: ChurnPropensityParams, dataset: str) -> np.ndarray:
+    _require(table, list(params.features), dataset)
     return table[list(params.features)].to_numpy(dtype="float64")
 
 
