@@ -80,7 +80,13 @@ def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFram
     ``ModelSelectionParams.uses_grid``) Optuna's ``GridSampler`` enumerates it, each
     (scaler, K) pair once, in an order shuffled by ``sampler_seed`` (the same seed on
     resume, so the stored pairs are recognised); otherwise TPE runs
-    ``n_trials`` trials and a repeated pair reuses its scores (``cached``).
+    ``n_trials`` trials and a repeated pair reuses its scores (``cached``). A grid's missing
+    pairs are scored first, ``workers`` at a time (:func:`score_pairs`), then told to Optuna
+    in the sampler's order; ``timeout_s`` counts from then.
+
+    Storage: the trials run in an in-memory study and are written to ``study.storage`` when
+    it stops, also when an error or Ctrl-C stops it (a process killed outright loses this
+    run's trials).
 
     Resume rule: the stored study is named ``<study_name>-<fingerprint>``, the fingerprint
     hashing the search sample and every setting that changes a trial. The same data and
