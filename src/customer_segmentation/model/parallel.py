@@ -1,4 +1,4 @@
-"""Independent fits side by side: the search's candidates, the stability re-fits.
+"""Independent fits side by side: the search's candidates, the stability re-fits, the churn folds.
 
 Each fit runs in scikit-learn and NumPy code that releases the GIL, so Python threads use
 every core, with less start-up and memory than processes. Each thread caps the libraries'
@@ -7,11 +7,11 @@ own threads (OpenMP's count is per thread), so the results are those of one fit 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+import joblib
 from threadpoolctl import threadpool_limits
 
 Item = TypeVar("Item")
@@ -19,8 +19,9 @@ Result = TypeVar("Result")
 
 
 def usable_cores() -> int:
-    """CPU cores this process may run on (its affinity, not the host's count)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    """CPU cores this process may use: its affinity and a container's CPU quota, not the
+    host's count (joblib's count, as scikit-learn's ``n_jobs=-1`` uses it)."""
+    return joblib.cpu_count()
 
 
 def map_in_threads(
@@ -36,11 +37,14 @@ def map_in_threads(
     items = list(items)
 
     def call(item: Item) -> Result:
-        with threadpool_limits(limits=library_threads):
+        # OpenMP's count belongs to each thread; BLAS's to the process, set once below, so
+        # that a worker leaving its limit cannot lift another's
+        with threadpool_limits(limits=library_threads, user_api="openmp"):
             return function(item)
 
     count = min(workers or usable_cores(), max(len(items), 1))
-    if count == 1:
-        return [call(item) for item in items]
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(call, items))
+    with threadpool_limits(limits=library_threads, user_api="blas"):
+        if count == 1:
+            return [call(item) for item in items]
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            return list(pool.map(call, items))
