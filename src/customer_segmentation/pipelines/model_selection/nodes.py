@@ -31,7 +31,7 @@ from customer_segmentation.pipelines.model_selection.search_sample import (
     SearchSample,
     scaled_sample,
 )
-from customer_segmentation.pipelines.model_selection.study import score_pairs, stored_study_name
+from customer_segmentation.pipelines.model_selection.study import PairScorer, stored_study_name
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def apply_experiment(params: ModelSelectionParams, experiment: Any) -> ModelSele
 def score_k_grid(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFrame:
     """Scores of every K in the grid with the default scaler, and the inertia knee."""
     pairs = [(params.default_scaler, k) for k in params.k_values]
-    scored = score_pairs(sample, params, pairs)
+    scored = PairScorer(sample, params).many(pairs)
     rows = []
     for (_, k), scores in scored.items():
         if isinstance(scores, ValueError):

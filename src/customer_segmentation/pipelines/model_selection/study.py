@@ -7,7 +7,9 @@ changed setting starts a new one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import json
 import logging
 import time
@@ -81,7 +83,7 @@ def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFram
     (scaler, K) pair once, in an order shuffled by ``sampler_seed`` (the same seed on
     resume, so the stored pairs are recognised); otherwise TPE runs
     ``n_trials`` trials and a repeated pair reuses its scores (``cached``). A grid's missing
-    pairs are scored first, ``workers`` at a time (:func:`score_pairs`), then told to Optuna
+    pairs are scored first, ``workers`` at a time (:meth:`PairScorer.many`), then told to Optuna
     in the sampler's order; ``timeout_s`` counts from then.
 
     Storage: the trials run in an in-memory study and are written to ``study.storage`` when
@@ -129,12 +131,8 @@ def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFram
         # study must use the seed it started with (a new one revisits pairs).
         study.sampler = optuna.samplers.GridSampler(space, seed=study_cfg.sampler_seed)
         missing = max(params.search_space_size - len(cache), 0)
-        pairs = [
-            (scaler, k)
-            for scaler in params.scalers
-            for k in ([params.forced_k] if params.forced_k is not None else params.k_values)
-            if (scaler, k) not in cache
-        ]
+        grid = itertools.product(space["scaler"], space.get("k", [params.forced_k]))
+        pairs = [pair for pair in grid if pair not in cache]
     else:
         study.sampler = optuna.samplers.TPESampler(
             seed=seed, n_startup_trials=study_cfg.n_startup_trials
@@ -146,8 +144,8 @@ def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFram
             with threadpool_limits(limits=params.n_threads):
                 # the grid's pairs are known: scored side by side, then told to Optuna in its
                 # order (each score depends only on its pair, so any order gives the same)
-                fresh = score_pairs(sample, params, pairs)
-                objective = _make_objective(sample, params, cache, fresh)
+                scorer = PairScorer(sample, params)
+                objective = _make_objective(scorer, params, cache, scorer.many(pairs))
                 study.optimize(
                     objective, n_trials=missing, timeout=study_cfg.timeout_s, catch=(ValueError,)
                 )
@@ -170,54 +168,65 @@ def run_study(sample: SearchSample, params: ModelSelectionParams) -> pd.DataFram
     return trials
 
 
-def score_pairs(
-    sample: SearchSample,
-    params: ModelSelectionParams,
-    pairs: list[tuple[str, int]],
-) -> dict[tuple[str, int], Any]:
-    """Scores (and ``duration_s``) of each (scaler, K) pair, ``params.workers`` at a time.
+Pair = tuple[str, int]
 
-    A pair whose fit raises ``ValueError`` gets the error, raised again by its trial (which
-    Optuna then records as failed, as when it is scored in the trial).
-    """
-    if not pairs:
-        return {}
-    reference = scoring_values(sample, params)
-    scalers = dict.fromkeys(scaler for scaler, _ in pairs)
-    scaled = {scaler: scaled_sample(sample, scaler, params) for scaler in scalers}
 
-    def score(pair: tuple[str, int]) -> dict[str, float] | ValueError:
+class PairScorer:
+    """Scores of (scaler, K) pairs on one search sample; each scaler's sample scaled once."""
+
+    def __init__(self, sample: SearchSample, params: ModelSelectionParams) -> None:
+        self._sample, self._params = sample, params
+        self._reference = scoring_values(sample, params)
+        self._scaled: dict[str, np.ndarray] = {}
+
+    def scaled(self, scaler: str) -> np.ndarray:
+        """The search sample with ``scaler`` fitted on it (computed on first use)."""
+        if scaler not in self._scaled:
+            self._scaled[scaler] = scaled_sample(self._sample, scaler, self._params)
+        return self._scaled[scaler]
+
+    def __call__(self, pair: Pair) -> dict[str, float] | ValueError:
+        """The pair's scores and ``duration_s``, or the ``ValueError`` its fit raised."""
+        scaler, k = pair
         start = time.perf_counter()
         try:
             scores = evaluate_clustering(
-                scaled[pair[0]],
-                pair[1],
-                params.kmeans,
-                params.sampling,
-                reference,
-                algorithm=params.algorithm,
+                self.scaled(scaler),
+                k,
+                self._params.kmeans,
+                self._params.sampling,
+                self._reference,
+                algorithm=self._params.algorithm,
             )
         except ValueError as error:
             return error
         return {**scores, "duration_s": time.perf_counter() - start}
 
-    return dict(zip(pairs, map_in_threads(score, pairs, params.workers, params.n_threads)))
+    def many(self, pairs: list[Pair]) -> dict[Pair, dict[str, float] | ValueError]:
+        """Each pair's result, ``params.workers`` pairs at a time (threads).
+
+        The scalers are fitted first, one at a time, so that no two threads fit the same one;
+        a scaler that fails is tried again, and its error returned, by its pairs.
+        """
+        for scaler in dict.fromkeys(scaler for scaler, _ in pairs):
+            with contextlib.suppress(ValueError):
+                self.scaled(scaler)
+        results = map_in_threads(self, pairs, self._params.workers, self._params.n_threads)
+        return dict(zip(pairs, results, strict=True))
 
 
 def _make_objective(
-    sample: SearchSample,
+    scorer: PairScorer,
     params: ModelSelectionParams,
-    cache: dict[tuple[str, int], dict[str, float]],
-    fresh: dict[tuple[str, int], Any],
+    cache: dict[Pair, dict[str, float]],
+    fresh: dict[Pair, dict[str, float] | ValueError],
 ) -> Any:
-    """Objective for ``study.optimize``; scaled samples and (scaler, K) scores are cached.
+    """Objective for ``study.optimize``; (scaler, K) scores are cached.
 
     A fit is deterministic for a given scaler and K, so a repeated suggestion reuses the
     stored scores (``cached=True``) instead of refitting. ``fresh`` holds pairs already
-    scored by :func:`score_pairs` in this run, with their durations.
+    scored in this run (:meth:`PairScorer.many`), with their durations.
     """
-    scaled: dict[str, np.ndarray] = {}
-    reference = scoring_values(sample, params)
     k_values, forced_k = params.k_values, params.forced_k
     min_share = params.min_segment_share
     scalers = list(params.scalers)
@@ -230,23 +239,17 @@ def _make_objective(
         else:
             k = forced_k
         cached = (scaler, k) in cache
-        scored = fresh.pop((scaler, k), None)
+        scored = None
+        if (scaler, k) in fresh:
+            scored = fresh.pop((scaler, k))
+            if not isinstance(scored, ValueError):
+                start -= scored["duration_s"]
+        elif not cached:
+            scored = scorer((scaler, k))
         if isinstance(scored, ValueError):
             raise scored
         if scored is not None:
-            start -= scored["duration_s"]
             cache[(scaler, k)] = {name: scored[name] for name in SCORES}
-        elif not cached:
-            if scaler not in scaled:
-                scaled[scaler] = scaled_sample(sample, scaler, params)
-            cache[(scaler, k)] = evaluate_clustering(
-                scaled[scaler],
-                k,
-                params.kmeans,
-                params.sampling,
-                reference,
-                algorithm=params.algorithm,
-            )
         scores = cache[(scaler, k)]
         trial.set_constraint("min_segment_share", min_share - scores["min_cluster_share"])
         # One attribute per trial: each write is a storage round trip (a SQLite commit).
